@@ -1,0 +1,1 @@
+"""The lead follow-up bot's core: knows nothing of Slack or Teams."""

@@ -1,0 +1,1 @@
+"""Turning what lead providers, web forms, e-mail and CRMs send into an IncomingLead."""
