@@ -1,0 +1,79 @@
+"""The chat port for a terminal: cards as panels, updates and notices as one-liners."""
+
+from __future__ import annotations
+
+from itertools import count
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
+
+from chatbot.ports import Channel, ChatUnavailable, Destination, Direct, MessageRef, Thread
+from chatbot.views import LeadCard, Notice
+
+
+class ConsoleChat:
+    """Prints what a Slack or Teams channel would show. `down = True` simulates an outage."""
+
+    def __init__(self, console: Console, names: dict[str, str] | None = None) -> None:
+        self.console = console
+        self.names = names or {}  # chat user id -> display name, for mentions
+        self.down = False
+        self._ids = count(1)
+        self.cards: dict[str, int] = {}  # message id -> lead id
+
+    def post(self, to: Destination, view: object) -> MessageRef:
+        self._check_up()
+        if isinstance(view, LeadCard):
+            channel = to.channel if isinstance(to, Channel) else "leads"
+            ref = MessageRef(channel, f"m{next(self._ids)}")
+            self.cards[ref.message_id] = view.lead_id
+            self.console.print(card_panel(view, channel))
+            return ref
+        assert isinstance(view, Notice)
+        text = self._text(view)
+        if isinstance(to, Thread):
+            self.console.print(f"  ↳ [bold]#{view.lead_id}[/bold] thread: {text}", highlight=False)
+            return MessageRef(to.parent.channel, f"m{next(self._ids)}")
+        if isinstance(to, Direct):
+            self.console.print(f"  ✉ to {self.names.get(to.user_id, to.user_id)}: {text}", highlight=False)
+            return MessageRef(to.user_id, f"m{next(self._ids)}")
+        self.console.print(f"  {to.channel}: {text}", highlight=False)
+        return MessageRef(to.channel, f"m{next(self._ids)}")
+
+    def update(self, ref: MessageRef, view: object) -> None:
+        self._check_up()
+        assert isinstance(view, LeadCard)
+        self.console.print(f"  ↻ card #{view.lead_id} {card_summary(view)}", highlight=False)
+
+    def _text(self, notice: Notice) -> str:
+        if notice.mention:
+            return f"@{self.names.get(notice.mention, notice.mention)} {notice.text}"
+        return notice.text
+
+    def _check_up(self) -> None:
+        if self.down:
+            raise ChatUnavailable("console chat is down (/chat down)")
+
+
+def card_summary(card: LeadCard) -> str:
+    owner = f"{card.owner_name} owns it" if card.owner_name else "unclaimed"
+    parts = [card.closed] if card.closed else [owner, *card.facts]
+    if card.due:
+        parts.append(card.due.text)
+    return " · ".join(parts)
+
+
+def card_panel(card: LeadCard, channel: str) -> Panel:
+    body = Text()
+    body.append(f"{card.vehicle}\n", style="bold")
+    contact = [p for p in (card.phone_display, card.email) if p]
+    body.append((" · ".join(contact) or "no phone or e-mail given") + "\n")
+    body.append(f"{card.source} · {card.asked}\n")
+    if card.returning:
+        body.append(card.returning + "\n", style="yellow")
+    if card.comments:
+        body.append(f"“{card.comments}”\n", style="italic")
+    body.append(card.playbook + "\n", style="dim")
+    body.append(card_summary(card))
+    return Panel(body, title=f"{channel} · {card.title}", title_align="left", expand=False)

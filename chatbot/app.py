@@ -1,0 +1,45 @@
+"""The composition root: one place that wires the database and the clock into the core.
+
+Adapters and tests call `bootstrap()`; nothing opens a connection at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+from chatbot.clock import Clock, SystemClock
+from chatbot.db import make_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class Core:
+    """What every use case needs: where the data lives and what time it is."""
+
+    engine: Engine
+    clock: Clock
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade_database(engine: Engine) -> None:
+    """Bring the schema to the newest migration (a no-op when it is already there)."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def bootstrap(database_url: str | None = None, clock: Clock | None = None, *, migrate: bool = True) -> Core:
+    engine = make_engine(database_url)
+    if migrate:
+        upgrade_database(engine)
+    return Core(engine=engine, clock=clock or SystemClock())

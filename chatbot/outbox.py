@@ -1,0 +1,200 @@
+"""Chat messages the core has decided to send, kept in the database until the chat took them.
+
+Use cases queue a message in the same transaction as the change it reports, so a chat outage
+delays a card but never loses a lead. `deliver_pending` sends what is due, oldest first, and
+retries failures with backoff. Delivery is at least once: a crash between the chat's answer and
+our commit can send one message twice, never zero times.
+
+Kinds:
+- card: post the lead's card, or update it in place once it has been posted. Rendered from the
+  lead as it is at delivery, so several queued updates collapse into one.
+- notice: a short text to a thread under the card, a person (direct) or a channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from chatbot.db import transaction
+from chatbot.models import Lead, Member, OutboxMessage, Team
+from chatbot.deadlines import due_window, refresh_due
+from chatbot.ports import Channel, ChatPort, ChatUnavailable, Direct, MessageRef, Thread
+from chatbot.views import Notice, format_duration, lead_card
+
+LEASE = timedelta(seconds=60)
+MAX_BACKOFF = timedelta(minutes=15)
+CARD = "card"
+NOTICE = "notice"
+
+
+def enqueue_card(session: Session, lead: Lead, now: datetime) -> None:
+    session.add(OutboxMessage(team_id=lead.team_id, lead_id=lead.id, kind=CARD, created_at=now, next_attempt_at=now))
+
+
+def enqueue_notice(session: Session, lead: Lead, *, to: str, address: str | None, text: str,
+                   mention: str | None, now: datetime) -> None:
+    """Queue a notice. `to` is 'thread' (under the card), 'direct' (address = user id) or 'channel'."""
+    session.add(OutboxMessage(
+        team_id=lead.team_id, lead_id=lead.id, kind=NOTICE, created_at=now, next_attempt_at=now,
+        payload={"to": to, "address": address, "text": text, "mention": mention},
+    ))
+
+
+def enqueue_direct(session: Session, lead: Lead, user_id: str, text: str, now: datetime) -> None:
+    enqueue_notice(session, lead, to="direct", address=user_id, text=text, mention=None, now=now)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    sent: int
+    failed: int
+    waiting: int
+
+
+def deliver_pending(core, chat: ChatPort, limit: int = 200) -> Delivery:
+    """Send every queued message that is due, in order per lead; failures wait and retry."""
+    now = core.clock.now()
+    with transaction(core.engine) as session:
+        ids = session.exec(
+            select(OutboxMessage.id)
+            .where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).all()
+    sent = failed = waiting = 0
+    held_back: set[int] = set()  # leads with an earlier message not sent: keep their order
+    for message_id in ids:
+        message = _lease(core, message_id, now)
+        if message is None:
+            continue  # another worker has it, or a card delivery already covered it
+        if message.lead_id in held_back:
+            _release(core, message_id, now)
+            waiting += 1
+            continue
+        try:
+            delivered = _deliver(core, chat, message, now)
+        except ChatUnavailable as exc:
+            _retry_later(core, message, now, str(exc))
+            held_back.add(message.lead_id)
+            failed += 1
+            continue
+        if delivered:
+            sent += 1
+        else:
+            _release(core, message_id, now)
+            held_back.add(message.lead_id)
+            waiting += 1
+    return Delivery(sent, failed, waiting)
+
+
+def retry_now(core) -> None:
+    """Make every waiting message due at once (the chat service is known to be back)."""
+    now = core.clock.now()
+    with transaction(core.engine) as session:
+        session.execute(update(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None)).values(next_attempt_at=now))
+
+
+def pending_count(core) -> int:
+    with transaction(core.engine) as session:
+        return len(session.exec(select(OutboxMessage.id).where(col(OutboxMessage.sent_at).is_(None))).all())
+
+
+def _lease(core, message_id: int, now: datetime) -> OutboxMessage | None:
+    """Take a message for LEASE seconds, so a second worker leaves it alone while we send it."""
+    with transaction(core.engine) as session:
+        message = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.id == message_id, col(OutboxMessage.sent_at).is_(None),
+                   OutboxMessage.next_attempt_at <= now)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if message is None:
+            return None
+        message.next_attempt_at = now + LEASE
+        session.add(message)
+        return message
+
+
+def _release(core, message_id: int, now: datetime) -> None:
+    with transaction(core.engine) as session:
+        session.execute(update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(next_attempt_at=now))
+
+
+def _retry_later(core, message: OutboxMessage, now: datetime, error: str) -> None:
+    attempts = message.attempts + 1
+    backoff = min(timedelta(seconds=5 * 2 ** min(attempts - 1, 10)), MAX_BACKOFF)
+    with transaction(core.engine) as session:
+        session.execute(
+            update(OutboxMessage).where(col(OutboxMessage.id) == message.id)
+            .values(attempts=attempts, next_attempt_at=now + backoff, last_error=error[:500])
+        )
+
+
+def _mark_sent(session: Session, message_ids: list[int], now: datetime) -> None:
+    session.execute(update(OutboxMessage).where(col(OutboxMessage.id).in_(message_ids)).values(sent_at=now))
+
+
+def _deliver(core, chat: ChatPort, message: OutboxMessage, now: datetime) -> bool:
+    """Send one message. False: it cannot go yet (a notice for a card not posted yet)."""
+    if message.kind == CARD:
+        return _deliver_card(core, chat, message, now)
+    return _deliver_notice(core, chat, message, now)
+
+
+def _deliver_card(core, chat: ChatPort, message: OutboxMessage, now: datetime) -> bool:
+    with transaction(core.engine) as session:
+        lead = session.get(Lead, message.lead_id)
+        team = session.get(Team, lead.team_id)
+        owner = session.get(Member, lead.owner_id) if lead.owner_id else None
+        covered = session.exec(
+            select(OutboxMessage.id).where(OutboxMessage.lead_id == lead.id, OutboxMessage.kind == CARD,
+                                           col(OutboxMessage.sent_at).is_(None))
+        ).all()
+        returning = _returning_note(session, lead, now)
+        card = lead_card(lead, team, owner, due_window(lead, team), now, returning)
+        ref = MessageRef(lead.chat_channel, lead.chat_message_id) if lead.chat_message_id else None
+    if ref is None:
+        ref = chat.post(Channel(team.leads_channel or "leads"), card)
+    else:
+        chat.update(ref, card)
+    with transaction(core.engine) as session:
+        lead = session.get(Lead, message.lead_id)
+        if lead.chat_message_id is None:
+            lead.chat_channel, lead.chat_message_id = ref.channel, ref.message_id
+            lead.posted_at = now
+            refresh_due(session, lead, session.get(Team, lead.team_id))  # the claim window starts now
+        _mark_sent(session, list(covered), now)
+    return True
+
+
+def _deliver_notice(core, chat: ChatPort, message: OutboxMessage, now: datetime) -> bool:
+    payload = message.payload
+    notice = Notice(text=payload["text"], mention=payload.get("mention"), lead_id=message.lead_id)
+    to = payload["to"]
+    if to == "thread":
+        with transaction(core.engine) as session:
+            lead = session.get(Lead, message.lead_id)
+            if lead.chat_message_id is None:
+                return False
+            destination = Thread(MessageRef(lead.chat_channel, lead.chat_message_id))
+    elif to == "direct":
+        destination = Direct(payload["address"])
+    else:
+        destination = Channel(payload["address"])
+    chat.post(destination, notice)
+    with transaction(core.engine) as session:
+        _mark_sent(session, [message.id], now)
+    return True
+
+
+def _returning_note(session: Session, lead: Lead, now: datetime) -> str | None:
+    if lead.returning_of_id is None:
+        return None
+    earlier = session.get(Lead, lead.returning_of_id)
+    owner = session.get(Member, earlier.owner_id) if earlier.owner_id else None
+    owned = f", {owner.name} owns it" if owner else ", unclaimed"
+    return f"Returning shopper: asked via {earlier.source} {format_duration(now - earlier.submitted_at)} ago{owned}."

@@ -1,0 +1,380 @@
+"""The use cases: ingest, claim, log a touch, close, reassign, release. One transaction each.
+
+Each function checks its input first and raises a `FollowUpError` (nothing changed) when it
+cannot do what was asked. On success it updates the lead's facts, recomputes the lead's next
+deadline, and queues the card update in the outbox, all in the same transaction: the chat
+message can be late, but never wrong about the database and never lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from chatbot import outbox
+from chatbot.app import Core
+from chatbot.clock import whole_seconds
+from chatbot.db import transaction
+from chatbot.errors import InvalidTouch, LeadClosed, NotAllowed, UnknownLead, UnknownMember
+from chatbot.ingest.contact import normalise_email, normalise_phone
+from chatbot.ingest.lead import IncomingLead
+from chatbot.deadlines import due_window, hours_of, refresh_due
+from chatbot.models import Lead, LeadStatus, LoggedVia, Member, Role, Team, Touch, TouchKind
+from chatbot.policy import OpenWindow
+from chatbot.views import claimed_elsewhere_text, format_duration, format_moment, relative
+
+FEW_ATTEMPTS = 3
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Ingested:
+    lead_id: int
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class Claimed:
+    lead_id: int
+    won: bool
+    owner_name: str
+    owner_user_id: str
+    claimed_at: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class TouchLogged:
+    lead_id: int
+    touch_id: int
+    first_contact: bool
+    next_due: OpenWindow | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Closed:
+    lead_id: int
+    status: str
+    attempts: int
+    too_few_attempts: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    lead_id: int
+    owner_name: str
+    message: str
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def member_by_chat_id(session: Session, team_id: int, chat_user_id: str) -> Member:
+    member = session.exec(
+        select(Member).where(Member.team_id == team_id, Member.chat_user_id == chat_user_id, Member.active)
+    ).first()
+    if member is None:
+        raise UnknownMember(f"{chat_user_id} is not a rep on this team. A manager can add them with /followup.")
+    return member
+
+
+def lead_in_team(session: Session, team_id: int, lead_id: int, *, lock: bool = False) -> Lead:
+    query = select(Lead).where(Lead.id == lead_id, Lead.team_id == team_id)
+    if lock:
+        query = query.with_for_update()
+    lead = session.exec(query).first()
+    if lead is None:
+        raise UnknownLead(f"There is no lead #{lead_id} on this team. /leads lists the open ones.")
+    return lead
+
+
+def _require_open(lead: Lead) -> None:
+    if lead.status != LeadStatus.OPEN:
+        raise LeadClosed(f"Lead #{lead.id} ({lead.customer_name}) is closed {lead.status}; nothing to do.")
+
+
+def _is_manager(member: Member) -> bool:
+    return member.role in (Role.MANAGER, Role.ADMIN)
+
+
+def _team(session: Session, team_id: int) -> Team:
+    team = session.get(Team, team_id)
+    if team is None:
+        raise UnknownLead(f"There is no team #{team_id}.")
+    return team
+
+
+# ---------------------------------------------------------------- use cases
+
+
+def ingest(core: Core, team_id: int, incoming: IncomingLead) -> Ingested:
+    """Store a new lead and queue its card; the same delivery twice is one lead."""
+    now = core.clock.now()
+    external_id = incoming.external_id or _content_id(incoming)
+    with transaction(core.engine) as session:
+        team = _team(session, team_id)
+        existing = session.exec(
+            select(Lead.id).where(Lead.team_id == team_id, Lead.source == incoming.source, Lead.external_id == external_id)
+        ).first()
+        if existing is not None:
+            return Ingested(existing, duplicate=True)
+        submitted = whole_seconds(incoming.submitted_at) if incoming.submitted_at else now
+        # A provider whose clock runs ahead must not push the first-contact deadline out.
+        submitted = min(submitted, now)
+        lead = Lead(
+            team_id=team_id,
+            source=incoming.source,
+            external_id=external_id,
+            submitted_at=submitted,
+            received_at=now,
+            customer_name=incoming.customer.name,
+            phone=_first_phone(incoming, team.phone_region),
+            email=normalise_email(incoming.customer.email) if incoming.customer.email else None,
+            vehicle=(v.describe() if (v := incoming.vehicle_of_interest()) else None),
+            comments=incoming.comments,
+            details=incoming.model_dump(mode="json"),
+            last_activity_at=submitted,
+            after_hours=not hours_of(team).is_open(submitted),
+        )
+        try:
+            with session.begin_nested():
+                session.add(lead)
+                session.flush()
+        except IntegrityError:
+            # Another process stored the same delivery between our check and our insert.
+            session.expunge(lead)
+            existing = session.exec(
+                select(Lead.id).where(Lead.team_id == team_id, Lead.source == incoming.source,
+                                      Lead.external_id == external_id)
+            ).one()
+            return Ingested(existing, duplicate=True)
+        refresh_due(session, lead, team)
+        outbox.enqueue_card(session, lead, now)
+        return Ingested(lead.id, duplicate=False)
+
+
+def claim(core: Core, team_id: int, lead_id: int, chat_user_id: str, *, emoji: str | None = None) -> Claimed | None:
+    """The first rep to claim owns the lead; everyone after is told who has it.
+
+    One conditional UPDATE decides: under any number of concurrent claims on PostgreSQL or
+    SQLite exactly one matches `owner_id IS NULL`. Returns None for a reaction that does not
+    claim (the team only counts one emoji, and this is another).
+    """
+    now = core.clock.now()
+    with transaction(core.engine) as session:
+        team = _team(session, team_id)
+        if emoji is not None and team.claim_emoji and emoji.strip(":") != team.claim_emoji.strip(":"):
+            return None
+        member = member_by_chat_id(session, team_id, chat_user_id)
+        lead = lead_in_team(session, team_id, lead_id)
+        _require_open(lead)
+        won = _take_ownership(session, lead.id, member.id, now)
+        session.refresh(lead)
+        owner = session.get(Member, lead.owner_id)
+        if won:
+            lead.last_activity_at = max(lead.last_activity_at, now)
+            refresh_due(session, lead, team)
+            outbox.enqueue_card(session, lead, now)
+            posted = lead.posted_at or lead.received_at
+            message = (f"{lead.customer_name} is yours (claimed {format_duration(now - posted)} after posting). "
+                       f"{team.playbook}")
+        elif owner.id == member.id:
+            message = f"You already own {lead.customer_name}'s lead."
+        else:
+            message = claimed_elsewhere_text(owner, lead.claimed_at, team, now)
+        return Claimed(lead.id, won, owner.name, owner.chat_user_id, lead.claimed_at, message)
+
+
+def _take_ownership(session: Session, lead_id: int, member_id: int, now: datetime) -> bool:
+    result = session.execute(
+        update(Lead)
+        .where(col(Lead.id) == lead_id, col(Lead.owner_id).is_(None), col(Lead.status) == LeadStatus.OPEN)
+        .values(owner_id=member_id, claimed_at=now)
+    )
+    return result.rowcount == 1
+
+
+def log_touch(
+    core: Core,
+    team_id: int,
+    lead_id: int,
+    chat_user_id: str,
+    kind: str,
+    *,
+    outcome: str | None = None,
+    at: datetime | None = None,
+    via: str = LoggedVia.COMMAND,
+    external_id: str | None = None,
+) -> TouchLogged:
+    """Record a call, text, e-mail, appointment or note; an unclaimed lead becomes the rep's."""
+    now = core.clock.now()
+    try:
+        touch_kind = TouchKind(kind)
+    except ValueError:
+        raise InvalidTouch(f"'{kind}' is not a touch. Use one of: {', '.join(k.value for k in TouchKind)}.") from None
+    when = whole_seconds(at) if at else now
+    if when > now + FUTURE_TOLERANCE:
+        raise InvalidTouch(f"That touch is in the future ({when:%Y-%m-%d %H:%M} UTC); log it when it happens.")
+    with transaction(core.engine) as session:
+        team = _team(session, team_id)
+        member = member_by_chat_id(session, team_id, chat_user_id)
+        lead = lead_in_team(session, team_id, lead_id, lock=True)
+        _require_open(lead)
+        if when < lead.submitted_at:
+            raise InvalidTouch(
+                f"A touch can't come before {lead.customer_name} asked "
+                f"({format_moment(lead.submitted_at, hours_of(team).zone, now)}). Check the time."
+            )
+        if external_id is not None:
+            seen = session.exec(select(Touch).where(Touch.lead_id == lead.id, Touch.external_id == external_id)).first()
+            if seen is not None:
+                return TouchLogged(lead.id, seen.id, False, due_window(lead, team),
+                                   "Already logged.")
+        if lead.owner_id is None and touch_kind.is_attempt:
+            _take_ownership(session, lead.id, member.id, now)
+            session.refresh(lead)
+        touch = Touch(lead_id=lead.id, member_id=member.id, kind=touch_kind, outcome=outcome, at=when,
+                      logged_via=via, recorded_at=now, external_id=external_id)
+        session.add(touch)
+        session.flush()
+        was_contacted = lead.first_contact_at is not None
+        _recount(session, lead, when)
+        refresh_due(session, lead, team)
+        outbox.enqueue_card(session, lead, now)
+        due = due_window(lead, team)
+        first = not was_contacted and lead.first_contact_at is not None
+        return TouchLogged(lead.id, touch.id, first, due, _touch_message(touch_kind, lead, team, due, first, now))
+
+
+def _recount(session: Session, lead: Lead, when: datetime) -> None:
+    """Recompute the lead's contact facts from its touches (a CRM may report one late)."""
+    attempts = session.exec(
+        select(Touch.at).where(Touch.lead_id == lead.id, col(Touch.kind) != TouchKind.NOTE).order_by(Touch.at)
+    ).all()
+    lead.attempts = len(attempts)
+    lead.first_contact_at = attempts[0] if attempts else None
+    lead.second_contact_at = attempts[1] if len(attempts) > 1 else None
+    lead.last_touch_at = max(lead.last_touch_at or when, when)
+    lead.last_activity_at = max(lead.last_activity_at, when)
+
+
+def _touch_message(kind: TouchKind, lead: Lead, team: Team, due: OpenWindow | None, first: bool, now: datetime) -> str:
+    what = {"call": "Call", "text": "Text", "email": "E-mail", "appointment": "Appointment", "note": "Note"}[kind]
+    parts = [f"{what} logged for {lead.customer_name}."]
+    if first:
+        parts.append(f"First contact {format_duration(lead.first_contact_at - lead.submitted_at)} after asking.")
+    if due is not None:
+        zone = hours_of(team).zone
+        name = {"claim": "Claim", "first_contact": "First contact", "second_contact": "Second contact",
+                "stall": "Next touch"}[due.rule]
+        parts.append(f"{name} due by {format_moment(due.deadline, zone, now)} ({relative(due.deadline, now)}).")
+    return " ".join(parts)
+
+
+def close(core: Core, team_id: int, lead_id: int, chat_user_id: str, *, won: bool, reason: str | None = None) -> Closed:
+    """Close a lead won or lost; its timers stop. Lost with fewer than 3 attempts is flagged."""
+    now = core.clock.now()
+    with transaction(core.engine) as session:
+        team = _team(session, team_id)
+        member = member_by_chat_id(session, team_id, chat_user_id)
+        lead = lead_in_team(session, team_id, lead_id, lock=True)
+        _require_open(lead)
+        if lead.owner_id not in (None, member.id) and not _is_manager(member):
+            owner = session.get(Member, lead.owner_id)
+            raise NotAllowed(f"{owner.name} owns {lead.customer_name}; only they or a manager can close it.")
+        lead.status = LeadStatus.WON if won else LeadStatus.LOST
+        lead.closed_at = now
+        lead.close_reason = reason
+        lead.last_activity_at = max(lead.last_activity_at, now)
+        refresh_due(session, lead, team)
+        outbox.enqueue_card(session, lead, now)
+        too_few = not won and lead.attempts < FEW_ATTEMPTS
+        if won:
+            message = f"{lead.customer_name} closed won after {lead.attempts} attempt(s). Nice work."
+        elif too_few:
+            message = (f"{lead.customer_name} closed lost after only {lead.attempts} attempt(s): fewer than "
+                       f"{FEW_ATTEMPTS}. Most leads answer on a later try; this one shows in /baseline.")
+        else:
+            message = f"{lead.customer_name} closed lost after {lead.attempts} attempts."
+        return Closed(lead.id, lead.status, lead.attempts, too_few, message)
+
+
+def reassign(core: Core, team_id: int, lead_id: int, by_user_id: str, to_user_id: str) -> Reassigned:
+    """Hand a lead to another rep: its owner or a manager may."""
+    now = core.clock.now()
+    with transaction(core.engine) as session:
+        team = _team(session, team_id)
+        by = member_by_chat_id(session, team_id, by_user_id)
+        to = member_by_chat_id(session, team_id, to_user_id)
+        lead = lead_in_team(session, team_id, lead_id, lock=True)
+        _require_open(lead)
+        if lead.owner_id not in (None, by.id) and not _is_manager(by):
+            owner = session.get(Member, lead.owner_id)
+            raise NotAllowed(f"{owner.name} owns {lead.customer_name}; only they or a manager can hand it on.")
+        lead.owner_id = to.id
+        lead.claimed_at = lead.claimed_at or now
+        lead.last_activity_at = max(lead.last_activity_at, now)
+        refresh_due(session, lead, team)
+        outbox.enqueue_card(session, lead, now)
+        outbox.enqueue_direct(session, lead, to.chat_user_id,
+                              f"{by.name} handed you {lead.customer_name} (lead #{lead.id}). {team.playbook}", now)
+        return Reassigned(lead.id, to.name, f"{lead.customer_name} is now {to.name}'s.")
+
+
+def release(core: Core, team_id: int, lead_id: int, chat_user_id: str) -> Reassigned:
+    """Give a lead back to the channel, so someone else can claim it."""
+    now = core.clock.now()
+    with transaction(core.engine) as session:
+        team = _team(session, team_id)
+        member = member_by_chat_id(session, team_id, chat_user_id)
+        lead = lead_in_team(session, team_id, lead_id, lock=True)
+        _require_open(lead)
+        if lead.owner_id != member.id and not _is_manager(member):
+            raise NotAllowed(f"Only the owner or a manager can release {lead.customer_name}'s lead.")
+        lead.owner_id = None
+        lead.claimed_at = None
+        lead.last_activity_at = max(lead.last_activity_at, now)
+        refresh_due(session, lead, team)
+        outbox.enqueue_card(session, lead, now)
+        return Reassigned(lead.id, "", f"{lead.customer_name} is back in the channel for anyone to claim.")
+
+
+# ---------------------------------------------------------------- lookups adapters need
+
+
+def lead_for_message(core: Core, channel: str, message_id: str) -> tuple[int, int] | None:
+    """(team id, lead id) of the lead whose card is this chat message, or None."""
+    with transaction(core.engine) as session:
+        row = session.exec(
+            select(Lead.team_id, Lead.id).where(Lead.chat_channel == channel, Lead.chat_message_id == message_id)
+        ).first()
+        return (row[0], row[1]) if row else None
+
+
+def _first_phone(incoming: IncomingLead, region: str) -> str | None:
+    """The number a rep should dial: a cell first, then a voice line, then any."""
+    order = {"cell": 0, "voice": 1, "unknown": 2, "pager": 3, "fax": 4}
+    for phone in sorted(incoming.customer.phones, key=lambda p: order[p.type]):
+        if phone.type != "fax" and (number := normalise_phone(phone.number, region)):
+            return number
+    return None
+
+
+def _content_id(incoming: IncomingLead) -> str:
+    """A stable id for a lead its sender gave none: the same content is the same lead."""
+    c = incoming.customer
+    key = "|".join([
+        incoming.source, incoming.submitted_at.isoformat() if incoming.submitted_at else "",
+        c.name, c.email or "", ",".join(p.number for p in c.phones), incoming.comments or "",
+    ])
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -1,0 +1,204 @@
+"""Platform-neutral messages: what the bot says, not how Slack or Teams draws it.
+
+Adapters render these dataclasses (Block Kit, Adaptive Cards, a terminal panel). Every text a
+user reads is composed here, once, so it is short, specific and the same on every platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from chatbot.ingest.contact import display_phone
+from chatbot.models import Lead, LeadStatus, Member, Team
+from chatbot.policy import OpenWindow, Rule
+from chatbot.reports import Baseline
+
+RULE_NAMES = {
+    Rule.CLAIM: "claim",
+    Rule.FIRST_CONTACT: "first contact",
+    Rule.SECOND_CONTACT: "second contact",
+    Rule.STALL: "next touch",
+}
+
+
+def format_duration(span: timedelta) -> str:
+    """'45s', '4 min', '1 h 05 min', '2 d 3 h': as precise as a rep needs, no more."""
+    seconds = int(abs(span.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min" if minutes >= 10 or not seconds else f"{minutes} min {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def format_moment(moment: datetime, zone: ZoneInfo, now: datetime) -> str:
+    """'10:15' today, 'Wed 10:15' this week, 'Nov 3 10:15' otherwise, in the team's zone."""
+    here, today = moment.astimezone(zone), now.astimezone(zone)
+    if here.date() == today.date():
+        return f"{here:%H:%M}"
+    if abs((here.date() - today.date()).days) < 7:
+        return f"{here:%a %H:%M}"
+    return f"{here:%b} {here.day} {here:%H:%M}"
+
+
+def relative(moment: datetime, now: datetime) -> str:
+    """'in 12 min' or '5 min ago'."""
+    return f"in {format_duration(moment - now)}" if moment > now else f"{format_duration(now - moment)} ago"
+
+
+@dataclass(frozen=True)
+class DueLine:
+    what: str
+    at: datetime
+    overdue: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class LeadCard:
+    """The lead's message in the team channel, updated in place as the lead moves."""
+
+    lead_id: int
+    title: str
+    customer_name: str
+    phone: str | None  # E.164, for a tap-to-call link
+    phone_display: str | None
+    email: str | None
+    vehicle: str
+    source: str
+    asked: str  # "asked 3 min ago (Tue 10:02)"
+    comments: str | None
+    playbook: str
+    status: str
+    owner_name: str | None
+    owner_user_id: str | None
+    facts: list[str] = field(default_factory=list)  # "claimed in 1 min", "first contact in 4 min 10s", "2 attempts"
+    due: DueLine | None = None
+    returning: str | None = None
+    closed: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == LeadStatus.OPEN
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short message to a person or a channel; `mention` is a chat user id to address."""
+
+    text: str
+    mention: str | None = None
+    lead_id: int | None = None
+
+
+def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | None, now: datetime,
+              returning: str | None = None) -> LeadCard:
+    zone = ZoneInfo(team.timezone)
+    facts: list[str] = []
+    if lead.claimed_at:
+        facts.append(f"claimed in {format_duration(lead.claimed_at - (lead.posted_at or lead.received_at))}")
+    if lead.first_contact_at:
+        facts.append(f"first contact {format_duration(lead.first_contact_at - lead.submitted_at)} after asking")
+    facts.append(f"{lead.attempts} attempt{'s' if lead.attempts != 1 else ''}")
+    if lead.last_touch_at:
+        facts.append(f"last touch {relative(lead.last_touch_at, now)}")
+    due_line = None
+    if due is not None and lead.status == LeadStatus.OPEN:
+        overdue = due.deadline <= now
+        when = f"{format_moment(due.deadline, zone, now)}, {relative(due.deadline, now)}"
+        name = RULE_NAMES[due.rule].capitalize()
+        due_line = DueLine(name, due.deadline, overdue,
+                           f"{name} {'overdue since' if overdue else 'due by'} {when}")
+    closed = None
+    if lead.status != LeadStatus.OPEN and lead.closed_at:
+        closed = f"Closed {lead.status} {format_moment(lead.closed_at, zone, now)}" + (
+            f": {lead.close_reason}" if lead.close_reason else "")
+    return LeadCard(
+        lead_id=lead.id or 0,
+        title=f"New lead #{lead.id}: {lead.customer_name}" if lead.status == LeadStatus.OPEN and not lead.owner_id
+        else f"Lead #{lead.id}: {lead.customer_name}",
+        customer_name=lead.customer_name,
+        phone=lead.phone,
+        phone_display=display_phone(lead.phone) if lead.phone else None,
+        email=lead.email,
+        vehicle=lead.vehicle or "vehicle not specified",
+        source=lead.source,
+        asked=f"asked {relative(lead.submitted_at, now)} ({format_moment(lead.submitted_at, zone, now)})",
+        comments=lead.comments,
+        playbook=team.playbook,
+        status=lead.status,
+        owner_name=owner.name if owner else None,
+        owner_user_id=owner.chat_user_id if owner else None,
+        facts=facts,
+        due=due_line,
+        returning=returning,
+        closed=closed,
+    )
+
+
+def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Member | None, now: datetime) -> str:
+    """What one step of the ladder says: who must do what for which customer, and how late it is.
+
+    `audience` is who receives it: 'owner', 'channel' (unclaimed), 'on_call' or 'managers'.
+    """
+    zone = ZoneInfo(team.timezone)
+    who = lead.customer_name
+    phone = f" {display_phone(lead.phone)}" if lead.phone else ""
+    if rule is Rule.CLAIM:
+        waited = format_duration(now - (lead.posted_at or lead.received_at))
+        core = f"Nobody has claimed {who} ({lead.source}) after {waited}. React to the card to take it."
+    elif rule is Rule.FIRST_CONTACT:
+        core = f"{who} asked {format_duration(now - lead.submitted_at)} ago and has not been contacted. Call now:{phone}."
+    elif rule is Rule.SECOND_CONTACT:
+        first = lead.first_contact_at or lead.submitted_at
+        core = (f"{who} is due a second contact: the first was {format_moment(first, zone, now)}, "
+                f"{format_duration(now - first)} ago. Call or text now.")
+    else:
+        core = (f"{who} has had no activity for {format_duration(now - lead.last_activity_at)} "
+                f"(last {format_moment(lead.last_activity_at, zone, now)}). Move it forward or close it.")
+    owned = f"{owner.name} owns it" if owner else "unclaimed"
+    if audience == "on_call":
+        return f"On-call: this needs you ({owned}). {core}"
+    if audience == "managers":
+        return f"Managers: still not done after the owner and on-call were reminded ({owned}). {core}"
+    return core
+
+
+def claimed_elsewhere_text(owner: Member, claimed_at: datetime, team: Team, now: datetime) -> str:
+    zone = ZoneInfo(team.timezone)
+    return f"{owner.name} has this lead since {format_moment(claimed_at, zone, now)} ({relative(claimed_at, now)})."
+
+
+def baseline_text(b: Baseline, scope: str = "") -> str:
+    """The /baseline answer: the numbers a sales manager acts on, in a few lines."""
+
+    def pct(part: int, whole: int) -> str:
+        value = part / whole if whole else None
+        return "n/a" if value is None else f"{value:.0%}"
+
+    def dur(seconds: float | None) -> str:
+        return "n/a" if seconds is None else format_duration(timedelta(seconds=round(seconds)))
+
+    target = format_duration(timedelta(seconds=b.target_s))
+    lines = [
+        f"Baseline, {b.period.label}{' · ' + scope if scope else ''}: {b.leads} lead(s), "
+        f"{b.contacted} contacted, {b.never_contacted} never contacted",
+        f"  First contact: median {dur(b.first_contact_median_s)}, mean {dur(b.first_contact_mean_s)}, "
+        f"p90 {dur(b.first_contact_p90_s)}",
+        f"  Within 5 min: {pct(b.within_5_min, b.leads)} ({b.within_5_min}/{b.leads}) · "
+        f"within target {target}: {pct(b.within_target, b.leads)} ({b.within_target}/{b.leads})",
+        f"  Second contact within 48 h: {pct(b.second_contact_within_48h, b.second_contact_eligible)} "
+        f"({b.second_contact_within_48h}/{b.second_contact_eligible}) · median gap {dur(b.first_to_second_median_s)}",
+        f"  Time to claim: median {dur(b.claim_median_s)} · stalled now: {b.stalled} · "
+        f"lost with < 3 attempts: {b.lost_few_attempts} of {b.lost} lost",
+    ]
+    return "\n".join(lines)
+
+

@@ -1,0 +1,22 @@
+"""Small builders the tests share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chatbot import tracker
+from chatbot.ingest.lead import Customer, IncomingLead, Phone, Vehicle
+
+
+def incoming(name: str = "Maria Gonzalez", *, source: str = "Cars.com", external_id: str | None = "L-1",
+             submitted_at: datetime | None = None, phone: str | None = "(312) 555-0147",
+             email: str | None = "maria@example.com") -> IncomingLead:
+    return IncomingLead(
+        source=source, external_id=external_id, submitted_at=submitted_at,
+        customer=Customer(name=name, email=email, phones=[Phone(number=phone, type="cell")] if phone else []),
+        vehicles=[Vehicle(year=2022, make="Toyota", model="RAV4", status="used")],
+    )
+
+
+def new_lead(core, team, **kwargs) -> int:
+    return tracker.ingest(core, team.id, incoming(**kwargs)).lead_id
