@@ -26,7 +26,7 @@ from defusedxml import ElementTree as SafeET
 
 from chatbot.ingest.errors import LeadFormatError
 from chatbot.ingest.lead import IncomingLead
-from chatbot.ingest.validation import build_lead
+from chatbot.ingest.validation import build_lead, clip
 
 MAX_BYTES = 1_000_000
 """Largest document accepted. A real ADF lead is a few KB; anything near this is abuse."""
@@ -182,7 +182,7 @@ def _lead(prospect: Element, where: str, zone: tzinfo) -> IncomingLead:
         "submitted_at": _request_date(_text(prospect, "requestdate"), zone),
         "customer": _customer(contact, f"{where} > customer > contact"),
         "vehicles": [_vehicle(vehicle) for vehicle in _children(prospect, "vehicle")],
-        "comments": _clip(_block(_child(customer, "comments")), COMMENTS_LIMIT),
+        "comments": clip(_block(_child(customer, "comments")), COMMENTS_LIMIT),
         "provider": provider_name,
         "vendor": _vendor_name(_child(prospect, "vendor")),
     }
@@ -302,12 +302,6 @@ def _block(element: Element | None) -> str | None:
         return None
     lines = [line.strip() for line in "".join(element.itertext()).strip().splitlines()]
     return "\n".join(lines) or None
-
-
-def _clip(text: str | None, limit: int) -> str | None:
-    if text is None or len(text) <= limit:
-        return text
-    return text[: limit - 1] + "…"
 
 
 # --- Request date ----------------------------------------------------------------------

@@ -33,3 +33,10 @@ def lead_error_from(exc: ValidationError, where: str | None = None) -> LeadForma
     path = ".".join(str(part) for part in first["loc"])
     location = " > ".join(part for part in (where, path) if part)
     return LeadFormatError(message, where=location or None)
+
+
+def clip(text: str | None, limit: int) -> str | None:
+    """Cut free text to a model limit, marking the cut: a long comment is no reason to lose a lead."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
