@@ -190,7 +190,7 @@ def _lead(prospect: Element, where: str, zone: tzinfo) -> IncomingLead:
 
 
 def _source(lead_id: Element | None, provider_name: str | None) -> str:
-    """Who sent the lead, shortest name first: ``<id source>``, then the provider, then "adf"."""
+    """Who sent the lead, most specific first: ``<id source>``, then the provider name, then "adf"."""
     id_source = (lead_id.get("source") or "").strip() if lead_id is not None else ""
     return id_source or provider_name or "adf"
 
