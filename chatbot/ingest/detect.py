@@ -1,0 +1,60 @@
+"""One entry point for a body of unknown format: ADF/XML, the bot's JSON, or a raw e-mail."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import PurePosixPath
+
+from chatbot.ingest.adf import parse_adf
+from chatbot.ingest.email import parse_email
+from chatbot.ingest.errors import LeadFormatError
+from chatbot.ingest.json_lead import parse_json
+from chatbot.ingest.lead import IncomingLead
+
+_BY_EXTENSION = {".xml": "adf", ".adf": "adf", ".json": "json", ".eml": "email"}
+_ADF_TAG = re.compile(rb"<adf[\s>/]", re.IGNORECASE)
+_HEADER_LINE = re.compile(rb"[!-9;-~]+:")
+
+
+def parse_any(data: bytes, content_type: str | None = None, filename: str | None = None) -> list[IncomingLead]:
+    """Leads from ``data``, choosing the parser by content type, then file extension, then the bytes.
+
+    Generic types (text/plain, application/octet-stream) and unknown extensions say nothing,
+    so detection falls through to sniffing: ``{`` is JSON, ``<`` or an ``<adf`` tag is ADF,
+    a first line like "From: ..." is an e-mail. Always returns leads or raises LeadFormatError.
+    """
+    kind = _kind_from_content_type(content_type) or _kind_from_filename(filename) or _sniff(data)
+    if kind == "adf":
+        return parse_adf(data)
+    if kind == "json":
+        return [parse_json(data)]
+    if kind == "email":
+        return parse_email(data)
+    raise LeadFormatError("unrecognised format: expected ADF/XML, JSON or an e-mail", where="body")
+
+
+def _kind_from_content_type(content_type: str | None) -> str | None:
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type.endswith(("/xml", "+xml")):
+        return "adf"
+    if media_type.endswith(("/json", "+json")):
+        return "json"
+    if media_type == "message/rfc822":
+        return "email"
+    return None
+
+
+def _kind_from_filename(filename: str | None) -> str | None:
+    return _BY_EXTENSION.get(PurePosixPath(filename or "").suffix.lower())
+
+
+def _sniff(data: bytes) -> str | None:
+    start = data.removeprefix(codecs.BOM_UTF8).lstrip()
+    if start.startswith(b"{"):
+        return "json"
+    if start.startswith(b"<") or _ADF_TAG.search(data):
+        return "adf"
+    if _HEADER_LINE.match(start):
+        return "email"
+    return None
