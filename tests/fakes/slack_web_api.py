@@ -57,6 +57,11 @@ SDK_EXTRA_PARAMS: dict[str, set[str]] = {
     "oauth.v2.access": {"grant_type", "refresh_token"},
 }
 
+# Accepted on every method: ``token`` (legacy way to authenticate) and ``team_id``, which
+# ``WebClient(team_id=...)`` adds to every call as a default param. slack-bolt builds its
+# per-request client that way, and Slack uses it to route org-wide (Enterprise Grid) tokens.
+ALWAYS_ALLOWED_PARAMS = {"token", "team_id"}
+
 # Methods created after the 2021 spec snapshot (files.uploadV2 in slack_sdk uses them).
 # Parameters, required ones and scopes as documented at docs.slack.dev/reference/methods/<name>.
 EXTRA_METHODS: dict[str, dict[str, Any]] = {
@@ -302,7 +307,8 @@ class FakeSlack:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="FakeSlack", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="FakeSlack",
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -611,7 +617,7 @@ def _json_arg(args: dict[str, Any], name: str) -> Any:
 
 def _check_args(method: str, spec: dict[str, Any], args: dict[str, Any]) -> None:
     """Reject what Slack rejects: missing/unknown parameters, bad types, bad blocks and views."""
-    allowed = spec["params"] | SDK_EXTRA_PARAMS.get(method, set()) | {"token"}
+    allowed = spec["params"] | SDK_EXTRA_PARAMS.get(method, set()) | ALWAYS_ALLOWED_PARAMS
     unknown = sorted(set(args) - allowed)
     missing = sorted(n for n in spec["required"] if args.get(n) in (None, ""))
     if method == "oauth.v2.access":  # client credentials may come in Basic auth instead
