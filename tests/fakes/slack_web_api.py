@@ -30,7 +30,7 @@ import itertools
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
 from functools import lru_cache
@@ -713,13 +713,16 @@ class _Handler(BaseHTTPRequestHandler):
         if not url.path.startswith("/api/"):
             self._reply(404, b"Not Found", "text/plain", {})
             return
+        method = url.path[len("/api/"):]
         args = dict(parse_qsl(url.query, keep_blank_values=True))
         try:
             args.update(parse_body(self.headers.get("Content-Type", ""), raw))
-        except ValueError:
+        except ValueError:  # a body Slack could not read either
+            with self.fake.lock:
+                self.fake.errors.append(Violation(method, "invalid_json"))
             self._reply(200, b'{"ok": false, "error": "invalid_json"}', "application/json", {})
             return
-        status, body, headers = self.fake.handle(url.path[len("/api/"):], args, dict(self.headers.items()))
+        status, body, headers = self.fake.handle(method, args, dict(self.headers.items()))
         self._reply(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers)
 
     do_GET = do_POST  # Slack serves every method on GET and POST alike
