@@ -126,7 +126,7 @@ def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | No
         else f"Lead #{lead.id}: {lead.customer_name}",
         customer_name=lead.customer_name,
         phone=lead.phone,
-        phone_display=display_phone(lead.phone) if lead.phone else None,
+        phone_display=display_phone(lead.phone, team.phone_region) if lead.phone else None,
         email=lead.email,
         vehicle=lead.vehicle or "vehicle not specified",
         source=lead.source,
@@ -150,7 +150,7 @@ def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Me
     """
     zone = ZoneInfo(team.timezone)
     who = lead.customer_name
-    phone = f" {display_phone(lead.phone)}" if lead.phone else ""
+    phone = f" {display_phone(lead.phone, team.phone_region)}" if lead.phone else ""
     if rule is Rule.CLAIM:
         waited = format_duration(now - (lead.posted_at or lead.received_at))
         core = f"Nobody has claimed {who} ({lead.source}) after {waited}. React to the card to take it."
