@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
+
 from chatbot import tracker
+from chatbot.db import transaction
+from chatbot.models import Escalation, Lead, OutboxMessage, Touch
 from chatbot.ingest.lead import Customer, IncomingLead, Phone, Vehicle
 
 
@@ -20,3 +24,11 @@ def incoming(name: str = "Maria Gonzalez", *, source: str = "Cars.com", external
 
 def new_lead(core, team, **kwargs) -> int:
     return tracker.ingest(core, team.id, incoming(**kwargs)).lead_id
+
+
+def snapshot(core) -> tuple:
+    """Everything a refused command must leave as it was."""
+    with transaction(core.engine) as session:
+        leads = [tuple(row.model_dump().items()) for row in session.scalars(select(Lead).order_by(Lead.id))]
+        counts = [session.scalar(select(func.count()).select_from(t)) for t in (Touch, Escalation, OutboxMessage)]
+    return tuple(leads), tuple(counts)

@@ -33,18 +33,18 @@ class ConsoleChat:
         assert isinstance(view, Notice)
         text = self._text(view)
         if isinstance(to, Thread):
-            self.console.print(f"  ↳ [bold]#{view.lead_id}[/bold] thread: {text}", highlight=False)
+            self.console.print(f"  ↳ #{view.lead_id} thread: {text}", highlight=False, markup=False)
             return MessageRef(to.parent.channel, f"m{next(self._ids)}")
         if isinstance(to, Direct):
-            self.console.print(f"  ✉ to {self.names.get(to.user_id, to.user_id)}: {text}", highlight=False)
+            self.console.print(f"  ✉ to {self.names.get(to.user_id, to.user_id)}: {text}", highlight=False, markup=False)
             return MessageRef(to.user_id, f"m{next(self._ids)}")
-        self.console.print(f"  {to.channel}: {text}", highlight=False)
+        self.console.print(f"  {to.channel}: {text}", highlight=False, markup=False)
         return MessageRef(to.channel, f"m{next(self._ids)}")
 
     def update(self, ref: MessageRef, view: object) -> None:
         self._check_up()
         assert isinstance(view, LeadCard)
-        self.console.print(f"  ↻ card #{view.lead_id} {card_summary(view)}", highlight=False)
+        self.console.print(f"  ↻ card #{view.lead_id} {card_summary(view)}", highlight=False, markup=False)
 
     def _text(self, notice: Notice) -> str:
         if notice.mention:

@@ -26,6 +26,7 @@ from chatbot.app import Core
 from chatbot.clock import ManualClock
 from chatbot.db import transaction
 from chatbot.deadlines import due_window, hours_of
+from chatbot.commands import CommandError, parse_report_args
 from chatbot.errors import FollowUpError
 from chatbot.ingest.lead import Customer, IncomingLead, Phone, Vehicle
 from chatbot.models import Lead, LeadStatus, Member, Role
@@ -111,11 +112,11 @@ class ConsoleSession:
         return f"{self.speaker}> "
 
     def run(self, lines: Iterable[str], echo: bool) -> None:
-        self.out.print(f"[bold]{self.team.name}[/bold] lead follow-up, console. {self.now_text()}. /help lists commands.")
+        self.out.print(f"{self.team.name} lead follow-up, console. {self.now_text()}. /help lists commands.", highlight=False, markup=False)
         self.after_command()
         for line in lines:
             if echo:
-                self.out.print(f"{self.prompt}{line.rstrip()}", highlight=False)
+                self.out.print(f"{self.prompt}{line.rstrip()}", highlight=False, markup=False)
             self.handle(line)
             if not self.running:
                 break
@@ -127,8 +128,8 @@ class ConsoleSession:
             return
         try:
             self.dispatch(line)
-        except (ConsoleError, FollowUpError, PeriodError) as exc:
-            self.out.print(f"  ✗ {exc}", highlight=False)
+        except (ConsoleError, CommandError, FollowUpError, PeriodError) as exc:
+            self.out.print(f"  ✗ {exc}", highlight=False, markup=False)
         self.after_command()
 
     def dispatch(self, line: str) -> None:
@@ -175,7 +176,7 @@ class ConsoleSession:
     def say(self, text: str, to: str | None = None) -> None:
         """A private answer to whoever typed the command."""
         prefix = f"(to {to} only) " if to else ""
-        self.out.print(f"  {prefix}{text}", highlight=False)
+        self.out.print(f"  {prefix}{text}", highlight=False, markup=False)
 
     @staticmethod
     def _lead_number(args: list[str], usage: str) -> int:
@@ -327,19 +328,13 @@ class ConsoleSession:
 
     def cmd_baseline(self, args: list[str], speaker: str) -> None:
         team, now = self.team, self.clock.now()
-        period_spec = owner = source = None
-        for arg in args:
-            if arg.startswith("@"):
-                owner = self._member(arg)
-            elif re.fullmatch(r"\d+d|last-week|this-week|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}", arg.lower()):
-                period_spec = arg
-            else:
-                source = arg
-        period = period_for(period_spec, hours_of(team), now)
+        query = parse_report_args(self.core, self.team_id, args)
+        period = period_for(query.period, hours_of(team), now)
         with transaction(self.core.engine) as session:
-            figures = baseline(session, team, period, now, owner_id=owner.id if owner else None, source=source)
-        scope = " · ".join(x for x in (owner.name if owner else None, source) if x)
-        self.out.print(baseline_text(figures, scope), highlight=False)
+            figures = baseline(session, team, period, now, owner_id=query.rep.id if query.rep else None,
+                               source=query.source)
+        scope = " · ".join(x for x in (query.rep.name if query.rep else None, query.source) if x)
+        self.out.print(baseline_text(figures, scope), highlight=False, markup=False)
 
     def cmd_stalled(self, args: list[str], speaker: str) -> None:
         team, now = self.team, self.clock.now()
@@ -351,13 +346,13 @@ class ConsoleSession:
             self.say(f"No stalled leads: every contacted open lead has had activity in the last {window}.")
             return
         zone = hours_of(team).zone
-        self.out.print(f"Stalled: {len(rows)} open lead(s) with no activity for over {window}", highlight=False)
+        self.out.print(f"Stalled: {len(rows)} open lead(s) with no activity for over {window}", highlight=False, markup=False)
         for row in rows:
             touch = (f"last touch {row.last_touch_kind} {format_moment(row.last_touch_at, zone, now)}"
                      if row.last_touch_at else "no touch yet")
             self.out.print(f"  #{row.lead_id} {row.customer_name} ({row.source}) · {row.owner_name or 'unclaimed'} · "
                            f"{touch} · quiet {format_duration(now - row.last_activity_at)} · {row.attempts} attempt(s)",
-                           highlight=False)
+                           highlight=False, markup=False)
 
     def cmd_oncall(self, args: list[str], speaker: str) -> None:
         team, now = self.team, self.clock.now()
@@ -387,7 +382,7 @@ class ConsoleSession:
         self.say("Chat is down: new cards wait in the outbox." if self.chat.down else "Chat is back up.")
 
     def cmd_help(self, args: list[str], speaker: str) -> None:
-        self.out.print(HELP, highlight=False)
+        self.out.print(HELP, highlight=False, markup=False)
 
     def cmd_quit(self, args: list[str], speaker: str) -> None:
         self.running = False

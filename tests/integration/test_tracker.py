@@ -10,17 +10,9 @@ from sqlalchemy import func, select
 from chatbot import tracker
 from chatbot.db import transaction
 from chatbot.errors import InvalidTouch, LeadClosed, NotAllowed, UnknownLead, UnknownMember
-from chatbot.models import Escalation, Lead, OutboxMessage, Touch
+from chatbot.models import Lead, OutboxMessage
 from tests.conftest import TUESDAY_10AM
-from tests.helpers import incoming, new_lead
-
-
-def snapshot(core) -> tuple:
-    """Everything a refused command must leave as it was."""
-    with transaction(core.engine) as session:
-        leads = [tuple(l.model_dump().items()) for l in session.scalars(select(Lead).order_by(Lead.id))]
-        counts = [session.scalar(select(func.count()).select_from(t)) for t in (Touch, Escalation, OutboxMessage)]
-    return tuple(leads), tuple(counts)
+from tests.helpers import incoming, new_lead, snapshot
 
 
 def lead(core, lead_id) -> Lead:

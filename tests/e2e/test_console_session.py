@@ -1,0 +1,135 @@
+"""A whole lead's life, scripted in the console exactly as a person would type it."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from adapters.console.session import ConsoleSession
+from tests.helpers import snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = """\
+# two leads arrive; Sam and Alex both react to the first
+/demo 2
+@sam /react 1
+@alex /react 1
+@alex /react 2
+@alex /call 2 left voicemail
+/wait 20m
+@sam /call 1 talked, coming in Saturday
+/wait 49h
+/baseline
+/wait 3d
+@alex /text 2
+/stalled
+"""
+
+
+def run_console(core, clock, script: str) -> str:
+    out = io.StringIO()
+    session = ConsoleSession(core, clock, Console(file=out, width=200, soft_wrap=True, color_system=None))
+    session.run(script.splitlines(), echo=True)
+    return out.getvalue()
+
+
+def section(transcript: str, command: str, until: str | None = None) -> str:
+    """What the console printed after `command`, up to the next prompt line."""
+    after = transcript.split(f"> {command}\n", 1)[1]
+    lines = []
+    for line in after.splitlines():
+        if line.split("> ", 1)[0] in ("sam", "alex", "jordan", "pat") and "> /" in line or line.startswith(("sam> ", "alex> ", "@")):
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def transcript(core, clock) -> str:
+    return run_console(core, clock, SCRIPT)
+
+
+def test_a_lead_is_posted_claimed_escalated_followed_up_and_reported(transcript):
+    posted = section(transcript, "/demo 2")
+    assert "#leads · New lead #1: Maria Gonzalez" in posted and "(312) 555-0147" in posted
+
+    claimed = section(transcript, "@sam /react 1")
+    assert "(to sam only) Maria Gonzalez is yours" in claimed
+    assert "card #1 Sam owns it" in claimed
+
+    # the second reactor is told, privately, who has it; the card does not change
+    refused = section(transcript, "@alex /react 1")
+    assert refused.strip() == "(to alex only) Sam has this lead since 10:00 (0s ago)."
+
+    # 20 minutes, no touch on lead 1: exactly one escalation, to its owner
+    waited = section(transcript, "/wait 20m")
+    assert waited.count("✉ to") == 1
+    assert "✉ to Sam: Maria Gonzalez asked 15 min ago and has not been contacted. Call now: (312) 555-0147." in waited
+    assert "#1 thread: @Sam Maria Gonzalez asked 15 min ago" in waited
+
+    # the call shows the second-contact deadline 48 h later
+    called = section(transcript, "@sam /call 1 talked, coming in Saturday")
+    assert "First contact 20 min after asking. Second contact due by Thu 10:20 (in 2 d)." in called
+
+    # 49 h later the second-contact escalation fires once for each lead (lead 2 was called at 10:00)
+    later = section(transcript, "/wait 49h")
+    assert later.count("✉ to Sam: Maria Gonzalez is due a second contact") == 1
+    assert later.count("✉ to Alex: James Carter is due a second contact") == 1
+    assert "On-call" not in later and "Managers" not in later
+
+    report = section(transcript, "/baseline")
+    assert "2 lead(s), 2 contacted, 0 never contacted" in report
+    assert "First contact: median 10 min, mean 10 min, p90 20 min" in report
+    assert "Second contact within 48 h: 0% (0/2)" in report
+
+    stalled = section(transcript, "/stalled")
+    assert "Stalled: 1 open lead(s)" in stalled
+    assert "#1 Maria Gonzalez (Cars.com) · Sam · last touch call Tue 10:20" in stalled
+    assert "James Carter" not in stalled
+
+
+@pytest.mark.parametrize("line, answer", [
+    ("@bob /react 1", "✗ Nobody called bob is on this team. People: Alex, Jordan, Pat, Sam."),
+    ("/react 99", "✗ There is no lead #99 on this team. /leads lists the open ones."),
+    ("/frobnicate", "✗ /frobnicate is not a command. /help lists them."),
+    ("hello", "✗ 'hello' is not a command. Commands start with /; /help lists them."),
+    ("/call", "✗ Which lead? Usage: /call N [outcome]"),
+    ("/call one", "✗ 'one' is not a lead number. Usage: /call N [outcome]"),
+    ("/wait soon", "✗ 'soon' is not a duration. Try 45s, 20m, 2h, 3d or 1h30m."),
+    ("/lost 1", "✗ Say why it was lost, e.g. /lost 3 bought elsewhere"),
+    ("/baseline yesterday", "✗ /baseline: 'yesterday' is not a period (7d, 30d, last-week, 2026-11-09..2026-11-15), "
+                            "a @rep or a lead source (Cars.com)."),
+    ('/note 1 "unclosed', "✗ Could not read that line"),
+])
+def test_a_malformed_command_gets_a_clear_answer_and_changes_nothing(core, clock, line, answer):
+    run_console(core, clock, "/demo 1\n")
+    before = snapshot(core)
+    out = run_console(core, clock, f"{line}\n")
+    assert answer in out
+    assert snapshot(core) == before
+
+
+def test_chat_down_keeps_the_lead_and_posts_it_when_chat_returns(core, clock):
+    out = run_console(core, clock, "/chat down\n/demo 1\n/chat up\n")
+    after_up = out.split("/chat up", 1)[1]
+    assert "New lead #1: Maria Gonzalez" in after_up
+
+
+def test_the_bot_runs_from_the_command_line_reading_a_script_on_standard_input(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PYTHONPATH": str(ROOT)}
+    env.pop("SLACK_BOT_TOKEN", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "chatbot.cli", "run", "--start", "2026-11-24T10:00-06:00"],
+        input="/demo 1\n@sam /react 1\n/wait 16m\n/quit\n", capture_output=True, text=True, cwd=tmp_path,
+        env=env, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Demo Motors lead follow-up, console. Tue Nov 24 10:00 CST" in result.stdout
+    assert "✉ to Sam: Maria Gonzalez asked 15 min ago" in result.stdout

@@ -1,0 +1,110 @@
+"""The METRICS.md figures, computed by the database, equal a hand count on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from chatbot import tracker
+from chatbot.db import transaction
+from chatbot.deadlines import hours_of
+from chatbot.models import Member
+from chatbot.reports import baseline, period_for, stalled_leads
+from chatbot.views import baseline_text
+from tests.helpers import new_lead
+
+MONDAY = datetime(2026, 11, 16, 10, 0, tzinfo=ZoneInfo("America/Chicago"))
+M, H, D = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+
+
+@pytest.fixture
+def week(core, team, clock):
+    """Five leads asked Monday 10:00 (the cohort) and one Tuesday (outside it), worked as below."""
+    clock.set(MONDAY)
+    ids = {name: new_lead(core, team, name=name, external_id=name, submitted_at=MONDAY)
+           for name in ("L1", "L2", "L3", "L4", "L5")}
+    clock.set(MONDAY + D)
+    ids["L6"] = new_lead(core, team, name="L6", external_id="L6")
+    events = [
+        (1 * M, "claim", "L1", "sam"), (2 * M, "claim", "L2", "alex"), (2 * M, "call", "L5", "jordan"),
+        (3 * M, "call", "L1", "sam"), (10 * M, "call", "L2", "alex"), (40 * M, "call", "L3", "sam"),
+        (3 * H, "lost", "L5", "jordan"), (D, "text", "L1", "sam"), (D + M, "call", "L6", "sam"),
+        (50 * H, "call", "L2", "alex"), (5 * D, "note", "L2", "alex"),
+    ]
+    for offset, what, name, rep in sorted(events, key=lambda e: e[0]):
+        clock.set(MONDAY + offset)
+        if what == "claim":
+            tracker.claim(core, team.id, ids[name], rep)
+        elif what == "lost":
+            tracker.close(core, team.id, ids[name], rep, won=False, reason="bought elsewhere")
+        else:
+            tracker.log_touch(core, team.id, ids[name], rep, what)
+    clock.set(MONDAY + 6 * D)
+    return ids
+
+
+def test_every_figure_matches_a_hand_count(core, team, clock, week):
+    period = period_for("2026-11-16..2026-11-16", hours_of(team), clock.now())
+    with transaction(core.engine) as session:
+        b = baseline(session, team, period, clock.now())
+    # first contact after asking: L1 180 s, L2 600 s, L3 2400 s, L5 120 s; L4 never
+    assert (b.leads, b.contacted, b.never_contacted) == (5, 4, 1)
+    assert b.first_contact_mean_s == 825
+    assert b.first_contact_median_s == 390  # mean of the middle two, 180 and 600
+    assert b.first_contact_p90_s == 2400  # nearest rank: ceil(0.9 * 4) = 4th
+    assert (b.within_5_min, b.within_target) == (2, 3)  # of all 5: the never-contacted one is a miss
+    assert b.claim_median_s == 120  # 60, 120, 120, 2400
+    # eligible: contacted 48 h ago or more (all four); within 48 h: only L1 (L2's second came at 50 h)
+    assert (b.second_contact_eligible, b.second_contact_within_48h) == (4, 1)
+    assert b.first_to_second_median_s == (86400 - 180 + 180000 - 600) / 2
+    assert b.stalled == 2  # L1 and L3; L2 had a note a day ago, L5 is closed, L4 never contacted
+    assert (b.lost, b.lost_few_attempts) == (1, 1)
+
+
+def test_a_lead_with_a_single_contact_is_not_yet_judged_on_its_second_before_48_hours(core, team, clock):
+    lead_id = new_lead(core, team)
+    clock.advance(5 * M)
+    tracker.log_touch(core, team.id, lead_id, "sam", "call")
+    clock.advance(47 * H)
+    period = period_for("this-week", hours_of(team), clock.now())
+    with transaction(core.engine) as session:
+        b = baseline(session, team, period, clock.now())
+    assert (b.contacted, b.second_contact_eligible) == (1, 0)
+
+
+def test_an_empty_period_has_no_figures_rather_than_zeroes(core, team, clock):
+    period = period_for("7d", hours_of(team), clock.now())
+    with transaction(core.engine) as session:
+        b = baseline(session, team, period, clock.now())
+    assert (b.leads, b.first_contact_median_s, b.first_contact_p90_s) == (0, None, None)
+    assert "n/a" in baseline_text(b)
+
+
+def test_stalled_lists_open_contacted_leads_idle_past_the_window_oldest_first(core, team, clock, week):
+    with transaction(core.engine) as session:
+        rows = stalled_leads(session, team, clock.now())
+    assert [r.customer_name for r in rows] == ["L3", "L1", "L6"]
+    l1 = rows[1]
+    assert (l1.owner_name, l1.last_touch_kind, l1.attempts) == ("Sam", "text", 2)
+
+
+def test_stalled_can_be_narrowed_to_one_rep(core, team, clock, week):
+    with transaction(core.engine) as session:
+        alex = session.exec(select(Member).where(Member.name == "Alex")).one()
+        assert stalled_leads(session, team, clock.now(), owner_id=alex.id) == []
+
+
+def test_the_baseline_text_reads_with_the_numbers_that_matter(core, team, clock, week):
+    period = period_for("2026-11-16..2026-11-16", hours_of(team), clock.now())
+    with transaction(core.engine) as session:
+        text = baseline_text(baseline(session, team, period, clock.now()))
+    assert text.splitlines() == [
+        "Baseline, Nov 16-Nov 16: 5 lead(s), 4 contacted, 1 never contacted",
+        "  First contact: median 6 min 30s, mean 13 min, p90 40 min",
+        "  Within 5 min: 40% (2/5) · within target 15 min: 60% (3/5)",
+        "  Second contact within 48 h: 25% (1/4) · median gap 1 d 12 h",
+        "  Time to claim: median 2 min · stalled now: 2 · lost with < 3 attempts: 1 of 1 lost",
+    ]
