@@ -56,21 +56,26 @@ def _escalate_lead(core, lead_id: int, now: datetime) -> list[int]:
             return []  # another worker has it, or it changed since we looked
         team = session.get(Team, lead.team_id)
         steps = due_steps(facts_of(lead), windows_of(team), fired_steps(session, lead.id), now)
-        ids = [_fire(session, lead, team, step, now) for step in steps]
-        refresh_due(session, lead, team)
-        return ids
+        if steps:
+            owner = session.get(Member, lead.owner_id) if lead.owner_id else None
+            duty = Duty(team, owner, on_call(rotation(session, team.id), hours_of(team), now),
+                        hours_of(team).is_open(now))
+            fired = [_fire(session, lead, team, step, duty.recipient(step.level), owner, now) for step in steps]
+            outbox.enqueue_card(session, lead, now)
+        else:
+            fired = []
+        refresh_due(session, lead, team)  # flushes: every escalation gets its id here
+        return [escalation.id for escalation in fired]
 
 
-def _fire(session: Session, lead: Lead, team: Team, step: Step, now: datetime) -> int:
-    owner = session.get(Member, lead.owner_id) if lead.owner_id else None
-    recipient = recipient_for(session, team, step.level, owner, now)
+def _fire(session: Session, lead: Lead, team: Team, step: Step, recipient: Recipient, owner: Member | None,
+          now: datetime) -> Escalation:
     escalation = Escalation(
         lead_id=lead.id, rule=step.rule, deadline=step.deadline, level=step.level, due_at=step.due_at,
         fired_at=now, target_member_id=recipient.member.id if recipient.member else None,
         target_channel=recipient.channel,
     )
     session.add(escalation)
-    session.flush()
     text = escalation_text(step.rule, recipient.audience, lead, team, owner, now)
     mention = recipient.member.chat_user_id if recipient.member else None
     outbox.enqueue_notice(session, lead, to="thread", address=None, text=text, mention=mention, now=now)
@@ -79,23 +84,29 @@ def _fire(session: Session, lead: Lead, team: Team, step: Step, now: datetime) -
                               mention=None, now=now)
     elif recipient.channel and recipient.channel != team.leads_channel:
         outbox.enqueue_notice(session, lead, to="channel", address=recipient.channel, text=text, mention=None, now=now)
-    outbox.enqueue_card(session, lead, now)
-    return escalation.id
+    return escalation
 
 
-def recipient_for(session: Session, team: Team, level: int, owner: Member | None, now: datetime) -> Recipient:
-    """Who must act at this level of the ladder, right now."""
-    hours = hours_of(team)
-    duty = on_call(rotation(session, team.id), hours, now)
-    if level == 1:
-        if owner is not None:
-            return Recipient("owner", owner, None)
-        if duty is not None and not hours.is_open(now):
-            return Recipient("on_call", duty, None)
-        return Recipient("channel", None, team.leads_channel)
-    if level == 2 and duty is not None and duty.id != (owner.id if owner else None):
-        return Recipient("on_call", duty, None)
-    return Recipient("managers", None, team.managers_channel or team.leads_channel)
+@dataclass(frozen=True)
+class Duty:
+    """Who is around right now for one lead: its owner, the on-call rep, and whether we are open."""
+
+    team: Team
+    owner: Member | None
+    on_call: Member | None
+    open_now: bool
+
+    def recipient(self, level: int) -> Recipient:
+        """Who must act at this level of the ladder."""
+        if level == 1:
+            if self.owner is not None:
+                return Recipient("owner", self.owner, None)
+            if self.on_call is not None and not self.open_now:
+                return Recipient("on_call", self.on_call, None)
+            return Recipient("channel", None, self.team.leads_channel)
+        if level == 2 and self.on_call is not None and self.on_call.id != (self.owner.id if self.owner else None):
+            return Recipient("on_call", self.on_call, None)
+        return Recipient("managers", None, self.team.managers_channel or self.team.leads_channel)
 
 
 def rotation(session: Session, team_id: int) -> list[Member]:
