@@ -26,7 +26,7 @@ from chatbot.ingest.lead import IncomingLead
 from chatbot.deadlines import due_window, hours_of, refresh_due
 from chatbot.models import Lead, LeadStatus, LoggedVia, Member, Role, Team, Touch, TouchKind
 from chatbot.policy import OpenWindow
-from chatbot.views import claimed_elsewhere_text, format_duration, format_moment, relative
+from chatbot.views import RULE_NAMES, claimed_elsewhere_text, format_duration, format_moment, relative
 
 FEW_ATTEMPTS = 3
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -103,8 +103,24 @@ def _require_open(lead: Lead) -> None:
         raise LeadClosed(f"Lead #{lead.id} ({lead.customer_name}) is closed {lead.status}; nothing to do.")
 
 
+def _working_on(session: Session, team_id: int, lead_id: int, chat_user_id: str) -> tuple[Team, Member, Lead]:
+    """The team, the member acting and the open lead they act on (locked until commit)."""
+    team = _team(session, team_id)
+    member = member_by_chat_id(session, team_id, chat_user_id)
+    lead = lead_in_team(session, team_id, lead_id, lock=True)
+    _require_open(lead)
+    return team, member, lead
+
+
 def _is_manager(member: Member) -> bool:
     return member.role in (Role.MANAGER, Role.ADMIN)
+
+
+def _require_owner_or_manager(session: Session, lead: Lead, member: Member, action: str) -> None:
+    """An unclaimed lead is anyone's; a claimed one is its owner's or a manager's."""
+    if lead.owner_id not in (None, member.id) and not _is_manager(member):
+        owner = session.get(Member, lead.owner_id)
+        raise NotAllowed(f"{owner.name} owns {lead.customer_name}; only they or a manager can {action}.")
 
 
 def _team(session: Session, team_id: int) -> Team:
@@ -226,10 +242,7 @@ def log_touch(
     if when > now + FUTURE_TOLERANCE:
         raise InvalidTouch(f"That touch is in the future ({when:%Y-%m-%d %H:%M} UTC); log it when it happens.")
     with transaction(core.engine) as session:
-        team = _team(session, team_id)
-        member = member_by_chat_id(session, team_id, chat_user_id)
-        lead = lead_in_team(session, team_id, lead_id, lock=True)
-        _require_open(lead)
+        team, member, lead = _working_on(session, team_id, lead_id, chat_user_id)
         if when < lead.submitted_at:
             raise InvalidTouch(
                 f"A touch can't come before {lead.customer_name} asked "
@@ -275,8 +288,7 @@ def _touch_message(kind: TouchKind, lead: Lead, team: Team, due: OpenWindow | No
         parts.append(f"First contact {format_duration(lead.first_contact_at - lead.submitted_at)} after asking.")
     if due is not None:
         zone = hours_of(team).zone
-        name = {"claim": "Claim", "first_contact": "First contact", "second_contact": "Second contact",
-                "stall": "Next touch"}[due.rule]
+        name = RULE_NAMES[due.rule].capitalize()
         parts.append(f"{name} due by {format_moment(due.deadline, zone, now)} ({relative(due.deadline, now)}).")
     return " ".join(parts)
 
@@ -285,13 +297,8 @@ def close(core: Core, team_id: int, lead_id: int, chat_user_id: str, *, won: boo
     """Close a lead won or lost; its timers stop. Lost with fewer than 3 attempts is flagged."""
     now = core.clock.now()
     with transaction(core.engine) as session:
-        team = _team(session, team_id)
-        member = member_by_chat_id(session, team_id, chat_user_id)
-        lead = lead_in_team(session, team_id, lead_id, lock=True)
-        _require_open(lead)
-        if lead.owner_id not in (None, member.id) and not _is_manager(member):
-            owner = session.get(Member, lead.owner_id)
-            raise NotAllowed(f"{owner.name} owns {lead.customer_name}; only they or a manager can close it.")
+        team, member, lead = _working_on(session, team_id, lead_id, chat_user_id)
+        _require_owner_or_manager(session, lead, member, "close it")
         lead.status = LeadStatus.WON if won else LeadStatus.LOST
         lead.closed_at = now
         lead.close_reason = reason
@@ -318,9 +325,7 @@ def reassign(core: Core, team_id: int, lead_id: int, by_user_id: str, to_user_id
         to = member_by_chat_id(session, team_id, to_user_id)
         lead = lead_in_team(session, team_id, lead_id, lock=True)
         _require_open(lead)
-        if lead.owner_id not in (None, by.id) and not _is_manager(by):
-            owner = session.get(Member, lead.owner_id)
-            raise NotAllowed(f"{owner.name} owns {lead.customer_name}; only they or a manager can hand it on.")
+        _require_owner_or_manager(session, lead, by, "hand it on")
         lead.owner_id = to.id
         lead.claimed_at = lead.claimed_at or now
         lead.last_activity_at = max(lead.last_activity_at, now)
@@ -335,10 +340,7 @@ def release(core: Core, team_id: int, lead_id: int, chat_user_id: str) -> Reassi
     """Give a lead back to the channel, so someone else can claim it."""
     now = core.clock.now()
     with transaction(core.engine) as session:
-        team = _team(session, team_id)
-        member = member_by_chat_id(session, team_id, chat_user_id)
-        lead = lead_in_team(session, team_id, lead_id, lock=True)
-        _require_open(lead)
+        team, member, lead = _working_on(session, team_id, lead_id, chat_user_id)
         if lead.owner_id != member.id and not _is_manager(member):
             raise NotAllowed(f"Only the owner or a manager can release {lead.customer_name}'s lead.")
         lead.owner_id = None
