@@ -15,6 +15,7 @@ from chatbot import outbox, tracker
 from chatbot.db import transaction
 from chatbot.models import Lead, LeadStatus, Member, ProcessedEvent
 from tests.fakes.slack_web_api import FakeSlack
+from tests.fakes.slack_signing import load_fixture
 from tests.helpers import incoming
 from tests.slack.harness import ALEX, LEADS, PAT, SAM, SlackHarness, settle, wait_for
 
@@ -332,3 +333,9 @@ def test_a_429_is_retried_after_the_retry_after_it_names(slack):
     assert delivered.sent == 1
     assert time.monotonic() - started >= 1.0  # it waited as told, then succeeded
     assert [c.status for c in slack.fake.calls_to("chat.postMessage")] == [429, 200]
+
+
+def test_slacks_url_verification_challenge_is_answered(slack):
+    response = slack.post(load_fixture("bolt_url_verification.json"))
+    assert response.status_code == 200
+    assert response.json()["challenge"] == load_fixture("bolt_url_verification.json")["challenge"]
