@@ -108,3 +108,50 @@ def test_health_check_and_no_slack_routes_without_slack(core):
     web = TestClient(create_web_app(core, SlackSettings(_env_file=None)))
     assert web.get("/healthz").json() == {"ok": True}
     assert web.post("/slack/events", content=b"{}").status_code == 404
+
+
+def test_chatbot_web_serves_slack_over_real_http(tmp_path, fake):
+    """The Procfile's web line, as a process: uvicorn on a loopback port, a signed request in."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    from tests.fakes.slack_signing import load_fixture, signed_request
+
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    bootstrap(url)  # the release step: migrations
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "SLACK_BOT_TOKEN": fake.token, "SLACK_SIGNING_SECRET": "s3cret",
+           "SLACK_API_URL": fake.base_url, "DATABASE_URL": url}
+    server = subprocess.Popen([sys.executable, "-m", "chatbot.cli", "web", "--host", "127.0.0.1", "--port", str(port)],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(base + "/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise AssertionError(server.stdout.read().decode() if server.poll() is not None else "no start")
+                time.sleep(0.1)
+        challenge = load_fixture("bolt_url_verification.json")
+        signed = signed_request(challenge, "s3cret")
+        answer = httpx.post(base + "/slack/events", content=signed.body.encode(), headers=signed.headers)
+        forged = signed_request(challenge, "wrong")
+        refused = httpx.post(base + "/slack/events", content=forged.body.encode(), headers=forged.headers)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert health.json() == {"ok": True}
+    assert answer.json()["challenge"] == challenge["challenge"]
+    assert refused.status_code == 401
