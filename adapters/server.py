@@ -1,4 +1,4 @@
-"""The project's one web app: Slack (events, interactivity, commands), lead intake, health.
+"""The project's one web app: Slack (events, interactivity, commands, OAuth install), lead intake, health.
 
 FastAPI serves it; Bolt's sync App handles Slack requests in Starlette's thread pool, so a
 slow database never blocks the event loop and Bolt still acks within Slack's 3 seconds.
@@ -44,6 +44,19 @@ def create_web_app(core: Core, settings: SlackSettings | None = None, *, slack_a
         async def slack_events(request: Request) -> Response:
             bolt_request = to_bolt_request(request, await request.body())
             return to_starlette_response(await run_in_threadpool(bolt.dispatch, bolt_request))
+
+        if bolt.oauth_flow is not None:  # multi-workspace: install and OAuth redirect pages
+            flow = bolt.oauth_flow
+
+            @web.get(flow.install_path)
+            async def slack_install(request: Request) -> Response:
+                bolt_request = to_bolt_request(request, await request.body())
+                return to_starlette_response(await run_in_threadpool(flow.handle_installation, bolt_request))
+
+            @web.get(flow.redirect_uri_path)
+            async def slack_oauth_redirect(request: Request) -> Response:
+                bolt_request = to_bolt_request(request, await request.body())
+                return to_starlette_response(await run_in_threadpool(flow.handle_callback, bolt_request))
 
     # --- merge point: lead intake (chatbot/intake_api.py, another branch) ---------------------
     # from chatbot.intake_api import intake_router

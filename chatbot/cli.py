@@ -98,15 +98,15 @@ def worker(
     once: bool = typer.Option(False, "--once", help="One sweep and delivery, then exit."),
 ) -> None:
     """Every 30 s: escalate what is due and deliver queued chat messages (Slack)."""
-    from adapters.slack.chat import SlackChat, make_client
+    from adapters.slack.services import workspace_delivery
     from adapters.slack.settings import SlackSettings
     from chatbot.scheduler import build_scheduler, tick
 
     settings = SlackSettings()
-    if not settings.slack_bot_token:
-        raise typer.BadParameter("the worker delivers to Slack: set SLACK_BOT_TOKEN")
+    if not settings.enabled:
+        raise typer.BadParameter("the worker delivers to Slack: set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID/SECRET)")
     core = bootstrap(database, migrate=False)
-    chat = SlackChat(make_client(settings.slack_bot_token, settings.api_url))
+    chat = workspace_delivery(core, settings)
     result = tick(core, chat)
     typer.echo(f"{result.escalations} escalation(s); {result.delivery.sent} sent, {result.delivery.failed} failed.")
     if once:
@@ -146,10 +146,10 @@ def _run_socket_mode(core, settings, *, worker: bool) -> None:
 
 
 def _start_worker(core, settings):
-    from adapters.slack.chat import SlackChat, make_client
+    from adapters.slack.services import workspace_delivery
     from chatbot.scheduler import build_scheduler
 
-    scheduler = build_scheduler(core, SlackChat(make_client(settings.slack_bot_token, settings.api_url)))
+    scheduler = build_scheduler(core, workspace_delivery(core, settings))
     scheduler.start()
     return scheduler
 

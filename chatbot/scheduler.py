@@ -8,6 +8,7 @@ lock rows with SKIP LOCKED and escalations have unique keys), just wasteful.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -19,6 +20,12 @@ from chatbot.sweeper import sweep
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 30
+Deliver = Callable[[object], Delivery]  # core -> what it delivered (to one chat, or to each workspace)
+
+
+def through(chat: ChatPort) -> Deliver:
+    """Deliver every team's messages through one chat connection (a single workspace)."""
+    return lambda core: deliver_pending(core, chat)
 
 
 @dataclass(frozen=True)
@@ -28,19 +35,19 @@ class Tick:
     forgotten: int
 
 
-def tick(core, chat: ChatPort) -> Tick:
+def tick(core, deliver: Deliver) -> Tick:
     """One pass: escalate what is due, send what is queued, prune old delivery ids."""
     fired = sweep(core)
-    delivery = deliver_pending(core, chat)
+    delivery = deliver(core)
     forgotten = forget_old_deliveries(core)
     if fired or delivery.sent or delivery.failed:
         log.info("tick: %d escalation(s), %s", len(fired), delivery)
     return Tick(len(fired), delivery, forgotten)
 
 
-def build_scheduler(core, chat: ChatPort, interval_s: int = INTERVAL_S) -> BackgroundScheduler:
+def build_scheduler(core, deliver: Deliver, interval_s: int = INTERVAL_S) -> BackgroundScheduler:
     """A scheduler with the tick job, not started. One run at a time; missed runs collapse into one."""
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(tick, "interval", seconds=interval_s, args=(core, chat), id="sweep_and_deliver",
+    scheduler.add_job(tick, "interval", seconds=interval_s, args=(core, deliver), id="sweep_and_deliver",
                       name="sweep deadlines and deliver the outbox", max_instances=1, coalesce=True)
     return scheduler

@@ -1,6 +1,7 @@
 """The Bolt app factory. Nothing here runs at import: `create_slack_app` builds one on demand.
 
-Single workspace: the bot token (SLACK_BOT_TOKEN) authorises every call. Every listener is a
+Single workspace: the bot token (SLACK_BOT_TOKEN) authorises every call. Multi-workspace
+(SLACK_CLIENT_ID/SECRET): OAuth installs, each request authorised with its workspace's token. Every listener is a
 small function in adapters/slack/listeners/ that calls one core use case; this module only
 wires them, the once-per-event guard and error logging.
 """
@@ -26,16 +27,25 @@ def create_slack_app(core: Core, settings: SlackSettings, client: WebClient | No
     """A Bolt app bound to this core. `client` overrides the WebClient (tests point it at a fake)."""
     if not settings.slack_signing_secret and not settings.socket_mode:
         raise ValueError("SLACK_SIGNING_SECRET is required to receive Slack's requests over HTTP.")
-    client = client or make_client(settings.slack_bot_token, settings.api_url)
+    services = SlackServices(core, settings)
+    if settings.oauth:
+        from adapters.slack.oauth import oauth_settings  # only multi-workspace installs need its store
+
+        client = client or make_client(None, settings.api_url)
+        extra = {"oauth_settings": oauth_settings(core.engine, settings, on_installed=services.team_id)}
+    else:
+        client = client or make_client(settings.slack_bot_token, settings.api_url)
+        extra = {}
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
         # Socket Mode requests come over Slack's authenticated WebSocket, unsigned.
         request_verification_enabled=bool(settings.slack_signing_secret),
         process_before_response=False,  # ack first; listeners finish in Bolt's thread pool
+        **extra,
     )
     app.use(once_per_event(core))
-    register(app, SlackServices(core, settings))
+    register(app, services)
 
     @app.error
     def on_error(error: Exception, body: dict) -> None:

@@ -15,7 +15,8 @@ from adapters.slack.settings import SlackSettings
 from chatbot import outbox, roster
 from chatbot.app import Core
 from chatbot.db import transaction
-from chatbot.models import Member, Role
+from chatbot.models import Member, Role, Team
+from chatbot.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,37 @@ class SlackServices:
             log.warning("users.info for %s failed (%s); adding them by id", user_id, exc.response.get("error"))
         return roster.add_member(self.core, team_id, name=name, chat_user_id=user_id, role=role)
 
-    def deliver(self, client: WebClient) -> outbox.Delivery:
-        """Send what the use case queued (card updates, notices); failures stay queued."""
-        return outbox.deliver_pending(self.core, SlackChat(client))
+    def deliver(self, client: WebClient, team_id: int | None = None) -> outbox.Delivery:
+        """Send what the use case queued (card updates, notices) for this workspace; failures stay queued."""
+        return outbox.deliver_pending(self.core, SlackChat(client), team_id=team_id)
+
+
+def workspace_delivery(core: Core, settings: SlackSettings):
+    """What the worker calls each tick to deliver the outbox: `core -> Delivery`.
+
+    Single workspace: everything through the bot token. Multi-workspace: each Slack team's
+    messages with the token its installation stored; a team without one waits.
+    """
+    from adapters.slack.chat import make_client
+
+    if not settings.oauth:
+        chat = SlackChat(make_client(settings.slack_bot_token, settings.api_url))
+        return lambda core_: outbox.deliver_pending(core_, chat)
+    from adapters.slack.oauth import installation_store
+
+    store = installation_store(core.engine, settings.slack_client_id)
+
+    def deliver(core_: Core) -> Delivery:
+        with transaction(core_.engine) as session:
+            teams = session.exec(select(Team.id, Team.platform_team_id).where(Team.platform == "slack")).all()
+        sent = failed = waiting = 0
+        for team_id, slack_team_id in teams:
+            bot = store.find_bot(enterprise_id=None, team_id=slack_team_id)
+            if bot is None:
+                continue
+            result = outbox.deliver_pending(core_, SlackChat(make_client(bot.bot_token, settings.api_url)),
+                                            team_id=team_id)
+            sent, failed, waiting = sent + result.sent, failed + result.failed, waiting + result.waiting
+        return Delivery(sent, failed, waiting)
+
+    return deliver

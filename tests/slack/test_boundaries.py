@@ -11,6 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
+from chatbot.app import include_in_migrations
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,6 +30,7 @@ def test_the_core_imports_no_chat_sdk_and_no_web_framework():
 
 def test_migrations_build_exactly_the_models_schema(core):
     with core.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
-                                SQLModel.metadata)
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_name": include_in_migrations})
+        diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []

@@ -17,7 +17,7 @@ from adapters.slack.socket import socket_mode_handler
 from chatbot import outbox, roster, tracker
 from chatbot.app import bootstrap
 from chatbot.cli import app as cli
-from chatbot.scheduler import INTERVAL_S, build_scheduler, tick
+from chatbot.scheduler import INTERVAL_S, build_scheduler, through, tick
 from tests.fakes.slack_web_api import FakeSlack
 from tests.helpers import incoming
 
@@ -70,7 +70,7 @@ def test_http_without_a_signing_secret_is_refused(core, fake):
 def test_a_worker_tick_escalates_and_delivers(core, fake):
     team_id = slack_team(core, fake)
     tracker.ingest(core, team_id, incoming())
-    chat = SlackChat(make_client(fake.token, fake.base_url))
+    chat = through(SlackChat(make_client(fake.token, fake.base_url)))
 
     first = tick(core, chat)
     core.clock.advance(timedelta(minutes=6))  # the 5-minute claim window lapses
@@ -83,7 +83,7 @@ def test_a_worker_tick_escalates_and_delivers(core, fake):
 
 
 def test_the_scheduler_runs_the_tick_every_30_seconds_one_at_a_time(core, fake):
-    scheduler = build_scheduler(core, SlackChat(make_client(fake.token, fake.base_url)))
+    scheduler = build_scheduler(core, through(SlackChat(make_client(fake.token, fake.base_url))))
     (job,) = scheduler.get_jobs()
     assert job.func is tick and job.trigger.interval == timedelta(seconds=INTERVAL_S)
     assert (job.max_instances, job.coalesce) == (1, True)

@@ -32,7 +32,7 @@ def register(app: App, services) -> None:
             tell(client, body, user, error.message)
             return
         tell(client, body, user, result.message)
-        services.deliver(client)
+        services.deliver(client, team_id)
 
     def won(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
         ack()
@@ -45,7 +45,7 @@ def register(app: App, services) -> None:
             tell(client, body, user, error.message)
             return
         tell(client, body, user, result.message)
-        services.deliver(client)
+        services.deliver(client, team_id)
 
     def lost(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         """Lost needs a reason: open a modal; its submission closes the lead (see views.py)."""

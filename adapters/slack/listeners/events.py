@@ -36,7 +36,7 @@ def register(app: App, services) -> None:
             return
         if result is not None:
             client.chat_postEphemeral(channel=item["channel"], user=user, text=result.message)
-        services.deliver(client)
+        services.deliver(client, team_id)
 
     def reaction_removed() -> None:
         """Taking a reaction back does not release the lead (use a manager's reassign); acked only."""

@@ -28,6 +28,6 @@ def register(app: App, services) -> None:
             return
         ack()
         client.chat_postMessage(channel=user, text=result.message)
-        services.deliver(client)
+        services.deliver(client, team_id)
 
     app.view(LOST_MODAL)(lost_reason)
