@@ -26,6 +26,16 @@ class Core:
     clock: Clock
 
 
+# Tables other libraries create and own in the same database (slack_sdk's OAuth installation
+# and state stores): migrations neither create nor drop them.
+FOREIGN_TABLE_PREFIXES = ("slack_",)
+
+
+def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic's include_name hook: leave other libraries' tables out of autogenerate."""
+    return not (type_ == "table" and name and name.startswith(FOREIGN_TABLE_PREFIXES))
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

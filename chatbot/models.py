@@ -186,3 +186,11 @@ class OutboxMessage(SQLModel, table=True):
     last_error: Optional[str] = None
 
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """A chat platform's delivery id (Slack's event_id) already acted on: a retry has no effect."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=255)
+    received_at: datetime = _time(nullable=False, index=True)

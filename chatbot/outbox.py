@@ -55,16 +55,17 @@ class Delivery:
     waiting: int
 
 
-def deliver_pending(core, chat: ChatPort, limit: int = 200) -> Delivery:
-    """Send every queued message that is due, in order per lead; failures wait and retry."""
+def deliver_pending(core, chat: ChatPort, limit: int = 200, *, team_id: int | None = None) -> Delivery:
+    """Send every queued message that is due, in order per lead; failures wait and retry.
+
+    `team_id`: only that team's messages (a chat connection that speaks for one workspace).
+    """
     now = core.clock.now()
     with transaction(core.engine) as session:
-        ids = session.exec(
-            select(OutboxMessage.id)
-            .where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        ).all()
+        query = select(OutboxMessage.id).where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at <= now)
+        if team_id is not None:
+            query = query.where(OutboxMessage.team_id == team_id)
+        ids = session.exec(query.order_by(OutboxMessage.id).limit(limit)).all()
     sent = failed = waiting = 0
     held_back: set[int] = set()  # leads with an earlier message not sent: keep their order
     for message_id in ids:

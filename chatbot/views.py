@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 from chatbot.ingest.contact import display_phone
 from chatbot.models import Lead, LeadStatus, Member, Team
+from chatbot.oncall import BusinessHours, upcoming_shifts
 from chatbot.policy import OpenWindow, Rule
-from chatbot.reports import Baseline
+from chatbot.reports import Baseline, StalledLead
 
 RULE_NAMES = {
     Rule.CLAIM: "claim",
@@ -202,3 +203,46 @@ def baseline_text(b: Baseline, scope: str = "") -> str:
     return "\n".join(lines)
 
 
+def stalled_text(rows: list[StalledLead], team: Team, now: datetime) -> str:
+    """The /stalled answer: each quiet lead with its owner, last touch and how long it has been quiet."""
+    window = format_duration(timedelta(seconds=team.stall_window_s))
+    if not rows:
+        return f"No stalled leads: every contacted open lead has had activity in the last {window}."
+    zone = ZoneInfo(team.timezone)
+    lines = [f"Stalled: {len(rows)} open lead(s) with no activity for over {window}"]
+    for row in rows:
+        touch = (f"last touch {row.last_touch_kind} {format_moment(row.last_touch_at, zone, now)}"
+                 if row.last_touch_at else "no touch yet")
+        lines.append(f"  #{row.lead_id} {row.customer_name} ({row.source}) · {row.owner_name or 'unclaimed'} · "
+                     f"{touch} · quiet {format_duration(now - row.last_activity_at)} · {row.attempts} attempt(s)")
+    return "\n".join(lines)
+
+
+def oncall_lines(people: list[Member], hours: BusinessHours, now: datetime) -> list[str]:
+    """The /oncall answer: tonight's rep and the week ahead."""
+    if not people:
+        return ["Nobody is in the on-call rotation. A manager sets it with /followup."]
+    shifts = upcoming_shifts(people, hours, now, 7)
+    state = "open now" if hours.is_open(now) else "closed now"
+    return [f"On call tonight: {shifts[0][1].name} (after {hours.closes:%H:%M}; {state}). Hours {hours.describe()}.",
+            "Next: " + ", ".join(f"{day:%a} {member.name}" for day, member in shifts[1:])]
+
+
+def due_short(lead: Lead, team: Team, due: OpenWindow | None, now: datetime) -> str:
+    """'first contact overdue 10:15', or '-' when nothing is due."""
+    if due is None:
+        return "-"
+    zone = ZoneInfo(team.timezone)
+    return f"{RULE_NAMES[due.rule]} {'overdue ' if due.deadline <= now else ''}{format_moment(due.deadline, zone, now)}"
+
+
+def open_leads_text(rows: list[tuple[Lead, str | None, OpenWindow | None]], team: Team, now: datetime, *,
+                    whose: str | None) -> str:
+    """The /leads answer as plain lines: `whose` is a rep's name, or None for the whole team."""
+    if not rows:
+        return "You have no open leads. /leads all shows the team's." if whose else "No open leads."
+    lines = [f"Open leads{' for ' + whose if whose else ''}: {len(rows)}"]
+    for lead, owner, due in rows:
+        lines.append(f"  #{lead.id} {lead.customer_name} · {owner or 'unclaimed'} · asked {relative(lead.submitted_at, now)} · "
+                     f"{lead.attempts} attempt(s) · next: {due_short(lead, team, due, now)}")
+    return "\n".join(lines)

@@ -30,11 +30,10 @@ from chatbot.commands import CommandError, parse_report_args
 from chatbot.errors import FollowUpError
 from chatbot.ingest.lead import Customer, IncomingLead, Phone, Vehicle
 from chatbot.models import Lead, LeadStatus, Member, Role
-from chatbot.oncall import upcoming_shifts
 from chatbot.outbox import deliver_pending, retry_now
 from chatbot.reports import PeriodError, baseline, open_leads, period_for, stalled_leads
 from chatbot.sweeper import rotation, sweep
-from chatbot.views import RULE_NAMES, baseline_text, format_duration, format_moment, relative
+from chatbot.views import baseline_text, due_short, oncall_lines, relative, stalled_text
 
 DEMO_TEAM = {
     "name": "Demo Motors",
@@ -317,11 +316,8 @@ class ConsoleSession:
         table = Table(title=f"Open leads{'' if everyone else ' for ' + me.name}", show_edge=False)
         for column in ("#", "Customer", "Owner", "Asked", "Attempts", "Next"):
             table.add_column(column)
-        zone = hours_of(team).zone
         for lead, owner in rows:
-            due = due_window(lead, team)
-            due_text = (f"{RULE_NAMES[due.rule]} {'overdue ' if due.deadline <= now else ''}"
-                        f"{format_moment(due.deadline, zone, now)}") if due else "-"
+            due_text = due_short(lead, team, due_window(lead, team), now)
             table.add_row(str(lead.id), lead.customer_name, owner or "unclaimed", relative(lead.submitted_at, now),
                           str(lead.attempts), due_text)
         self.out.print(table)
@@ -341,32 +337,14 @@ class ConsoleSession:
         owner = self._member(args[0]) if args else None
         with transaction(self.core.engine) as session:
             rows = stalled_leads(session, team, now, owner_id=owner.id if owner else None)
-        window = format_duration(timedelta(seconds=team.stall_window_s))
-        if not rows:
-            self.say(f"No stalled leads: every contacted open lead has had activity in the last {window}.")
-            return
-        zone = hours_of(team).zone
-        self.out.print(f"Stalled: {len(rows)} open lead(s) with no activity for over {window}", highlight=False, markup=False)
-        for row in rows:
-            touch = (f"last touch {row.last_touch_kind} {format_moment(row.last_touch_at, zone, now)}"
-                     if row.last_touch_at else "no touch yet")
-            self.out.print(f"  #{row.lead_id} {row.customer_name} ({row.source}) · {row.owner_name or 'unclaimed'} · "
-                           f"{touch} · quiet {format_duration(now - row.last_activity_at)} · {row.attempts} attempt(s)",
-                           highlight=False, markup=False)
+        self.out.print(stalled_text(rows, team, now), highlight=False, markup=False)
 
     def cmd_oncall(self, args: list[str], speaker: str) -> None:
         team, now = self.team, self.clock.now()
-        hours = hours_of(team)
         with transaction(self.core.engine) as session:
             people = rotation(session, team.id)
-        if not people:
-            self.say("Nobody is in the on-call rotation. A manager sets it with /followup.")
-            return
-        shifts = upcoming_shifts(people, hours, now, 7)
-        tonight = shifts[0][1].name
-        state = "open now" if hours.is_open(now) else "closed now"
-        self.say(f"On call tonight: {tonight} (after {hours.closes:%H:%M}; {state}). Hours {hours.describe()}.")
-        self.say("Next: " + ", ".join(f"{day:%a} {member.name}" for day, member in shifts[1:]))
+        for line in oncall_lines(people, hours_of(team), now):
+            self.say(line)
 
     def cmd_reps(self, args: list[str], speaker: str) -> None:
         for member in roster.members(self.core, self.team_id):

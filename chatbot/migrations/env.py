@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import chatbot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from chatbot.app import include_in_migrations
 from chatbot.db import make_engine
 
 target_metadata = SQLModel.metadata
@@ -16,6 +17,7 @@ def run() -> None:
             connection=connection,
             target_metadata=target_metadata,
             compare_type=True,
+            include_name=include_in_migrations,
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():

@@ -255,6 +255,7 @@ class FakeSlack:
       home_views user id -> last published Home tab view; ``opened_views`` list of modals
       uploads    file id -> bytes uploaded to the upload URL; ``files`` file id -> file object
       users      user id -> users.info user object (``add_user`` to register more)
+      responses  JSON bodies the app posted to ``response_url`` (slash command and button answers)
     """
 
     def __init__(
@@ -290,6 +291,7 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.files: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
+        self.responses: list[dict[str, Any]] = []
         self.outage_status: int | None = None
         self.canned: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, list[_Failure]] = {}
@@ -329,6 +331,11 @@ class FakeSlack:
     def root_url(self) -> str:
         assert self._server is not None, "FakeSlack is not started"
         return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    @property
+    def response_url(self) -> str:
+        """A ``response_url`` to put in payloads: what the app posts there lands in ``responses``."""
+        return self.root_url + "response_url/commands/T0DEALER1/1/xyz"
 
     @property
     def base_url(self) -> str:
@@ -582,6 +589,17 @@ class FakeSlack:
                 "team": {"id": self.team_id, "name": self.team_name}, "enterprise": None,
                 "is_enterprise_install": False, "authed_user": {"id": "U0INSTALL1"}}
 
+    def respond(self, path: str, raw: bytes) -> None:
+        """A POST to a ``response_url`` (slash command or interaction answer): recorded as JSON."""
+        with self.lock:
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                self.errors.append(Violation("response_url", "invalid_json"))
+                return
+            self.calls.append(Call("response_url", body, {}))
+            self.responses.append(body)
+
     def upload(self, file_id: str, data: bytes) -> tuple[int, str]:
         """The upload URL handed out by files.getUploadURLExternal (no token, raw body)."""
         with self.lock:
@@ -709,6 +727,10 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/upload/v1/"):
             status, text = self.fake.upload(url.path.rsplit("/", 1)[-1], raw)
             self._reply(status, text.encode(), "text/plain; charset=utf-8", {})
+            return
+        if url.path.startswith("/response_url/"):
+            self.fake.respond(url.path, raw)
+            self._reply(200, b"ok", "text/plain", {})
             return
         if not url.path.startswith("/api/"):
             self._reply(404, b"Not Found", "text/plain", {})

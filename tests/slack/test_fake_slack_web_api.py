@@ -400,3 +400,12 @@ def test_bolt_app_end_to_end_against_the_fake(fake_slack, client):
     forged = signed_request(event, "wrong-secret")
     assert app.dispatch(BoltRequest(body=forged.body, headers=forged.headers)).status == 401
     assert fake_slack.errors == []
+
+
+def test_response_url_answers_are_recorded(fake_slack):
+    from slack_sdk.webhook import WebhookClient
+
+    sent = WebhookClient(fake_slack.response_url).send(text="Baseline ...", response_type="ephemeral")
+    assert sent.status_code == 200
+    assert fake_slack.responses == [{"text": "Baseline ...", "response_type": "ephemeral"}]
+    assert fake_slack.errors == []

@@ -12,15 +12,16 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from adapters.slack.listeners import registered
 from tests.fakes.slack_web_api import LEGACY_SCOPE_ALIASES, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "slack"
 APP_URL = "https://YOUR-APP-HOST/slack/events"
 
-# What the app will handle (kept here until the app exists; then import its registry).
-HANDLED_COMMANDS = {"/baseline", "/stalled", "/leads", "/oncall", "/followup"}
-HANDLED_EVENTS = {"reaction_added", "reaction_removed", "app_home_opened", "app_uninstalled", "tokens_revoked"}
+# What the app handles, read from the listeners' real register() functions.
+HANDLED_COMMANDS = registered()["command"]
+HANDLED_EVENTS = registered()["event"]
 # Web API methods the bot calls with its bot token (oauth.v2.access needs no token or scope).
 APP_WEB_METHODS = {
     "chat.postMessage", "chat.update", "chat.postEphemeral", "chat.getPermalink",  # lead cards, nudges

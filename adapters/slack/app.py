@@ -1,0 +1,66 @@
+"""The Bolt app factory. Nothing here runs at import: `create_slack_app` builds one on demand.
+
+Single workspace: the bot token (SLACK_BOT_TOKEN) authorises every call. Multi-workspace
+(SLACK_CLIENT_ID/SECRET): OAuth installs, each request authorised with its workspace's token. Every listener is a
+small function in adapters/slack/listeners/ that calls one core use case; this module only
+wires them, the once-per-event guard and error logging.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from adapters.slack.chat import make_client
+from adapters.slack.listeners import register
+from adapters.slack.services import SlackServices
+from adapters.slack.settings import SlackSettings
+from chatbot.app import Core
+from chatbot.deliveries import first_delivery
+
+log = logging.getLogger(__name__)
+
+
+def create_slack_app(core: Core, settings: SlackSettings, client: WebClient | None = None) -> App:
+    """A Bolt app bound to this core. `client` overrides the WebClient (tests point it at a fake)."""
+    if not settings.slack_signing_secret and not settings.socket_mode:
+        raise ValueError("SLACK_SIGNING_SECRET is required to receive Slack's requests over HTTP.")
+    services = SlackServices(core, settings)
+    if settings.oauth:
+        from adapters.slack.oauth import oauth_settings  # only multi-workspace installs need its store
+
+        client = client or make_client(None, settings.api_url)
+        extra = {"oauth_settings": oauth_settings(core.engine, settings, on_installed=services.team_id)}
+    else:
+        client = client or make_client(settings.slack_bot_token, settings.api_url)
+        extra = {}
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        # Socket Mode requests come over Slack's authenticated WebSocket, unsigned.
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        process_before_response=False,  # ack first; listeners finish in Bolt's thread pool
+        **extra,
+    )
+    app.use(once_per_event(core))
+    register(app, services)
+
+    @app.error
+    def on_error(error: Exception, body: dict) -> None:
+        log.exception("Slack listener failed for %s", body.get("type") or body.get("command"), exc_info=error)
+
+    return app
+
+
+def once_per_event(core: Core):
+    """Middleware: an Events API delivery Slack retries (same event_id) is acked with no effect."""
+
+    def middleware(body: dict, next) -> BoltResponse | None:  # noqa: A002 - Bolt passes `next` by name
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not first_delivery(core, f"slack:{event_id}"):
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return middleware

@@ -1,0 +1,51 @@
+"""What the Slack app needs from the environment. Read when the app is made, never at import."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+# The bot scopes the app asks for at install time: manifest.json's, checked by a test.
+BOT_SCOPES = ("chat:write", "commands", "files:write", "im:write", "reactions:read", "reactions:write", "users:read")
+
+
+class SlackSettings(BaseSettings):
+    """Environment variables (names as below, case-insensitive; a .env file works too).
+
+    SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET: a single-workspace install over HTTP.
+    SLACK_APP_TOKEN (xapp-...): Socket Mode, no public URL needed.
+    SLACK_CLIENT_ID + SLACK_CLIENT_SECRET (+ SLACK_SIGNING_SECRET): multi-workspace installs via
+    OAuth (/slack/install); each workspace's bot token is then kept in the database.
+    SLACK_API_URL: point slack_sdk at another Web API (tests use a local fake).
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_api_url: str | None = None
+    leads_channel: str = "leads"
+    managers_channel: str | None = None
+    team_name: str = "Dealership"
+    timezone: str = "America/Chicago"
+
+    @property
+    def enabled(self) -> bool:
+        """Is there enough to run the Slack app (rather than the console)?"""
+        return bool(self.slack_bot_token or self.slack_client_id)
+
+    @property
+    def oauth(self) -> bool:
+        """Multi-workspace: installs go through OAuth and tokens live in the database."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    @property
+    def api_url(self) -> str:
+        return self.slack_api_url or "https://slack.com/api/"

@@ -1,0 +1,135 @@
+"""The Slack app as Slack sees it: the real web app, signed requests, a real Web API client.
+
+`SlackHarness` wires the real parts together: `create_web_app` (FastAPI + the real Bolt app)
+served through httpx's ASGI transport (Starlette's TestClient), requests signed with Slack's
+algorithm from the recorded fixture payloads, and the real slack_sdk WebClient (with the
+production retry handlers) talking over HTTP to FakeSlack.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from adapters.server import create_web_app
+from adapters.slack.chat import make_client
+from adapters.slack.services import SlackServices
+from adapters.slack.settings import SlackSettings
+from tests.fakes.slack_signing import fill, load_fixture, signed_request, to_body
+from tests.fakes.slack_web_api import FakeSlack
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+LEADS = "C0LEADS01"
+SAM, ALEX, PAT = "U0REP0001", "U0REP0002", "U0MGR0001"
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Bolt acks first and runs listeners in its thread pool: wait for their effect."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("the expected effect did not happen within the timeout")
+
+
+def settle(seconds: float = 0.4) -> None:
+    """Give listeners that should do nothing time to (wrongly) do something."""
+    time.sleep(seconds)
+
+
+class SlackHarness:
+    def __init__(self, core, fake: FakeSlack) -> None:
+        self.core, self.fake = core, fake
+        fake.add_user(SAM, name="sam", real_name="Sam Rivera", profile={"display_name": "Sam"}, is_admin=False)
+        fake.add_user(ALEX, name="alex", real_name="Alex Kim", profile={"display_name": "Alex"}, is_admin=False)
+        fake.add_user(PAT, name="pat", real_name="Pat Lee", profile={"display_name": "Pat"}, is_admin=True)
+        self.settings = SlackSettings(_env_file=None, slack_bot_token=fake.token, slack_signing_secret=SECRET,
+                                      slack_api_url=fake.base_url, leads_channel=LEADS,
+                                      managers_channel="C0MGRS001")
+        self.client = make_client(fake.token, fake.base_url)
+        self.services = SlackServices(core, self.settings)
+        self.team_id = self.services.team_id(fake.team_id)
+        self.web = create_web_app(core, self.settings, client=self.client)
+        self.http = TestClient(self.web)
+        self._events = 0
+
+    # -- what arrives from outside ------------------------------------------------------------
+
+    def deliver(self):
+        return self.services.deliver(self.client)
+
+    def post(self, payload: dict | str, *, secret: str = SECRET, timestamp: int | None = None,
+             headers: dict[str, str] | None = None):
+        request = signed_request(payload, secret, timestamp)
+        return self.http.post("/slack/events", content=request.body.encode(),
+                              headers={**request.headers, **(headers or {})})
+
+    def reaction(self, user: str, ts: str, *, channel: str = LEADS, reaction: str = "eyes",
+                 event_id: str | None = None) -> dict:
+        self._events += 1
+        return fill(load_fixture("docs_reaction_added_event_callback.json"), channel=channel, ts=ts, user=user,
+                    team=self.fake.team_id,
+                    overrides={"event.reaction": reaction, "event_id": event_id or f"Ev0TEST{self._events:04d}",
+                               "api_app_id": self.fake.app_id,
+                               # the installation the event is for: this workspace's bot
+                               "authorizations.0.team_id": self.fake.team_id,
+                               "authorizations.0.user_id": self.fake.bot_user_id,
+                               "authorizations.0.is_bot": True})
+
+    def button(self, user: str, ts: str, action_id: str, value: str) -> dict:
+        return fill(load_fixture("bolt_block_actions_request_body.txt"), channel=LEADS, ts=ts, user=user,
+                    team=self.fake.team_id,
+                    overrides={"actions.0.action_id": action_id, "actions.0.value": value,
+                               "actions.0.block_id": "lead_actions", "container.is_ephemeral": False,
+                               "response_url": self.fake.response_url, "api_app_id": self.fake.app_id})
+
+    def command(self, user: str, command: str, text: str = "") -> dict:
+        return fill(load_fixture("bolt_slash_command_request_body.txt"), channel=LEADS, user=user,
+                    team=self.fake.team_id,
+                    overrides={"command": command, "text": text, "response_url": self.fake.response_url,
+                               "api_app_id": self.fake.app_id})
+
+    def view_submission(self, user: str, view: dict, values: dict) -> dict:
+        """A modal submitted: the view as Slack stored it (from views.open) with the inputs' state."""
+        submitted = copy.deepcopy(view)
+        submitted["state"] = {"values": values}
+        action = load_fixture("bolt_block_actions_request_body.txt")  # the same envelope fields
+        return {"type": "view_submission", "team": {"id": self.fake.team_id, "domain": "fake-motors"},
+                "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.fake.team_id},
+                "api_app_id": self.fake.app_id, "token": action["token"], "trigger_id": action["trigger_id"],
+                "view": submitted, "response_urls": [], "is_enterprise_install": False}
+
+    # -- what the fake saw --------------------------------------------------------------------
+
+    def card(self, ts: str) -> dict:
+        return self.fake.message(LEADS, ts)
+
+    def card_text(self, ts: str) -> str:
+        """Every piece of text on the card, joined, for assertions."""
+        parts: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "text" and isinstance(value, str):
+                        parts.append(value)
+                    else:
+                        walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(self.card(ts)["blocks"])
+        return "\n".join(parts)
+
+    def ephemeral_to(self, user: str) -> list[str]:
+        return [m["text"] for m in self.fake.ephemeral if m["user"] == user]
+
+
+__all__ = ["SlackHarness", "wait_for", "settle", "to_body", "SECRET", "LEADS", "SAM", "ALEX", "PAT"]

@@ -1,0 +1,36 @@
+"""The Slack branch keeps the project's rules: the core imports no chat SDK, and the schema the
+migrations build is the one the models describe (including 0003's processed events)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from chatbot.app import include_in_migrations
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_core_imports_no_chat_sdk_and_no_web_framework():
+    modules = sorted(
+        ".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "chatbot").rglob("*.py")
+        if "migrations" not in p.parts and p.name != "__init__.py" and p.stem != "cli"
+    )
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in modules)
+            + "print(sorted({n.split('.')[0] for n in sys.modules} & {'slack_bolt', 'slack_sdk', 'botbuilder', "
+              "'fastapi', 'starlette', 'adapters'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_migrations_build_exactly_the_models_schema(core):
+    with core.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_name": include_in_migrations})
+        diff = compare_metadata(context, SQLModel.metadata)
+    assert diff == []
