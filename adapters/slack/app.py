@@ -3,14 +3,14 @@
 Single workspace: the bot token (SLACK_BOT_TOKEN) authorises every call. Multi-workspace
 (SLACK_CLIENT_ID/SECRET): OAuth installs, each request authorised with its workspace's token. Every listener is a
 small function in adapters/slack/listeners/ that calls one core use case; this module only
-wires them, the once-per-event guard and error logging.
+wires them and logs listener errors. Retried events are ignored in the listeners (events.once).
 """
 
 from __future__ import annotations
 
 import logging
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from adapters.slack.chat import make_client
@@ -18,7 +18,6 @@ from adapters.slack.listeners import register
 from adapters.slack.services import SlackServices
 from adapters.slack.settings import SlackSettings
 from chatbot.app import Core
-from chatbot.deliveries import first_delivery
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,6 @@ def create_slack_app(core: Core, settings: SlackSettings, client: WebClient | No
         process_before_response=False,  # ack first; listeners finish in Bolt's thread pool
         **extra,
     )
-    app.use(once_per_event(core))
     register(app, services)
 
     @app.error
@@ -52,15 +50,3 @@ def create_slack_app(core: Core, settings: SlackSettings, client: WebClient | No
         log.exception("Slack listener failed for %s", body.get("type") or body.get("command"), exc_info=error)
 
     return app
-
-
-def once_per_event(core: Core):
-    """Middleware: an Events API delivery Slack retries (same event_id) is acked with no effect."""
-
-    def middleware(body: dict, next) -> BoltResponse | None:  # noqa: A002 - Bolt passes `next` by name
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not first_delivery(core, f"slack:{event_id}"):
-            return BoltResponse(status=200, body="")
-        return next()
-
-    return middleware

@@ -10,12 +10,27 @@ from slack_sdk import WebClient
 from adapters.slack.blocks import home_view
 from adapters.slack.reports import my_leads_text
 from chatbot import tracker
+from chatbot.deliveries import first_delivery
 from chatbot.errors import FollowUpError
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, services) -> None:
+    def once(listener):
+        """Run `listener` once per Events API delivery: Slack's retries of it (same event_id) do nothing.
+
+        The check runs inside the listener, after Bolt has acked, so it costs the ack nothing.
+        """
+
+        def run(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
+            event_id = body.get("event_id")
+            if event_id and not first_delivery(services.core, f"slack:{event_id}"):
+                return
+            listener(event, context, client)
+
+        return run
+
     def reaction_added(event: dict, context: BoltContext, client: WebClient) -> None:
         """The first reaction on a lead card claims the lead; later reactors hear who has it."""
         item, user = event.get("item") or {}, event.get("user")
@@ -38,7 +53,7 @@ def register(app: App, services) -> None:
             client.chat_postEphemeral(channel=item["channel"], user=user, text=result.message)
         services.deliver(client, team_id)
 
-    def reaction_removed() -> None:
+    def reaction_removed(event: dict, context: BoltContext, client: WebClient) -> None:
         """Taking a reaction back does not release the lead (use a manager's reassign); acked only."""
 
     def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
@@ -48,12 +63,12 @@ def register(app: App, services) -> None:
         title, text = my_leads_text(services, team_id, event["user"])
         client.views_publish(user_id=event["user"], view=home_view(title, text))
 
-    def uninstalled(event: dict, context: BoltContext) -> None:
+    def uninstalled(event: dict, context: BoltContext, client: WebClient) -> None:
         """Single-workspace install: nothing to delete; leads stay queued until a token works again."""
         log.warning("Slack workspace %s: %s", context.team_id, event.get("type"))
 
-    app.event("reaction_added")(reaction_added)
-    app.event("reaction_removed")(reaction_removed)
-    app.event("app_home_opened")(app_home_opened)
-    app.event("app_uninstalled")(uninstalled)
-    app.event("tokens_revoked")(uninstalled)
+    app.event("reaction_added")(once(reaction_added))
+    app.event("reaction_removed")(once(reaction_removed))
+    app.event("app_home_opened")(once(app_home_opened))
+    app.event("app_uninstalled")(once(uninstalled))
+    app.event("tokens_revoked")(once(uninstalled))
