@@ -9,10 +9,8 @@ deadline on the way, so escalations arrive at the minute they fall due.
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo
 
@@ -28,6 +26,7 @@ from chatbot.db import transaction
 from chatbot.deadlines import due_window, hours_of
 from chatbot.commands import CommandError, parse_report_args
 from chatbot.errors import FollowUpError
+from chatbot.team_settings import change_setting, parse_duration, set_rotation, settings_lines
 from chatbot.ingest.lead import Customer, IncomingLead, Phone, Vehicle
 from chatbot.models import Lead, LeadStatus, Member, Role
 from chatbot.outbox import deliver_pending, retry_now
@@ -62,24 +61,16 @@ Reports  /leads [all]              your open leads (or everyone's) and what is d
          /baseline [7d|30d|last-week|2026-11-09..2026-11-15] [@rep] [source]
          /stalled [@rep]           open leads with no activity for 3 days
          /oncall                   who covers evenings and weekends
+Settings /followup settings | set NAME VALUE | oncall NAME ...   (managers, e.g. @pat /followup set first-contact 5m)
 Other    /reps   /chat down|up (simulate a chat outage)   /help   /quit
 Lines starting with # are comments."""
 
 TOUCH_COMMANDS = {"call": "call", "text": "text", "email": "email", "appt": "appointment",
                   "appointment": "appointment", "note": "note"}
-DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
 
 class ConsoleError(Exception):
     """A command the console could not understand; nothing was done."""
-
-
-def parse_duration(text: str) -> timedelta:
-    match = DURATION.fullmatch(text.strip().lower())
-    if not text.strip() or match is None or not any(match.groups()):
-        raise ConsoleError(f"'{text}' is not a duration. Try 45s, 20m, 2h, 3d or 1h30m.")
-    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
 class ConsoleSession:
@@ -100,7 +91,7 @@ class ConsoleSession:
             "won": self.cmd_won, "lost": self.cmd_lost, "release": self.cmd_release, "reassign": self.cmd_reassign,
             "wait": self.cmd_wait, "time": self.cmd_time, "leads": self.cmd_leads, "baseline": self.cmd_baseline,
             "stalled": self.cmd_stalled, "oncall": self.cmd_oncall, "reps": self.cmd_reps, "chat": self.cmd_chat,
-            "help": self.cmd_help, "quit": self.cmd_quit, "exit": self.cmd_quit,
+            "followup": self.cmd_followup, "help": self.cmd_help, "quit": self.cmd_quit, "exit": self.cmd_quit,
             **{name: self._touch(kind) for name, kind in TOUCH_COMMANDS.items()},
         }
 
@@ -358,6 +349,21 @@ class ConsoleSession:
         if not self.chat.down:
             retry_now(self.core)
         self.say("Chat is down: new cards wait in the outbox." if self.chat.down else "Chat is back up.")
+
+    def cmd_followup(self, args: list[str], speaker: str) -> None:
+        """Managers: `settings`, `set NAME VALUE`, `oncall NAME NAME ...`."""
+        action = args[0].lower() if args else ""
+        if action == "set" and len(args) >= 3:
+            self.say(change_setting(self.core, self.team_id, speaker, args[1], " ".join(args[2:])), to=speaker)
+        elif action == "oncall":
+            people = [self._member(name).chat_user_id for name in args[1:]]
+            self.say(set_rotation(self.core, self.team_id, speaker, people), to=speaker)
+        elif action == "settings":
+            with transaction(self.core.engine) as session:
+                names = [m.name for m in rotation(session, self.team_id)]
+            self.out.print("\n".join(settings_lines(self.team, names)), highlight=False, markup=False)
+        else:
+            raise ConsoleError("Usage: /followup settings | /followup set NAME VALUE | /followup oncall NAME ...")
 
     def cmd_help(self, args: list[str], speaker: str) -> None:
         self.out.print(HELP, highlight=False, markup=False)

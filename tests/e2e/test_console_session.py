@@ -133,3 +133,41 @@ def test_the_bot_runs_from_the_command_line_reading_a_script_on_standard_input(t
     assert result.returncode == 0, result.stderr
     assert "Demo Motors lead follow-up, console. Tue Nov 24 10:00 CST" in result.stdout
     assert "✉ to Sam: Maria Gonzalez asked 15 min ago" in result.stdout
+
+
+def test_a_manager_tightens_the_first_contact_target_and_open_leads_are_re_timed(core, clock):
+    out = run_console(core, clock, "/demo 1\n@pat /followup set first-contact 5m\n/wait 6m\n")
+    assert "first-contact is now 5 min. 1 open lead(s) re-timed." in out
+    assert "Maria Gonzalez asked 5 min ago and has not been contacted" in out
+
+
+def test_a_rep_cannot_change_settings(core, clock):
+    before = snapshot(core)
+    out = run_console(core, clock, "@sam /followup set first-contact 5m\n")
+    assert "✗ Settings are for managers. Ask your sales manager to change them." in out
+    assert snapshot(core) == before
+
+
+@pytest.mark.parametrize("command, answer", [
+    ("set first-contact soon", "'soon' is not a duration"),
+    ("set first-contact 2d", "Keep it between 1 min and 1 d."),
+    ("set hours mon-sat 19:00-09:00", "The showroom must open before it closes."),
+    ("set hours someday 09:00-19:00", "'someday' is not a day. Use mon, tue, ... sun."),
+    ("set hours weekdays", "Give days and hours, e.g. mon-sat 09:00-19:00."),
+    ("set timezone Mars/Olympus", "'Mars/Olympus' is not a time zone"),
+    ("set colour blue", "'colour' is not a setting. Settings: claim, first-contact"),
+])
+def test_a_bad_setting_is_refused_with_what_works(core, clock, command, answer):
+    run_console(core, clock, "/help\n")
+    before = snapshot(core)
+    out = run_console(core, clock, f"@pat /followup {command}\n")
+    assert answer in out
+    assert snapshot(core) == before
+
+
+def test_a_manager_sets_hours_and_the_rotation(core, clock):
+    out = run_console(core, clock, "@pat /followup set hours mon-fri 08:30-18:00\n@pat /followup oncall jordan sam\n"
+                                   "@pat /followup settings\n/oncall\n")
+    assert "hours is now Mon Tue Wed Thu Fri 08:30-18:00 (America/Chicago)." in out
+    assert "On-call rotation: Jordan, Sam, one evening each, in turn." in out
+    assert "on-call rotation (/followup oncall @a @b ...): Jordan, Sam" in out

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from chatbot import outbox, tracker
+from chatbot import outbox, roster, tracker
 from chatbot.db import transaction
 from chatbot.models import Lead, LeadStatus, Member, ProcessedEvent
 from tests.fakes.slack_web_api import FakeSlack
@@ -285,7 +285,21 @@ def test_followup_settings_are_for_managers_only(slack):
     shown = wait_for(lambda: slack.fake.responses[1:])[0]
 
     assert refused["text"].startswith("Settings are for managers.")
-    assert "first contact within 15 min" in shown["text"] and f"<#{LEADS}>" in shown["text"]
+    assert "first-contact: 15 min" in shown["text"] and f"leads-channel: {LEADS}" in shown["text"]
+
+
+def test_a_manager_changes_a_window_from_slack_and_a_rep_cannot(slack):
+    slack.services.ensure_member(slack.team_id, SAM, slack.client)
+    slack.services.ensure_member(slack.team_id, PAT, slack.client)
+
+    slack.post(slack.command(SAM, "/followup", "set first-contact 5m"))
+    (refused,) = wait_for(lambda: slack.fake.responses)
+    slack.post(slack.command(PAT, "/followup", "set first-contact 5m"))
+    changed = wait_for(lambda: slack.fake.responses[1:])[0]
+
+    assert refused["text"].startswith("Settings are for managers.")
+    assert changed["text"] == "first-contact is now 5 min. 0 open lead(s) re-timed."
+    assert roster.team(slack.core, slack.team_id).first_contact_window_s == 300
 
 
 # --- Home tab ------------------------------------------------------------------------------------

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from adapters.slack.blocks import report_blocks
 from adapters.slack.reports import report_text
 from chatbot import roster
-from chatbot.errors import FollowUpError
+from chatbot.db import transaction
+from chatbot.errors import FollowUpError, NotAllowed
 from chatbot.models import Role
 from chatbot.reports import PeriodError
+from chatbot.sweeper import rotation
+from chatbot.team_settings import change_setting, set_rotation, settings_lines
 
 REPORTS = ("/baseline", "/stalled", "/leads", "/oncall")
 COMMANDS = (*REPORTS, "/followup")
@@ -21,7 +25,8 @@ its buttons log a call, text, e-mail or appointment, and close it won or lost.
 • `/stalled [@rep]`: open leads with no activity for 3 days
 • `/baseline [7d|30d|last-week|2026-11-01..2026-11-15] [@rep] [source]`: follow-up figures
 • `/oncall`: who covers evenings and weekends
-• `/followup`: this help; managers also see the team's settings"""
+• `/followup`: this help. Managers: `/followup settings`, `/followup set NAME VALUE` \
+(e.g. `set first-contact 5m`, `set hours mon-sat 09:00-19:00`), `/followup oncall @sam @alex`"""
 
 
 def register(app: App, services) -> None:
@@ -36,19 +41,28 @@ def register(app: App, services) -> None:
         respond(text=text, blocks=report_blocks(text, command["command"], command.get("text", "")),
                 response_type="ephemeral")
 
-    def followup(ack: Ack, command: dict, context: BoltContext, respond: Respond) -> None:
+    def followup(ack: Ack, command: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        """`/followup` help; `settings`, `set NAME VALUE` and `oncall @a @b ...` for managers."""
         ack()
         team_id = services.team_id(context.team_id)
-        team = roster.team(services.core, team_id)
-        text = HELP.format(channel=team.leads_channel or "leads")
-        asks_settings = (command.get("text") or "").strip().lower().startswith("settings")
-        if asks_settings:
-            me = services.member(team_id, command["user_id"])
-            if me is None or me.role not in (Role.MANAGER, Role.ADMIN):
-                respond(text="Settings are for managers. Ask a sales manager (or a workspace admin) to change them.",
-                        response_type="ephemeral")
-                return
-            text = settings_text(team)
+        services.ensure_member(team_id, command["user_id"], client)
+        words = (command.get("text") or "").split()
+        action = words[0].lower() if words else ""
+        try:
+            if action == "settings":
+                text = settings_answer(services, team_id, command["user_id"])
+            elif action == "set" and len(words) >= 3:
+                text = change_setting(services.core, team_id, command["user_id"], words[1], " ".join(words[2:]))
+            elif action == "oncall":
+                for mention in words[1:]:
+                    services.ensure_member(team_id, mention.strip("<>@").split("|")[0], client)
+                people = [mention.strip("<>@").split("|")[0] for mention in words[1:]]
+                text = set_rotation(services.core, team_id, command["user_id"], people)
+            else:
+                team = roster.team(services.core, team_id)
+                text = HELP.format(channel=team.leads_channel or "leads")
+        except FollowUpError as error:
+            text = error.message
         respond(text=text, response_type="ephemeral")
 
     for name in REPORTS:
@@ -56,16 +70,11 @@ def register(app: App, services) -> None:
     app.command("/followup")(followup)
 
 
-def settings_text(team) -> str:
-    def minutes(seconds: int) -> str:
-        return f"{seconds // 3600} h" if seconds % 3600 == 0 and seconds >= 3600 else f"{seconds // 60} min"
-
-    return "\n".join([
-        f"*Settings for {team.name}* ({team.timezone}, open {team.business_days} {team.opens_at}-{team.closes_at})",
-        f"• Leads channel: <#{team.leads_channel}> · managers: "
-        + (f"<#{team.managers_channel}>" if team.managers_channel else "none (escalations go to the leads channel)"),
-        f"• Claim within {minutes(team.claim_window_s)} · first contact within {minutes(team.first_contact_window_s)}"
-        f" · second contact within {minutes(team.second_contact_window_s)} · stalled after {minutes(team.stall_window_s)}",
-        f"• Claim emoji: {(':' + team.claim_emoji.strip(':') + ':') if team.claim_emoji else 'any reaction'}",
-        "Editing settings from Slack is not built yet; they are set when the app is installed (environment).",
-    ])
+def settings_answer(services, team_id: int, user_id: str) -> str:
+    me = services.member(team_id, user_id)
+    if me is None or me.role not in (Role.MANAGER, Role.ADMIN):
+        raise NotAllowed("Settings are for managers. Ask your sales manager (or a workspace admin) to change them.")
+    team = roster.team(services.core, team_id)
+    with transaction(services.core.engine) as session:
+        names = [m.name for m in rotation(session, team_id)]
+    return "\n".join(settings_lines(team, names))
