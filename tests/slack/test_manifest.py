@@ -7,6 +7,7 @@ that nothing needs.
 """
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -22,15 +23,13 @@ APP_URL = "https://YOUR-APP-HOST/slack/events"
 # What the app handles, read from the listeners' real register() functions.
 HANDLED_COMMANDS = registered()["command"]
 HANDLED_EVENTS = registered()["event"]
-# Web API methods the bot calls with its bot token (oauth.v2.access needs no token or scope).
-APP_WEB_METHODS = {
-    "chat.postMessage", "chat.update", "chat.postEphemeral", "chat.getPermalink",  # lead cards, nudges
-    "conversations.open",  # DM a rep
-    "reactions.add",  # mark a lead card (e.g. claimed / escalated)
-    "users.info",  # rep names and time zones
-    "views.publish", "views.open",  # Home tab, settings modal
-    "files.getUploadURLExternal", "files.completeUploadExternal",  # weekly digest chart (files_upload_v2)
-    "auth.test",
+# Web API methods the bot calls with its bot token, read from the adapter's source
+# (`client.chat_postMessage(` -> chat.postMessage); auth.test is Bolt's own, at start-up.
+CALL = re.compile(r"\.(chat|conversations|reactions|users|views|files|auth)_(\w+)\(")
+APP_WEB_METHODS = {"auth.test"} | {
+    family + "." + re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
+    for path in (ROOT / "adapters" / "slack").rglob("*.py")
+    for family, name in CALL.findall(path.read_text())
 }
 # Events missing from the 2021 AsyncAPI spec, with the scopes docs.slack.dev lists for them.
 EVENT_SCOPES_NOT_IN_SPEC = {"app_home_opened": []}  # docs.slack.dev/reference/events/app_home_opened: none
