@@ -6,7 +6,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 # The bot scopes the app asks for at install time: manifest.json's, checked by a test.
-BOT_SCOPES = ("chat:write", "commands", "files:write", "im:write", "reactions:read", "reactions:write", "users:read")
+BOT_SCOPES = ("chat:write", "commands", "im:write", "reactions:read", "users:read")
 
 
 class SlackSettings(BaseSettings):

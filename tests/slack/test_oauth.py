@@ -13,11 +13,13 @@ from fastapi.testclient import TestClient
 
 from adapters.server import create_web_app
 from adapters.slack.chat import make_client
+from adapters.slack.oauth import installation_store
 from adapters.slack.services import SlackServices, workspace_delivery
 from adapters.slack.settings import BOT_SCOPES, SlackSettings
 from chatbot import roster, tracker
 from chatbot.app import bootstrap
 from chatbot.clock import ManualClock
+from chatbot.outbox import pending_count
 from tests.conftest import TUESDAY_10AM
 from tests.fakes.slack_signing import fill, load_fixture, signed_request
 from tests.fakes.slack_web_api import FakeSlack
@@ -97,3 +99,22 @@ def test_a_workspace_that_never_installed_is_not_delivered_to(oauth, fake):
 
     assert workspace_delivery(core, settings)(core).sent == 0
     assert fake.calls_to("chat.postMessage") == []
+
+
+def test_uninstalling_forgets_the_workspaces_token_and_keeps_its_leads_queued(oauth, fake):
+    core, settings, web = oauth
+    install(web)
+    team_id = SlackServices(core, settings).team_id(fake.team_id)
+    event = fill(load_fixture("docs_reaction_added_event_callback.json"), team=fake.team_id,
+                 overrides={"authorizations.0.team_id": fake.team_id, "authorizations.0.user_id": fake.bot_user_id,
+                            "event_id": "EvUNINSTALL1"})
+    event["event"] = {"type": "app_uninstalled", "event_ts": "1732440000.000100"}
+    request = signed_request(event, SECRET)
+    assert web.post("/slack/events", content=request.body.encode(), headers=request.headers).status_code == 200
+
+    store = installation_store(core.engine, settings.slack_client_id)
+    wait_for(lambda: store.find_bot(enterprise_id=None, team_id=fake.team_id) is None)
+    tracker.ingest(core, team_id, incoming())
+    assert workspace_delivery(core, settings)(core).sent == 0
+    assert fake.calls_to("chat.postMessage") == []
+    assert pending_count(core) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App, BoltContext
+from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_sdk import WebClient
 
 from adapters.slack.blocks import home_view
@@ -64,8 +65,19 @@ def register(app: App, services) -> None:
         client.views_publish(user_id=event["user"], view=home_view(title, text))
 
     def uninstalled(event: dict, context: BoltContext, client: WebClient) -> None:
-        """Single-workspace install: nothing to delete; leads stay queued until a token works again."""
+        """Forget a workspace's revoked tokens (multi-workspace installs keep them in the database).
+
+        Its leads and their queued messages stay: they go out if the workspace installs again.
+        """
         log.warning("Slack workspace %s: %s", context.team_id, event.get("type"))
+        store = app.installation_store
+        if store is None:
+            return  # single workspace: the token lives in the environment, nothing stored to forget
+        revocation = TokenRevocationListeners(store)
+        if event.get("type") == "app_uninstalled":
+            revocation.handle_app_uninstalled_events(context)
+        else:
+            revocation.handle_tokens_revoked_events(event, context)
 
     app.event("reaction_added")(once(reaction_added))
     app.event("reaction_removed")(once(reaction_removed))
