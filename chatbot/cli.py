@@ -3,17 +3,27 @@
     chatbot                  run the bot (no chat credentials: the console on an SQLite file)
     chatbot db upgrade       bring the database schema up to date
     chatbot sweep            escalate whatever is due now, once (what the worker does every minute)
+    chatbot team create      a team for lead intake when no chat adapter has made one
+    chatbot keys ...         API keys for lead providers and CRMs (create, list, revoke)
+    chatbot lead check FILE  what intake would store from a file, without a database
+    chatbot import FILE.csv  a CRM's history of leads and activities, for the baseline
+    chatbot baseline         the follow-up figures of docs/METRICS.md
 """
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
 
-from chatbot.app import bootstrap, upgrade_database
+from chatbot import apikeys
+from chatbot.app import Core, bootstrap, upgrade_database
 from chatbot.clock import ManualClock, SystemClock
 from chatbot.db import database_url, make_engine
 from chatbot.sweeper import sweep
@@ -22,6 +32,14 @@ app = typer.Typer(help="Lead follow-up for dealerships: every lead posted, claim
                   no_args_is_help=False, add_completion=False)
 db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
+team_app = typer.Typer(help="Teams (dealership rooftops).")
+app.add_typer(team_app, name="team")
+keys_app = typer.Typer(help="API keys for lead providers and CRMs.")
+app.add_typer(keys_app, name="keys")
+lead_app = typer.Typer(help="Leads.")
+app.add_typer(lead_app, name="lead")
+
+DATABASE_OPTION = typer.Option(None, "--database-url", help="Overrides DATABASE_URL.")
 
 
 @app.callback(invoke_without_command=True)
@@ -74,6 +92,146 @@ def sweep_once(database: str = typer.Option(None, "--database-url", help="Overri
     """Escalate whatever is due now, once."""
     fired = sweep(bootstrap(database))
     typer.echo(f"{len(fired)} escalation(s) fired.")
+
+
+# ---------------------------------------------------------------- teams and keys
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def resolve_team(core: Core, spec: str | None):
+    """A team by id or name (case-insensitive); with no spec, the only team there is."""
+    from sqlmodel import select
+
+    from chatbot.db import transaction
+    from chatbot.models import Team
+
+    with transaction(core.engine) as session:
+        teams = list(session.exec(select(Team).order_by(Team.id)))
+    if spec is None:
+        if len(teams) == 1:
+            return teams[0]
+        names = ", ".join(f"{t.name} (#{t.id})" for t in teams) or "none yet: `chatbot team create`"
+        _fail(f"Say which team with --team; teams: {names}.")
+    for team in teams:
+        if (spec.isdigit() and team.id == int(spec)) or team.name.lower() == spec.strip().lower():
+            return team
+    _fail(f"No team called {spec!r}. `chatbot team list` shows them.")
+
+
+@team_app.command("create")
+def team_create(
+    name: str = typer.Option(..., "--name", help="The rooftop's name, e.g. 'Demo Motors'."),
+    timezone: str = typer.Option("America/Chicago", "--timezone", help="IANA zone of the showroom."),
+    region: str = typer.Option("US", "--region", help="Country of local phone numbers (ISO code)."),
+    database: str = DATABASE_OPTION,
+) -> None:
+    """Create a team for lead intake (chat adapters create theirs when installed)."""
+    from chatbot import roster
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise typer.BadParameter(f"{timezone!r} is not a time zone like America/Chicago", param_hint="--timezone")
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "team"
+    team = roster.ensure_team(bootstrap(database), name=name, platform="api", platform_team_id=slug,
+                              timezone=timezone, phone_region=region.upper())
+    typer.echo(f"Team #{team.id}: {team.name} ({team.timezone}, phones read as {team.phone_region}).")
+
+
+@team_app.command("list")
+def team_list(database: str = DATABASE_OPTION) -> None:
+    """Every team, with its id."""
+    from sqlmodel import select
+
+    from chatbot.db import transaction
+    from chatbot.models import Team
+
+    with transaction(bootstrap(database).engine) as session:
+        for team in session.exec(select(Team).order_by(Team.id)):
+            typer.echo(f"#{team.id}  {team.name}  {team.platform}  {team.timezone}")
+
+
+@keys_app.command("create")
+def keys_create(
+    team: str = typer.Option(..., "--team", help="Team name or id."),
+    name: str = typer.Option("provider", "--name", help="Who will hold the key: cars.com, website, CRM ..."),
+    signed: bool = typer.Option(False, "--hmac", help="Also require an HMAC-SHA256 signature of each body."),
+    database: str = DATABASE_OPTION,
+) -> None:
+    """Make a key for a lead provider or CRM. It is printed once and cannot be shown again."""
+    core = bootstrap(database)
+    made = apikeys.create_key(core, resolve_team(core, team).id, name, signed=signed)
+    typer.echo(f"API key for {made.name} (prefix {made.prefix}); shown once, store it now:")
+    typer.echo(f"  {made.key}")
+    if made.hmac_secret:
+        typer.echo("HMAC signing secret (X-Signature: sha256=<hex HMAC-SHA256 of the raw body>):")
+        typer.echo(f"  {made.hmac_secret}")
+
+
+@keys_app.command("list")
+def keys_list(team: str = typer.Option(None, "--team", help="Only this team's keys."),
+              database: str = DATABASE_OPTION) -> None:
+    """Every key by prefix (never the secret)."""
+    core = bootstrap(database)
+    team_id = resolve_team(core, team).id if team else None
+    for key in apikeys.list_keys(core, team_id):
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M} UTC" if key.revoked_at else "active"
+        typer.echo(f"{key.prefix}  {key.team_name}  {key.name}  {'signed' if key.signed else 'unsigned'}  "
+                   f"created {key.created_at:%Y-%m-%d %H:%M} UTC  {state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(prefix: str = typer.Argument(..., help="The key's prefix, as `keys list` shows it."),
+                database: str = DATABASE_OPTION) -> None:
+    """Stop a key working at once."""
+    try:
+        key = apikeys.revoke_key(bootstrap(database), prefix)
+    except apikeys.UnknownKey as exc:
+        _fail(exc.message)
+    typer.echo(f"Revoked {key.prefix} ({key.name}, {key.team_name}).")
+
+
+# ---------------------------------------------------------------- lead check
+
+
+@lead_app.command("check")
+def lead_check(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="ADF/XML, JSON or .eml file."),
+    tz: str = typer.Option("America/Chicago", "--tz", help="Zone for ADF request dates without an offset."),
+    region: str = typer.Option("US", "--region", help="Country of phone numbers without a country code."),
+) -> None:
+    """Print, as JSON, exactly what intake would store from FILE. Touches no database."""
+    from chatbot.clock import SystemClock
+    from chatbot.ingest.adf import parse_adf
+    from chatbot.ingest.detect import parse_any
+    from chatbot.ingest.errors import LeadFormatError
+    from chatbot.ingest.fields import lead_fields
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise typer.BadParameter(f"{tz!r} is not a time zone like America/Chicago", param_hint="--tz")
+    data = file.read_bytes()
+    try:
+        leads = parse_adf(data, default_tz=tz) if _looks_like_adf(data, file.name) else parse_any(data, filename=file.name)
+    except LeadFormatError as exc:
+        typer.echo(json.dumps({"error": exc.message, "where": exc.where}, indent=2))
+        raise typer.Exit(1)
+    now = SystemClock().now()
+    stored = [lead_fields(lead, region=region.upper(), now=now) for lead in leads]
+    for fields in stored:
+        fields["submitted_at"] = fields["submitted_at"].isoformat()
+    typer.echo(json.dumps(stored, indent=2, ensure_ascii=False))
+
+
+def _looks_like_adf(data: bytes, filename: str) -> bool:
+    from chatbot.ingest.detect import _kind_from_filename, _sniff
+
+    return (_kind_from_filename(filename) or _sniff(data)) == "adf"
 
 
 def main() -> None:

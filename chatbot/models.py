@@ -186,3 +186,24 @@ class OutboxMessage(SQLModel, table=True):
     last_error: Optional[str] = None
 
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
+
+
+class ApiKey(SQLModel, table=True):
+    """A credential a lead provider or CRM posts with. Only a hash of the secret is kept.
+
+    The key a sender holds is ``<prefix>.<secret>``; the prefix is shown in lists and names the
+    key in logs, the secret is checked against ``secret_sha256`` and never stored or logged.
+    With ``hmac_secret`` set, every request must also carry ``X-Signature: sha256=<hex>`` of
+    its raw body (the HMAC key has to be kept: a signature cannot be checked against a hash).
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    name: str = Field(description="Who holds it: 'cars.com', 'dealer website', 'CRM'")
+    prefix: str = Field(description="The public part of the key, shown in lists")
+    secret_sha256: str = Field(description="Hex SHA-256 of the secret part of the key")
+    hmac_secret: Optional[str] = Field(default=None, description="Signing secret; None: no signature required")
+    created_at: datetime = _time(nullable=False)
+    revoked_at: Optional[datetime] = _time()
+
+    __table_args__ = (UniqueConstraint("prefix", name="uq_apikey_prefix"),)
