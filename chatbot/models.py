@@ -88,6 +88,7 @@ class Member(SQLModel, table=True):
     team_id: int = Field(foreign_key="team.id", index=True)
     name: str
     chat_user_id: str
+    email: Optional[str] = Field(default=None, description="Lower-case; how CRMs and phone systems name the rep")
     role: str = Field(default=Role.REP)
     oncall_order: Optional[int] = Field(default=None, description="Place in the after-hours rotation; None: not in it")
     active: bool = True

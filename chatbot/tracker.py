@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -57,6 +57,7 @@ class TouchLogged:
     first_contact: bool
     next_due: OpenWindow | None
     message: str
+    duplicate: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,18 @@ def member_by_chat_id(session: Session, team_id: int, chat_user_id: str) -> Memb
     ).first()
     if member is None:
         raise UnknownMember(f"{chat_user_id} is not a rep on this team. A manager can add them with /followup.")
+    return member
+
+
+def member_by_chat_id_or_email(session: Session, team_id: int, who: str) -> Member:
+    """A rep named the way a CRM or phone system knows them: chat user id, else e-mail."""
+    member = session.exec(
+        select(Member).where(Member.team_id == team_id, Member.active,
+                             or_(Member.chat_user_id == who, func.lower(Member.email) == who.strip().lower()))
+        .order_by(col(Member.chat_user_id) != who)
+    ).first()
+    if member is None:
+        raise UnknownMember("No active rep on this team has the chat id or e-mail given.")
     return member
 
 
@@ -263,7 +276,7 @@ def log_touch(
             seen = session.exec(select(Touch).where(Touch.lead_id == lead.id, Touch.external_id == external_id)).first()
             if seen is not None:
                 return TouchLogged(lead.id, seen.id, False, due_window(lead, team),
-                                   "Already logged.")
+                                   "Already logged.", duplicate=True)
         if lead.owner_id is None and touch_kind.is_attempt:
             _take_ownership(session, lead.id, member.id, now)
             session.refresh(lead)

@@ -1,4 +1,5 @@
-"""API keys for lead intake: who may post leads and touches, and whether they must sign
+"""API keys for lead intake: who may post leads and touches, and whether they must sign;
+members' e-mail, so a CRM can name the rep who logged a touch
 
 Revision ID: 0002
 Revises: 0001
@@ -33,9 +34,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('apikey', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_apikey_team_id'), ['team_id'], unique=False)
+    with op.batch_alter_table('member', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('email', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('member', schema=None) as batch_op:
+        batch_op.drop_column('email')
     with op.batch_alter_table('apikey', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_apikey_team_id'))
     op.drop_table('apikey')
