@@ -234,6 +234,56 @@ def _looks_like_adf(data: bytes, filename: str) -> bool:
     return (_kind_from_filename(filename) or _sniff(data)) == "adf"
 
 
+# ---------------------------------------------------------------- history import
+
+
+@app.command("import")
+def import_csv(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A CRM export (.csv) of leads and activities."),
+    team: str = typer.Option(None, "--team", help="Team name or id (not needed when there is only one)."),
+    tz: str = typer.Option(None, "--tz", help="Zone of the file's local times (default: the team's)."),
+    mapping: list[str] = typer.Option(None, "--map", help="COLUMN=FIELD for a column the aliases miss, e.g. "
+                                                         "'Opp #=lead_id'. Repeatable."),
+    database: str = DATABASE_OPTION,
+) -> None:
+    """Import a CRM's leads and activities as history: counted in figures, never posted or escalated."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from chatbot.history_import import ImportError_, import_history
+
+    pairs: dict[str, str] = {}
+    for item in mapping or []:
+        column, eq, name = item.rpartition("=")
+        if not eq or not column:
+            raise typer.BadParameter(f"{item!r}: write COLUMN=FIELD", param_hint="--map")
+        pairs[column] = name.strip()
+    if tz:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise typer.BadParameter(f"{tz!r} is not a time zone like America/Chicago", param_hint="--tz")
+    core = bootstrap(database)
+    chosen = resolve_team(core, team)
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description:8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        try:
+            report = import_history(core, chosen.id, file, tz=tz, mapping=pairs, progress=progress)
+        except ImportError_ as exc:
+            _fail(f"Cannot import {file.name}: {exc}")
+    typer.echo(f"Imported {file.name} into {chosen.name}:")
+    for line in report.lines():
+        typer.echo(f"  {line}")
+    typer.echo("  columns: " + ", ".join(f"{f}={c!r}" for f, c in report.columns.items()))
+
+
 def main() -> None:
     app()
 if __name__ == "__main__":
