@@ -284,6 +284,49 @@ def import_csv(
     typer.echo("  columns: " + ", ".join(f"{f}={c!r}" for f, c in report.columns.items()))
 
 
+# ---------------------------------------------------------------- baseline
+
+
+@app.command("baseline")
+def baseline_command(
+    team: str = typer.Option(None, "--team", help="Team name or id (not needed when there is only one)."),
+    period: str = typer.Option("7d", "--period", help="7d, 30d, last-week, this-week or 2026-11-09..2026-11-15."),
+    as_of: str = typer.Option(None, "--as-of", help="Report as if it were this moment (ISO, with offset)."),
+    as_json: bool = typer.Option(False, "--json", help="Every figure of docs/METRICS.md under stable keys."),
+    database: str = DATABASE_OPTION,
+) -> None:
+    """The follow-up figures for a period: what /baseline shows, or all of them as JSON."""
+    from chatbot.baseline_json import baseline_document
+    from chatbot.clock import SystemClock, whole_seconds
+    from chatbot.db import transaction
+    from chatbot.deadlines import hours_of
+    from chatbot.reports import PeriodError, after_hours_split, baseline, period_for
+    from chatbot.views import baseline_text
+
+    now = SystemClock().now()
+    if as_of:
+        try:
+            now = datetime.fromisoformat(as_of)
+        except ValueError:
+            raise typer.BadParameter(f"{as_of!r} is not an ISO time like 2026-11-24T10:00-06:00", param_hint="--as-of")
+        if now.tzinfo is None:
+            raise typer.BadParameter("give --as-of a UTC offset, e.g. 2026-11-24T10:00-06:00", param_hint="--as-of")
+        now = whole_seconds(now)
+    core = bootstrap(database)
+    chosen = resolve_team(core, team)
+    try:
+        chosen_period = period_for(period, hours_of(chosen), now)
+    except PeriodError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period")
+    with transaction(core.engine) as session:
+        figures = baseline(session, chosen, chosen_period, now)
+        split = after_hours_split(session, chosen, chosen_period)
+    if as_json:
+        typer.echo(json.dumps(baseline_document(chosen, figures, split, now), indent=2))
+    else:
+        typer.echo(baseline_text(figures, chosen.name))
+
+
 def main() -> None:
     app()
 if __name__ == "__main__":
