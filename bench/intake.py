@@ -1,0 +1,140 @@
+"""Intake latency: from a provider's POST to the moment the chat post() is issued.
+
+    PYTHONPATH=. python bench/intake.py                       # 50 leads/s for 20 s, SQLite file
+    PYTHONPATH=. python bench/intake.py --rate 50 --seconds 20 --database-url postgresql://postgres@127.0.0.1/bench
+
+Real HTTP on loopback: uvicorn serves the intake router in a thread of this process; an httpx
+AsyncClient sends JSON leads open-loop at a fixed rate (each request starts on schedule, not
+when the previous one answered, so a slow server shows up as latency instead of hiding as a
+lower rate). A sender thread runs the outbox as the worker would, woken by the router's
+`on_stored` hook, with a fake chat port that records when post() is called for each lead's card.
+
+Reported: p50/p90/p99/max of (post() issued - request started), and of the HTTP answer alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from itertools import count
+from pathlib import Path
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from chatbot import apikeys, outbox, roster  # noqa: E402
+from chatbot.app import bootstrap  # noqa: E402
+from chatbot.ports import MessageRef  # noqa: E402
+from chatbot.views import LeadCard  # noqa: E402
+
+
+class TimingChat:
+    """A chat port that notes when each lead's card was posted."""
+
+    def __init__(self) -> None:
+        self.posted: dict[int, float] = {}
+        self._ids = count(1)
+
+    def post(self, to, view) -> MessageRef:
+        if isinstance(view, LeadCard):
+            self.posted.setdefault(view.lead_id, time.perf_counter())
+        return MessageRef("leads", f"{next(self._ids)}.0001")
+
+    def update(self, ref, view) -> None:
+        pass
+
+
+def sender(core, chat: TimingChat, wake: threading.Event, stop: threading.Event) -> None:
+    while not stop.is_set():
+        wake.wait(0.5)
+        wake.clear()
+        while outbox.deliver_pending(core, chat).sent:
+            pass
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+async def drive(url: str, key: str, rate: float, seconds: float) -> dict[str, tuple[float, float]]:
+    """Send rate*seconds leads on schedule; external id -> (started, answered)."""
+    times: dict[str, tuple[float, float]] = {}
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {key}"}, limits=limits,
+                                 timeout=30) as client:
+        async def one(n: int) -> None:
+            body = {"source": "bench", "external_id": f"B-{n}", "customer": {
+                "name": f"Bench Customer {n}", "email": f"bench{n}@example.com",
+                "phones": [{"number": f"312-555-{n % 10000:04d}", "type": "cell"}]},
+                "vehicles": [{"year": 2022, "make": "Toyota", "model": "RAV4"}]}
+            started = time.perf_counter()
+            response = await client.post("/intake/leads", json=body)
+            assert response.status_code == 201, response.text
+            times[response.json()["lead_id"]] = (started, time.perf_counter())
+
+        start = time.perf_counter()
+        tasks = []
+        for n in range(int(rate * seconds)):
+            delay = start + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n)))
+        await asyncio.gather(*tasks)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=50.0, help="leads per second")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--database-url", default=None, help="default: a new SQLite file in a temp directory")
+    args = parser.parse_args()
+
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    core = bootstrap(url)
+    team = roster.ensure_team(core, name="Bench Motors", platform="api", platform_team_id="bench",
+                              leads_channel="#leads", business_days="mon tue wed thu fri sat sun",
+                              opens_at="00:00", closes_at="23:59")
+    key = apikeys.create_key(core, team.id, "bench").key
+    wake, stop = threading.Event(), threading.Event()
+    app = FastAPI()
+    from chatbot.intake_api import intake_router
+    app.include_router(intake_router(core, on_stored=wake.set))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning",
+                                           access_log=False))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    chat = TimingChat()
+    worker = threading.Thread(target=sender, args=(core, chat, wake, stop), daemon=True)
+    worker.start()
+
+    times = asyncio.run(drive(f"http://127.0.0.1:{args.port}", key, args.rate, args.seconds))
+    deadline = time.perf_counter() + 30
+    while len(chat.posted) < len(times) and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    wake.set()
+    server.should_exit = True
+
+    to_post = [(chat.posted[lead] - started) * 1000 for lead, (started, _) in times.items() if lead in chat.posted]
+    to_answer = [(answered - started) * 1000 for started, answered in times.values()]
+    print(f"database: {url.split('@')[-1]}; {len(times)} leads at {args.rate:g}/s over {args.seconds:g} s; "
+          f"{len(to_post)} cards posted")
+    for name, values in (("request -> chat post()", to_post), ("request -> HTTP 201", to_answer)):
+        print(f"{name:24} p50 {percentile(values, 50):7.1f} ms   p90 {percentile(values, 90):7.1f} ms   "
+              f"p99 {percentile(values, 99):7.1f} ms   max {max(values):7.1f} ms   mean {statistics.fmean(values):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
