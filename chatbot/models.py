@@ -135,6 +135,9 @@ class Lead(SQLModel, table=True):
         UniqueConstraint("team_id", "source", "external_id", name="uq_lead_source_external_id"),
         Index("ix_lead_team_submitted", "team_id", "submitted_at"),
         Index("ix_lead_chat_message", "chat_channel", "chat_message_id"),
+        # Returning shoppers are found by phone or e-mail on every ingest.
+        Index("ix_lead_team_phone", "team_id", "phone"),
+        Index("ix_lead_team_email", "team_id", "email"),
     )
 
 

@@ -1,5 +1,6 @@
 """API keys for lead intake: who may post leads and touches, and whether they must sign;
-members' e-mail, so a CRM can name the rep who logged a touch
+members' e-mail, so a CRM can name the rep who logged a touch; lead indexes by phone and e-mail,
+so a returning shopper is found without a scan
 
 Revision ID: 0002
 Revises: 0001
@@ -36,9 +37,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_apikey_team_id'), ['team_id'], unique=False)
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    with op.batch_alter_table('lead', schema=None) as batch_op:
+        batch_op.create_index('ix_lead_team_phone', ['team_id', 'phone'], unique=False)
+        batch_op.create_index('ix_lead_team_email', ['team_id', 'email'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('lead', schema=None) as batch_op:
+        batch_op.drop_index('ix_lead_team_email')
+        batch_op.drop_index('ix_lead_team_phone')
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.drop_column('email')
     with op.batch_alter_table('apikey', schema=None) as batch_op:
