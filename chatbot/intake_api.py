@@ -6,7 +6,8 @@
                               urlencoded) form SendGrid Inbound Parse and Mailgun routes post
     POST /intake/touches      application/json: a call/text/e-mail/appointment/note a CRM logged
 
-Every request carries an API key (`Authorization: Bearer <key>` or `X-Api-Key: <key>`); a key
+Every request carries an API key (`Authorization: Bearer <key>`, `X-Api-Key: <key>`, or the password
+of HTTP Basic auth for inbound-parse services that cannot set headers); a key
 made with `--hmac` also needs `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.
 
 Order of checks, so a rejected request never stores anything and never reads more than it
@@ -20,6 +21,8 @@ secret (managers' chat shows those; log files get copied around).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import hashlib
 import json
@@ -344,10 +347,19 @@ async def _admit(core: Core, request: Request, types: tuple[str, ...], cap: int)
 
 
 def _presented_key(request: Request) -> str | None:
+    """Bearer, X-Api-Key, or the password of HTTP Basic: inbound-parse services (SendGrid,
+    Mailgun) cannot add headers, but do send credentials written in the URL."""
     auth = request.headers.get("authorization")
     if auth:
         scheme, _, value = auth.partition(" ")
-        return value.strip() if scheme.lower() == "bearer" else None
+        if scheme.lower() == "bearer":
+            return value.strip()
+        if scheme.lower() == "basic":
+            try:
+                return base64.b64decode(value.strip(), validate=True).decode().partition(":")[2] or None
+            except (binascii.Error, UnicodeDecodeError):
+                return None
+        return None
     return request.headers.get("x-api-key")
 
 

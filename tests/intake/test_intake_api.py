@@ -148,6 +148,11 @@ class TestEmail:
         assert response.status_code == 201, response.text
         assert stored_leads(core)[0].customer_name == "Bo Park"
 
+    def test_an_inbound_parse_service_can_send_the_key_as_basic_auth_from_the_url(self, api, key, core):
+        response = api.post("/intake/email", auth=("sendgrid", key.key), data={
+            "from": "leads@mail.cars.com", "text": "Name: Bo Park\nPhone: 312 555 0100\n"})
+        assert response.status_code == 201, response.text
+
     def test_an_email_with_no_lead_in_it_is_422_and_stores_nothing(self, api, auth, core):
         msg = self.email()
         msg.set_content("Hello, just saying hi.")
