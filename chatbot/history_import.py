@@ -37,11 +37,11 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select, tuple_
+from sqlalchemy import Column, Integer, MetaData, Table, func, select, tuple_
 from sqlmodel import col
 
 from chatbot.app import Core
@@ -569,7 +569,7 @@ def _store(core: Core, team: Team, hours, reps: dict[str, int], leads: dict[tupl
         with transaction(core.engine) as session:
             ids = writer.leads(session, team.id, rows)
             touch_rows = [touch_row(lead_id, ext, kind, at, rep)
-                          for key, lead_id in zip(batch, ids)
+                          for key, lead_id in zip(batch, ids, strict=True)
                           for ext, (kind, at, rep) in leads[key].touches.items()]
             writer.touches(session, touch_rows)
             report.touches_new += len(touch_rows)

@@ -408,9 +408,15 @@ async def _form(request: Request, body: bytes) -> tuple[dict[str, str], dict[str
 
 
 def _storable(lead: IncomingLead) -> None:
-    """Refuse what PostgreSQL cannot store as text (NUL), before anything is stored."""
+    """Refuse, before anything of the body is stored, what would fail half-way through a
+    several-lead body: text PostgreSQL cannot hold (NUL), a time outside what UTC can express."""
     if "\\u0000" in lead.model_dump_json():
         raise Refused(422, "a text field holds a NUL character", "body")
+    if lead.submitted_at is not None:
+        try:
+            whole_seconds(lead.submitted_at)
+        except (OverflowError, ValueError):
+            raise Refused(422, "submitted_at is out of range", "submitted_at") from None
 
 
 def _team_zone(core: Core, team_id: int) -> str:

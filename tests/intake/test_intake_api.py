@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from chatbot import apikeys, roster
 from chatbot.db import transaction
-from chatbot.models import Lead, Touch
+from chatbot.models import Lead
 from tests.intake.conftest import ADF_DIR, counts
 
 LEAD = {
