@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
+import itertools
 import json
 import re
 from collections import Counter
@@ -281,12 +282,17 @@ def _customer(row: list[str], ix: dict[str, int]) -> str:
 
 def read_rows(lines: Iterable[str], zone: ZoneInfo, region: str, now: datetime, *, mapping: dict[str, str] | None,
               report: ImportReport) -> dict[tuple[str, str], _Lead]:
-    """Parse the CSV into leads with their activities, counting what is skipped and why."""
-    reader = csv.reader(lines)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportError_("the file is empty") from None
+    """Parse the CSV into leads with their activities, counting what is skipped and why.
+
+    The delimiter is the one the header line uses most of: comma, semicolon (European Excel),
+    tab or pipe."""
+    lines = iter(lines)
+    first = next(lines, None)
+    if first is None:
+        raise ImportError_("the file is empty")
+    delimiter = max(",;\t|", key=first.count)
+    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
+    header = next(reader)
     cols = detect_columns(header, mapping)
     report.columns = {name: header[i] for name, i in cols.items()}
     per_lead = "activity_date" not in cols and "first_contact" in cols

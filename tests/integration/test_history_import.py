@@ -110,6 +110,12 @@ class TestImport:
             "When": "activity_date"})
         assert leads(core)["A1"].attempts == 1
 
+    def test_a_semicolon_separated_export_with_a_byte_order_mark_is_read(self, core, team, tmp_path):
+        rows = "\ufeff" + (HEADER + "L1;11/20/2026 09:00 AM;Ann Lee;;;Web;Call;11/20/2026 09:02 AM;Sam;Active\n"
+                           ).replace(",", ";")
+        import_history(core, team.id, write(tmp_path, rows))
+        assert leads(core)["L1"].attempts == 1
+
     def test_the_tz_option_reads_local_times_in_another_zone(self, core, team, tmp_path):
         rows = HEADER + "L1,11/20/2026 09:00 AM,Ann Lee,,,Web,,,Sam,Active\n"
         import_history(core, team.id, write(tmp_path, rows), tz="America/New_York")
