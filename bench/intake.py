@@ -101,7 +101,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file in a temp directory")
     args = parser.parse_args()
 
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    scratch = tempfile.TemporaryDirectory()
+    url = args.database_url or f"sqlite:///{scratch.name}/bench.db"
     core = bootstrap(url)
     team = roster.ensure_team(core, name="Bench Motors", platform="api", platform_team_id="bench",
                               leads_channel="#leads", business_days="mon tue wed thu fri sat sun",
@@ -135,6 +136,8 @@ def main() -> None:
     for name, values in (("request -> chat post()", to_post), ("request -> HTTP 201", to_answer)):
         print(f"{name:24} p50 {percentile(values, 50):7.1f} ms   p90 {percentile(values, 90):7.1f} ms   "
               f"p99 {percentile(values, 99):7.1f} ms   max {max(values):7.1f} ms   mean {statistics.fmean(values):.1f} ms")
+    core.engine.dispose()
+    scratch.cleanup()
 
 
 if __name__ == "__main__":
