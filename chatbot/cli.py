@@ -249,7 +249,7 @@ def import_csv(
     """Import a CRM's leads and activities as history: counted in figures, never posted or escalated."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from chatbot.history_import import ImportError_, import_history
+    from chatbot.history_import import CannotImport, import_history
 
     pairs: dict[str, str] = {}
     for item in mapping or []:
@@ -276,7 +276,7 @@ def import_csv(
 
         try:
             report = import_history(core, chosen.id, file, tz=tz, mapping=pairs, progress=progress)
-        except ImportError_ as exc:
+        except CannotImport as exc:
             _fail(f"Cannot import {file.name}: {exc}")
     typer.echo(f"Imported {file.name} into {chosen.name}:")
     for line in report.lines():

@@ -101,7 +101,7 @@ DATE_FORMATS = ("%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M", "
                 "%m/%d/%Y", "%Y-%m-%d")
 
 
-class ImportError_(ValueError):
+class CannotImport(ValueError):
     """The file cannot be imported at all (no lead id or date column, unknown --map field)."""
 
 
@@ -139,15 +139,15 @@ def detect_columns(header: list[str], mapping: dict[str, str] | None = None) -> 
                 break
     for column, name in (mapping or {}).items():
         if name not in FIELDS:
-            raise ImportError_(f"--map {column}={name}: {name} is not a field; fields are {', '.join(FIELDS)}")
+            raise CannotImport(f"--map {column}={name}: {name} is not a field; fields are {', '.join(FIELDS)}")
         if _key(column) not in keys:
-            raise ImportError_(f"--map {column}={name}: the file has no column {column!r}")
+            raise CannotImport(f"--map {column}={name}: the file has no column {column!r}")
         found = {f: i for f, i in found.items() if i != keys.index(_key(column))}
         found[name] = keys.index(_key(column))
     if "lead_id" not in found and "customer" not in found and "first_name" not in found:
-        raise ImportError_("no lead id or customer column; name one with --map, e.g. --map 'Opp #=lead_id'")
+        raise CannotImport("no lead id or customer column; name one with --map, e.g. --map 'Opp #=lead_id'")
     if "created" not in found:
-        raise ImportError_("no column for when the lead was created; name it with --map, e.g. --map 'Date In=created'")
+        raise CannotImport("no column for when the lead was created; name it with --map, e.g. --map 'Date In=created'")
     return found
 
 
@@ -289,7 +289,7 @@ def read_rows(lines: Iterable[str], zone: ZoneInfo, region: str, now: datetime, 
     lines = iter(lines)
     first = next(lines, None)
     if first is None:
-        raise ImportError_("the file is empty")
+        raise CannotImport("the file is empty")
     delimiter = max(",;\t|", key=first.count)
     reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     header = next(reader)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from chatbot.cli import app
 from chatbot.db import transaction
-from chatbot.history_import import ImportError_, import_history
+from chatbot.history_import import CannotImport, import_history
 from chatbot.models import Lead, OutboxMessage, Touch
 
 SAMPLE = Path(__file__).parents[2] / "examples" / "crm_export_sample.csv"
@@ -103,7 +103,7 @@ class TestImport:
 
     def test_map_names_a_column_the_aliases_do_not_know(self, core, team, tmp_path):
         rows = "Opp #,Opened,Who,Kind,When\nA1,11/20/2026 09:00 AM,Ann Lee,Call,11/20/2026 09:05 AM\n"
-        with pytest.raises(ImportError_, match="no lead id or customer column"):
+        with pytest.raises(CannotImport, match="no lead id or customer column"):
             import_history(core, team.id, write(tmp_path, rows))
         import_history(core, team.id, write(tmp_path, rows), mapping={
             "Opp #": "lead_id", "Opened": "created", "Who": "customer", "Kind": "activity_type",
