@@ -3,11 +3,15 @@
     PYTHONPATH=. python bench/intake.py                       # 50 leads/s for 20 s, SQLite file
     PYTHONPATH=. python bench/intake.py --rate 50 --seconds 20 --database-url postgresql://postgres@127.0.0.1/bench
 
-Real HTTP on loopback: uvicorn serves the intake router in a thread of this process; an httpx
-AsyncClient sends JSON leads open-loop at a fixed rate (each request starts on schedule, not
-when the previous one answered, so a slow server shows up as latency instead of hiding as a
-lower rate). A sender thread runs the outbox as the worker would, woken by the router's
-`on_stored` hook, with a fake chat port that records when post() is called for each lead's card.
+Real HTTP on loopback, and the processes production has (Procfile `web` and `worker`):
+- web: uvicorn serving the intake router, in its own process;
+- worker: the outbox sender, in its own process, woken by the router's `on_stored` hook
+  (a multiprocessing Event; it also looks every 0.5 s), posting to a fake chat port that
+  records, per lead, when post() was called with its card;
+- this process: an httpx AsyncClient sending JSON leads open-loop at a fixed rate (each
+  request starts on schedule, not when the previous one answered, so a slow server shows up
+  as latency instead of hiding as a lower rate).
+Times are CLOCK_MONOTONIC, the same clock in every process.
 
 Reported: p50/p90/p99/max of (post() issued - request started), and of the HTTP answer alone.
 """
@@ -16,10 +20,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing as mp
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from itertools import count
 from pathlib import Path
@@ -36,6 +40,10 @@ from chatbot.ports import MessageRef  # noqa: E402
 from chatbot.views import LeadCard  # noqa: E402
 
 
+def now() -> float:
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
 class TimingChat:
     """A chat port that notes when each lead's card was posted."""
 
@@ -45,19 +53,33 @@ class TimingChat:
 
     def post(self, to, view) -> MessageRef:
         if isinstance(view, LeadCard):
-            self.posted.setdefault(view.lead_id, time.perf_counter())
+            self.posted.setdefault(view.lead_id, now())
         return MessageRef("leads", f"{next(self._ids)}.0001")
 
     def update(self, ref, view) -> None:
         pass
 
 
-def sender(core, chat: TimingChat, wake: threading.Event, stop: threading.Event) -> None:
+def worker(url: str, wake, stop, results) -> None:
+    """The outbox sender, as the worker process runs it."""
+    core = bootstrap(url, migrate=False)
+    chat = TimingChat()
     while not stop.is_set():
         wake.wait(0.5)
         wake.clear()
         while outbox.deliver_pending(core, chat).sent:
             pass
+    results.put(chat.posted)
+
+
+def web(url: str, port: int, wake) -> None:
+    """The web process: uvicorn with the intake router."""
+    from chatbot.intake_api import intake_router
+
+    core = bootstrap(url, migrate=False)
+    app = FastAPI()
+    app.include_router(intake_router(core, on_stored=wake.set))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -77,15 +99,15 @@ async def drive(url: str, key: str, rate: float, seconds: float) -> dict[str, tu
                 "name": f"Bench Customer {n}", "email": f"bench{n}@example.com",
                 "phones": [{"number": f"312-555-{n % 10000:04d}", "type": "cell"}]},
                 "vehicles": [{"year": 2022, "make": "Toyota", "model": "RAV4"}]}
-            started = time.perf_counter()
+            started = now()
             response = await client.post("/intake/leads", json=body)
             assert response.status_code == 201, response.text
-            times[response.json()["lead_id"]] = (started, time.perf_counter())
+            times[response.json()["lead_id"]] = (started, now())
 
-        start = time.perf_counter()
+        start = now()
         tasks = []
         for n in range(int(rate * seconds)):
-            delay = start + n / rate - time.perf_counter()
+            delay = start + n / rate - now()
             if delay > 0:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(n)))
@@ -98,6 +120,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="leads per second")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--grace", type=float, default=10.0, help="seconds the worker gets after the last request")
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file in a temp directory")
     args = parser.parse_args()
 
@@ -108,35 +131,35 @@ def main() -> None:
                               leads_channel="#leads", business_days="mon tue wed thu fri sat sun",
                               opens_at="00:00", closes_at="23:59")
     key = apikeys.create_key(core, team.id, "bench").key
-    wake, stop = threading.Event(), threading.Event()
-    app = FastAPI()
-    from chatbot.intake_api import intake_router
-    app.include_router(intake_router(core, on_stored=wake.set))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning",
-                                           access_log=False))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    chat = TimingChat()
-    worker = threading.Thread(target=sender, args=(core, chat, wake, stop), daemon=True)
-    worker.start()
+    core.engine.dispose()
+    context = mp.get_context("spawn")  # fresh interpreters: no engine or thread inherited
+    wake, stop, results = context.Event(), context.Event(), context.Queue()
+    server = context.Process(target=web, args=(url, args.port, wake), daemon=True)
+    sender = context.Process(target=worker, args=(url, wake, stop, results), daemon=True)
+    server.start()
+    sender.start()
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{args.port}/openapi.json", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
 
     times = asyncio.run(drive(f"http://127.0.0.1:{args.port}", key, args.rate, args.seconds))
-    deadline = time.perf_counter() + 30
-    while not all(lead in chat.posted for lead in times) and time.perf_counter() < deadline:
-        time.sleep(0.05)
+    time.sleep(args.grace)  # let the worker catch up, then collect what it posted
     stop.set()
     wake.set()
-    server.should_exit = True
+    posted = results.get(timeout=60)
+    server.terminate()
+    sender.join(timeout=10)
 
-    to_post = [(chat.posted[lead] - started) * 1000 for lead, (started, _) in times.items() if lead in chat.posted]
+    to_post = [(posted[lead] - started) * 1000 for lead, (started, _) in times.items() if lead in posted]
     to_answer = [(answered - started) * 1000 for started, answered in times.values()]
     print(f"database: {url.split('@')[-1]}; {len(times)} leads at {args.rate:g}/s over {args.seconds:g} s; "
           f"{len(to_post)} of their cards posted")
     for name, values in (("request -> chat post()", to_post), ("request -> HTTP 201", to_answer)):
         print(f"{name:24} p50 {percentile(values, 50):7.1f} ms   p90 {percentile(values, 90):7.1f} ms   "
               f"p99 {percentile(values, 99):7.1f} ms   max {max(values):7.1f} ms   mean {statistics.fmean(values):.1f} ms")
-    core.engine.dispose()
     scratch.cleanup()
 
 
