@@ -96,6 +96,18 @@ class TestAdfLeads:
         [lead] = stored_leads(core)
         assert lead.submitted_at == clock.now() - timedelta(minutes=30)  # 09:30 Chicago, clock at 10:00
 
+    def test_an_adf_with_two_prospects_gives_two_leads_and_a_retry_gives_none(self, api, auth, core):
+        prospect = ("<prospect><id source='Cars.com'>{id}</id><customer><contact><name part='full'>{name}</name>"
+                    "<phone>312-555-01{n}</phone></contact></customer></prospect>")
+        adf = ("<adf>" + prospect.format(id="P-1", name="Ann Lee", n="11")
+               + prospect.format(id="P-2", name="Bo Park", n="12") + "</adf>")
+        first = api.post("/intake/leads/adf", content=adf, headers={**auth, "Content-Type": "text/xml"})
+        assert first.status_code == 201
+        assert [r["duplicate"] for r in first.json()["leads"]] == [False, False]
+        assert [lead.customer_name for lead in stored_leads(core)] == ["Ann Lee", "Bo Park"]
+        again = api.post("/intake/leads/adf", content=adf, headers={**auth, "Content-Type": "text/xml"})
+        assert again.status_code == 200 and len(stored_leads(core)) == 2
+
     def test_bad_xml_is_400_with_line_and_column(self, api, auth, core):
         response = api.post("/intake/leads/adf", content=b"<adf>\n<prospect>\n</adf>",
                             headers={**auth, "Content-Type": "application/xml"})

@@ -97,3 +97,14 @@ def test_lead_check_says_what_is_wrong_and_where(tmp_path):
     result = runner.invoke(app, ["lead", "check", str(bad)])
     assert result.exit_code == 1
     assert json.loads(result.output)["where"].startswith("line ")
+
+
+def test_lead_check_reads_the_bots_json_too(tmp_path):
+    lead = tmp_path / "lead.json"
+    lead.write_text(json.dumps({"source": "website", "external_id": "W-1", "submitted_at": "2026-11-20T09:30:00-06:00",
+                                "customer": {"name": "Ann Lee", "email": " Ann@Example.COM ",
+                                             "phones": [{"number": "020 7946 0958", "type": "voice"}]}}))
+    result = runner.invoke(app, ["lead", "check", str(lead), "--region", "GB"])
+    [stored] = json.loads(result.output)
+    assert (stored["email"], stored["phone"], stored["submitted_at"]) == (
+        "ann@example.com", "+442079460958", "2026-11-20T15:30:00+00:00")
