@@ -206,7 +206,6 @@ def lead_check(
 ) -> None:
     """Print, as JSON, exactly what intake would store from FILE. Touches no database."""
     from chatbot.clock import SystemClock
-    from chatbot.ingest.adf import parse_adf
     from chatbot.ingest.detect import parse_any
     from chatbot.ingest.errors import LeadFormatError
     from chatbot.ingest.fields import lead_fields
@@ -217,7 +216,7 @@ def lead_check(
         raise typer.BadParameter(f"{tz!r} is not a time zone like America/Chicago", param_hint="--tz")
     data = file.read_bytes()
     try:
-        leads = parse_adf(data, default_tz=tz) if _looks_like_adf(data, file.name) else parse_any(data, filename=file.name)
+        leads = parse_any(data, filename=file.name, default_tz=tz)
     except LeadFormatError as exc:
         typer.echo(json.dumps({"error": exc.message, "where": exc.where}, indent=2))
         raise typer.Exit(1)
@@ -226,12 +225,6 @@ def lead_check(
     for fields in stored:
         fields["submitted_at"] = fields["submitted_at"].isoformat()
     typer.echo(json.dumps(stored, indent=2, ensure_ascii=False))
-
-
-def _looks_like_adf(data: bytes, filename: str) -> bool:
-    from chatbot.ingest.detect import _kind_from_filename, _sniff
-
-    return (_kind_from_filename(filename) or _sniff(data)) == "adf"
 
 
 # ---------------------------------------------------------------- history import
