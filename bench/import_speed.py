@@ -7,6 +7,9 @@ The export comes from examples/make_crm_export.py (one row per activity, US loca
 a few percent of data errors the import skips). Timed: import_history in-process, from
 opening the file to the last commit (reading+parsing, then storing), on an empty database.
 The CSV is written before the clock starts. `chatbot import` adds ~1 s of start-up.
+
+With --database-url the benchmark EMPTIES every table of that database first: point it at a
+scratch database (createdb chatbot_bench), never at a real one.
 """
 
 from __future__ import annotations
