@@ -6,6 +6,8 @@ slow database never blocks the event loop and Bolt still acks within Slack's 3 s
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from slack_bolt import App
@@ -14,15 +16,29 @@ from slack_sdk import WebClient
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
+from adapters.intake_api import intake_router
+from adapters.slack.services import workspace_delivery
 from adapters.slack.settings import SlackSettings
 from chatbot.app import Core
+from chatbot.scheduler import Courier
 
 
 def create_web_app(core: Core, settings: SlackSettings | None = None, *, slack_app: App | None = None,
                    client: WebClient | None = None) -> FastAPI:
     """Build the web app. Slack routes exist when Slack is configured (or `slack_app` is given)."""
     settings = settings or SlackSettings()
-    web = FastAPI(title="Lead follow-up", docs_url=None, redoc_url=None)
+    # Lead intake: a stored lead wakes the courier, which posts its card at once.
+    courier = Courier(core, workspace_delivery(core, settings)) if settings.enabled else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        if courier is not None:
+            courier.start()
+        yield
+        if courier is not None:
+            courier.stop()
+
+    web = FastAPI(title="Lead follow-up", docs_url=None, redoc_url=None, lifespan=lifespan)
 
     @web.get("/healthz")
     def healthz() -> JSONResponse:
@@ -58,9 +74,6 @@ def create_web_app(core: Core, settings: SlackSettings | None = None, *, slack_a
                 bolt_request = to_bolt_request(request, await request.body())
                 return to_starlette_response(await run_in_threadpool(flow.handle_callback, bolt_request))
 
-    # --- merge point: lead intake (chatbot/intake_api.py, another branch) ---------------------
-    # from chatbot.intake_api import intake_router
-    # web.include_router(intake_router(core))
-    # -------------------------------------------------------------------------------------------
+    web.include_router(intake_router(core, on_stored=courier.wake if courier else None))
     web.state.core, web.state.slack_app = core, slack_app
     return web

@@ -88,6 +88,7 @@ class Member(SQLModel, table=True):
     team_id: int = Field(foreign_key="team.id", index=True)
     name: str
     chat_user_id: str
+    email: Optional[str] = Field(default=None, description="Lower-case; how CRMs and phone systems name the rep")
     role: str = Field(default=Role.REP)
     oncall_order: Optional[int] = Field(default=None, description="Place in the after-hours rotation; None: not in it")
     active: bool = True
@@ -134,6 +135,9 @@ class Lead(SQLModel, table=True):
         UniqueConstraint("team_id", "source", "external_id", name="uq_lead_source_external_id"),
         Index("ix_lead_team_submitted", "team_id", "submitted_at"),
         Index("ix_lead_chat_message", "chat_channel", "chat_message_id"),
+        # Returning shoppers are found by phone or e-mail on every ingest.
+        Index("ix_lead_team_phone", "team_id", "phone"),
+        Index("ix_lead_team_email", "team_id", "email"),
     )
 
 
@@ -194,3 +198,24 @@ class ProcessedEvent(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     event_id: str = Field(unique=True, max_length=255)
     received_at: datetime = _time(nullable=False, index=True)
+
+
+class ApiKey(SQLModel, table=True):
+    """A credential a lead provider or CRM posts with. Only a hash of the secret is kept.
+
+    The key a sender holds is ``<prefix>.<secret>``; the prefix is shown in lists and names the
+    key in logs, the secret is checked against ``secret_sha256`` and never stored or logged.
+    With ``hmac_secret`` set, every request must also carry ``X-Signature: sha256=<hex>`` of
+    its raw body (the HMAC key has to be kept: a signature cannot be checked against a hash).
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    name: str = Field(description="Who holds it: 'cars.com', 'dealer website', 'CRM'")
+    prefix: str = Field(description="The public part of the key, shown in lists")
+    secret_sha256: str = Field(description="Hex SHA-256 of the secret part of the key")
+    hmac_secret: Optional[str] = Field(default=None, description="Signing secret; None: no signature required")
+    created_at: datetime = _time(nullable=False)
+    revoked_at: Optional[datetime] = _time()
+
+    __table_args__ = (UniqueConstraint("prefix", name="uq_apikey_prefix"),)

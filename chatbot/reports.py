@@ -196,6 +196,52 @@ def baseline(session: Session, team: Team, period: Period, now: datetime, *,
     )
 
 
+# ---------------------------------------------------------------- after hours
+
+
+@dataclass(frozen=True)
+class FirstContactSplit:
+    """The first-contact figures for the cohort leads submitted inside (or outside) business hours."""
+
+    after_hours: bool
+    leads: int
+    contacted: int
+    first_contact_mean_s: float | None
+    first_contact_median_s: float | None
+    first_contact_p90_s: int | None
+    within_5_min: int
+    within_target: int
+
+    @property
+    def never_contacted(self) -> int:
+        return self.leads - self.contacted
+
+
+def after_hours_split(session: Session, team: Team, period: Period) -> list[FirstContactSplit]:
+    """[inside hours, after hours]: one GROUP BY on Lead.after_hours (set at submission from the
+    team's hours then), and the mean, median and p90 of each side."""
+    where = and_(Lead.team_id == team.id, Lead.submitted_at >= period.start, Lead.submitted_at < period.end)
+    to_first = seconds_between(Lead.first_contact_at, Lead.submitted_at)
+    contacted = col(Lead.first_contact_at).is_not(None)
+
+    def count_where(*conditions: ColumnElement) -> ColumnElement:
+        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+    rows = session.execute(
+        select(Lead.after_hours, func.count(), count_where(contacted), count_where(contacted, to_first <= FIVE_MINUTES),
+               count_where(contacted, to_first <= team.first_contact_window_s))
+        .where(where).group_by(Lead.after_hours)
+    ).all()
+    by_side = {bool(side): tuple(int(v) for v in rest) for side, *rest in rows}
+    out = []
+    for side in (False, True):
+        leads, n_contacted, in_5, in_target = by_side.get(side, (0, 0, 0, 0))
+        mean, p90, median = _median_and_p90(session, select(to_first).where(where, contacted,
+                                                                            Lead.after_hours == side))
+        out.append(FirstContactSplit(side, leads, n_contacted, mean, median, p90, in_5, in_target))
+    return out
+
+
 # ---------------------------------------------------------------- stalled
 
 

@@ -23,7 +23,7 @@ def ensure_team(core, *, name: str, platform: str, platform_team_id: str, **sett
 
 
 def add_member(core, team_id: int, *, name: str, chat_user_id: str, role: str = Role.REP,
-               oncall_order: int | None = None) -> Member:
+               oncall_order: int | None = None, email: str | None = None) -> Member:
     """Add a person to the team, or update their name, role and rotation place if already there."""
     with transaction(core.engine) as session:
         member = session.exec(
@@ -32,6 +32,8 @@ def add_member(core, team_id: int, *, name: str, chat_user_id: str, role: str = 
         if member is None:
             member = Member(team_id=team_id, chat_user_id=chat_user_id, name=name)
         member.name, member.role, member.oncall_order, member.active = name, role, oncall_order, True
+        if email is not None:
+            member.email = email.strip().lower()
         session.add(member)
         session.flush()
         return member

@@ -8,6 +8,7 @@ lock rows with SKIP LOCKED and escalations have unique keys), just wasteful.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,3 +52,40 @@ def build_scheduler(core, deliver: Deliver, interval_s: int = INTERVAL_S) -> Bac
     scheduler.add_job(tick, "interval", seconds=interval_s, args=(core, deliver), id="sweep_and_deliver",
                       name="sweep deadlines and deliver the outbox", max_instances=1, coalesce=True)
     return scheduler
+
+
+class Courier:
+    """Delivers the outbox the moment something is queued, from a thread of its own.
+
+    The web app wakes it after each stored lead, so the card is posted within a second rather
+    than on the worker's next tick; the tick stays the safety net for anything that failed.
+    Wakes that arrive while it is delivering collapse into one more pass.
+    """
+
+    def __init__(self, core, deliver: Deliver) -> None:
+        self.core, self.deliver = core, deliver
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox-courier", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            if self._stop.is_set():
+                return
+            self._wake.clear()
+            try:
+                self.deliver(self.core)
+            except Exception:  # noqa: BLE001 - a failed pass must not end the courier; the tick retries
+                log.exception("outbox delivery failed; the worker's next tick retries")

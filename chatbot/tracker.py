@@ -8,11 +8,10 @@ message can be late, but never wrong about the database and never lost.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -21,7 +20,7 @@ from chatbot.app import Core
 from chatbot.clock import whole_seconds
 from chatbot.db import transaction
 from chatbot.errors import InvalidTouch, LeadClosed, NotAllowed, UnknownLead, UnknownMember
-from chatbot.ingest.contact import normalise_email, normalise_phone
+from chatbot.ingest.fields import lead_fields
 from chatbot.ingest.lead import IncomingLead
 from chatbot.deadlines import due_window, hours_of, refresh_due
 from chatbot.models import Lead, LeadStatus, LoggedVia, Member, Role, Team, Touch, TouchKind
@@ -58,6 +57,7 @@ class TouchLogged:
     first_contact: bool
     next_due: OpenWindow | None
     message: str
+    duplicate: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,18 @@ def member_by_chat_id(session: Session, team_id: int, chat_user_id: str) -> Memb
     ).first()
     if member is None:
         raise UnknownMember(f"{chat_user_id} is not a rep on this team. A manager can add them with /followup.")
+    return member
+
+
+def member_by_chat_id_or_email(session: Session, team_id: int, who: str) -> Member:
+    """A rep named the way a CRM or phone system knows them: chat user id, else e-mail."""
+    member = session.exec(
+        select(Member).where(Member.team_id == team_id, Member.active,
+                             or_(Member.chat_user_id == who, func.lower(Member.email) == who.strip().lower()))
+        .order_by(col(Member.chat_user_id) != who)
+    ).first()
+    if member is None:
+        raise UnknownMember("No active rep on this team has the chat id or e-mail given.")
     return member
 
 
@@ -133,34 +145,32 @@ def _team(session: Session, team_id: int) -> Team:
 # ---------------------------------------------------------------- use cases
 
 
+RETURNING_WITHIN = timedelta(days=30)
+
+
 def ingest(core: Core, team_id: int, incoming: IncomingLead) -> Ingested:
-    """Store a new lead and queue its card; the same delivery twice is one lead."""
+    """Store a new lead and queue its card; the same delivery twice is one lead.
+
+    A shopper who asked before (same phone or e-mail, same team, within 30 days) is linked to
+    their earlier lead; when that lead is open and owned, its owner hears first, directly.
+    Both leads still count separately in every figure.
+    """
     now = core.clock.now()
-    external_id = incoming.external_id or _content_id(incoming)
     with transaction(core.engine) as session:
         team = _team(session, team_id)
-        existing = session.exec(
-            select(Lead.id).where(Lead.team_id == team_id, Lead.source == incoming.source, Lead.external_id == external_id)
-        ).first()
+        fields = lead_fields(incoming, region=team.phone_region, now=now)
+        existing = _lead_id_for(session, team_id, fields["source"], fields["external_id"])
         if existing is not None:
             return Ingested(existing, duplicate=True)
-        submitted = whole_seconds(incoming.submitted_at) if incoming.submitted_at else now
-        # A provider whose clock runs ahead must not push the first-contact deadline out.
-        submitted = min(submitted, now)
+        submitted = fields["submitted_at"]
+        earlier = _earlier_lead_of(session, team_id, fields["phone"], fields["email"], submitted)
         lead = Lead(
             team_id=team_id,
-            source=incoming.source,
-            external_id=external_id,
-            submitted_at=submitted,
+            **fields,
             received_at=now,
-            customer_name=incoming.customer.name,
-            phone=_first_phone(incoming, team.phone_region),
-            email=normalise_email(incoming.customer.email) if incoming.customer.email else None,
-            vehicle=(v.describe() if (v := incoming.vehicle_of_interest()) else None),
-            comments=incoming.comments,
-            details=incoming.model_dump(mode="json"),
             last_activity_at=submitted,
             after_hours=not hours_of(team).is_open(submitted),
+            returning_of_id=earlier.id if earlier else None,
         )
         try:
             with session.begin_nested():
@@ -169,14 +179,41 @@ def ingest(core: Core, team_id: int, incoming: IncomingLead) -> Ingested:
         except IntegrityError:
             # Another process stored the same delivery between our check and our insert.
             session.expunge(lead)
-            existing = session.exec(
-                select(Lead.id).where(Lead.team_id == team_id, Lead.source == incoming.source,
-                                      Lead.external_id == external_id)
-            ).one()
-            return Ingested(existing, duplicate=True)
+            return Ingested(_lead_id_for(session, team_id, fields["source"], fields["external_id"]), duplicate=True)
         refresh_due(session, lead, team)
         outbox.enqueue_card(session, lead, now)
+        if earlier is not None and earlier.status == LeadStatus.OPEN and earlier.owner_id is not None:
+            owner = session.get(Member, earlier.owner_id)
+            outbox.enqueue_direct(session, lead, owner.chat_user_id, _returning_text(lead, earlier, team, now), now)
         return Ingested(lead.id, duplicate=False)
+
+
+def _lead_id_for(session: Session, team_id: int, source: str, external_id: str) -> int | None:
+    return session.exec(
+        select(Lead.id).where(Lead.team_id == team_id, Lead.source == source, Lead.external_id == external_id)
+    ).first()
+
+
+def _earlier_lead_of(session: Session, team_id: int, phone: str | None, email: str | None,
+                     submitted: datetime) -> Lead | None:
+    """The shopper's most recent lead on this team within RETURNING_WITHIN, by phone or e-mail."""
+    same_person = [c for c in (Lead.phone == phone if phone else None, Lead.email == email if email else None)
+                   if c is not None]
+    if not same_person:
+        return None
+    return session.exec(
+        select(Lead)
+        .where(Lead.team_id == team_id, or_(*same_person),
+               Lead.submitted_at >= submitted - RETURNING_WITHIN, Lead.submitted_at <= submitted)
+        .order_by(col(Lead.submitted_at).desc(), col(Lead.id).desc())
+        .limit(1)
+    ).first()
+
+
+def _returning_text(lead: Lead, earlier: Lead, team: Team, now: datetime) -> str:
+    return (f"{lead.customer_name} is back: a new lead via {lead.source} (#{lead.id}). They asked via "
+            f"{earlier.source} {format_duration(now - earlier.submitted_at)} ago and that lead (#{earlier.id}) "
+            f"is yours, so you hear first. Reach out before the channel does.")
 
 
 def claim(core: Core, team_id: int, lead_id: int, chat_user_id: str, *, emoji: str | None = None) -> Claimed | None:
@@ -252,7 +289,7 @@ def log_touch(
             seen = session.exec(select(Touch).where(Touch.lead_id == lead.id, Touch.external_id == external_id)).first()
             if seen is not None:
                 return TouchLogged(lead.id, seen.id, False, due_window(lead, team),
-                                   "Already logged.")
+                                   "Already logged.", duplicate=True)
         if lead.owner_id is None and touch_kind.is_attempt:
             _take_ownership(session, lead.id, member.id, now)
             session.refresh(lead)
@@ -361,22 +398,3 @@ def lead_for_message(core: Core, channel: str, message_id: str) -> tuple[int, in
             select(Lead.team_id, Lead.id).where(Lead.chat_channel == channel, Lead.chat_message_id == message_id)
         ).first()
         return (row[0], row[1]) if row else None
-
-
-def _first_phone(incoming: IncomingLead, region: str) -> str | None:
-    """The number a rep should dial: a cell first, then a voice line, then any."""
-    order = {"cell": 0, "voice": 1, "unknown": 2, "pager": 3, "fax": 4}
-    for phone in sorted(incoming.customer.phones, key=lambda p: order[p.type]):
-        if phone.type != "fax" and (number := normalise_phone(phone.number, region)):
-            return number
-    return None
-
-
-def _content_id(incoming: IncomingLead) -> str:
-    """A stable id for a lead its sender gave none: the same content is the same lead."""
-    c = incoming.customer
-    key = "|".join([
-        incoming.source, incoming.submitted_at.isoformat() if incoming.submitted_at else "",
-        c.name, c.email or "", ",".join(p.number for p in c.phones), incoming.comments or "",
-    ])
-    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -17,16 +17,18 @@ _ADF_TAG = re.compile(rb"<adf[\s>/]", re.IGNORECASE)
 _HEADER_LINE = re.compile(rb"[!-9;-~]+:")
 
 
-def parse_any(data: bytes, content_type: str | None = None, filename: str | None = None) -> list[IncomingLead]:
+def parse_any(data: bytes, content_type: str | None = None, filename: str | None = None, *,
+              default_tz: str = "UTC") -> list[IncomingLead]:
     """Leads from ``data``, choosing the parser by content type, then file extension, then the bytes.
 
     Generic types (text/plain, application/octet-stream) and unknown extensions say nothing,
     so detection falls through to sniffing: ``{`` is JSON, ``<`` or an ``<adf`` tag is ADF,
     a first line like "From: ..." is an e-mail. Always returns leads or raises LeadFormatError.
+    ``default_tz`` is the zone of ADF request dates written without an offset (see parse_adf).
     """
     kind = _kind_from_content_type(content_type) or _kind_from_filename(filename) or _sniff(data)
     if kind == "adf":
-        return parse_adf(data)
+        return parse_adf(data, default_tz=default_tz)
     if kind == "json":
         return [parse_json(data)]
     if kind == "email":

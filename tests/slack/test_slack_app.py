@@ -8,30 +8,14 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from chatbot import outbox, roster, tracker
 from chatbot.db import transaction
 from chatbot.models import Lead, LeadStatus, Member, ProcessedEvent
-from tests.fakes.slack_web_api import FakeSlack
 from tests.fakes.slack_signing import load_fixture
 from tests.helpers import incoming
 from tests.slack.harness import ALEX, LEADS, PAT, SAM, SlackHarness, settle, wait_for
-
-
-@pytest.fixture
-def fake():
-    with FakeSlack() as running:
-        yield running
-
-
-@pytest.fixture
-def slack(core, fake):
-    harness = SlackHarness(core, fake)
-    yield harness
-    harness.http.close()
-    assert fake.errors == [], "every call the app made must be one Slack accepts"
 
 
 def posted_lead(slack: SlackHarness, **kwargs) -> tuple[int, str]:

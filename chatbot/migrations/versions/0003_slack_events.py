@@ -1,7 +1,7 @@
 """slack events: processed event ids
 
 Revision ID: 0003
-Revises: 0001 (a parallel branch adds 0002; the merge relinks this to it)
+Revises: 0002
 Create Date: 2026-11-24 00:47:46.343924
 """
 
@@ -12,7 +12,7 @@ import chatbot.db
 
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

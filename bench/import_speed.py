@@ -1,0 +1,72 @@
+"""History import speed: rows per second for generated CRM exports of 100k and 1M rows.
+
+    PYTHONPATH=. python bench/import_speed.py                     # 100k and 1M rows, fresh SQLite files
+    PYTHONPATH=. python bench/import_speed.py --rows 100000 --database-url postgresql://postgres@127.0.0.1/bench
+
+The export comes from examples/make_crm_export.py (one row per activity, US local times,
+a few percent of data errors the import skips). Timed: import_history in-process, from
+opening the file to the last commit (reading+parsing, then storing), on an empty database.
+The CSV is written before the clock starts. `chatbot import` adds ~1 s of start-up.
+
+With --database-url the benchmark EMPTIES every table of that database first: point it at a
+scratch database (createdb chatbot_bench), never at a real one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+
+from make_crm_export import write  # noqa: E402
+
+from chatbot import roster  # noqa: E402
+from chatbot.app import bootstrap  # noqa: E402
+from chatbot.history_import import import_history  # noqa: E402
+
+
+def run(rows: int, database_url: str | None, workdir: Path) -> None:
+    csv_path = workdir / f"export_{rows}.csv"
+    written = write(csv_path, rows)
+    url = database_url or f"sqlite:///{workdir}/import_{rows}.db"
+    core = bootstrap(url)
+    if database_url:  # start empty
+        with core.engine.begin() as connection:
+            connection.execute(text("TRUNCATE touch, outboxmessage, escalation, lead, apikey, member, team "
+                                    "RESTART IDENTITY CASCADE"))
+    team = roster.ensure_team(core, name="Bench Motors", platform="api", platform_team_id="bench")
+    phases: dict[str, float] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        phases.setdefault(phase, time.perf_counter())
+
+    started = time.perf_counter()
+    report = import_history(core, team.id, csv_path, progress=progress)
+    elapsed = time.perf_counter() - started
+    reading = phases.get("storing", started) - started
+    print(f"{written:>9,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) -> {report.leads_new:,} leads, "
+          f"{report.touches_new:,} activities, {sum(report.skipped.values()):,} skipped | "
+          f"{elapsed:5.1f} s total ({reading:.1f} s reading, {elapsed - reading:.1f} s storing) | "
+          f"{written / elapsed:,.0f} rows/s | {url.split('@')[-1]}")
+    core.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, action="append", help="default: 100000 and 1000000")
+    parser.add_argument("--database-url", default=None, help="default: a new SQLite file per run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in args.rows or [100_000, 1_000_000]:
+            run(rows, args.database_url, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
