@@ -258,7 +258,11 @@ class StalledLead:
 
 
 def stalled_leads(session: Session, team: Team, now: datetime, *, owner_id: int | None = None) -> list[StalledLead]:
-    """Open, contacted leads with no activity for longer than the team's stall window, oldest first."""
+    """Open, contacted leads with no activity for longer than the team's stall window, oldest first.
+
+    Only leads the bot works (not CRM history): this is a list to act on. The baseline's
+    `stalled` figure counts imported leads too, since it describes the cohort.
+    """
     cutoff = now - timedelta(seconds=team.stall_window_s)
     last_kind = (
         select(Touch.kind).where(Touch.lead_id == Lead.id).order_by(col(Touch.at).desc(), col(Touch.id).desc())
@@ -269,7 +273,7 @@ def stalled_leads(session: Session, team: Team, now: datetime, *, owner_id: int 
                last_kind, Lead.attempts)
         .join(Member, Member.id == Lead.owner_id, isouter=True)
         .where(Lead.team_id == team.id, Lead.status == LeadStatus.OPEN, col(Lead.first_contact_at).is_not(None),
-               Lead.last_activity_at < cutoff)
+               Lead.last_activity_at < cutoff, col(Lead.history).is_(False))
         .order_by(Lead.last_activity_at)
     )
     if owner_id is not None:

@@ -11,7 +11,7 @@ from sqlmodel import select
 from chatbot import tracker
 from chatbot.db import transaction
 from chatbot.deadlines import hours_of
-from chatbot.models import Member
+from chatbot.models import Lead, Member
 from chatbot.reports import baseline, period_for, stalled_leads
 from chatbot.views import baseline_text
 from tests.helpers import new_lead
@@ -108,3 +108,14 @@ def test_the_baseline_text_reads_with_the_numbers_that_matter(core, team, clock,
         "  Second contact within 48 h: 25% (1/4) · median gap 1 d 12 h",
         "  Time to claim: median 2 min · stalled now: 2 · lost with < 3 attempts: 1 of 1 lost",
     ]
+
+
+def test_stalled_lists_only_leads_the_bot_works_not_imported_history(core, team, clock, week):
+    with transaction(core.engine) as session:
+        session.get(Lead, week["L3"]).history = True
+    with transaction(core.engine) as session:
+        rows = stalled_leads(session, team, clock.now())
+        period = period_for("2026-11-16..2026-11-16", hours_of(team), clock.now())
+        figures = baseline(session, team, period, clock.now())
+    assert [r.customer_name for r in rows] == ["L1", "L6"]
+    assert figures.stalled == 2  # the figure still counts the imported lead
