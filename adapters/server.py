@@ -38,7 +38,7 @@ def create_web_app(core: Core, settings: SlackSettings | None = None, *, slack_a
         if courier is not None:
             courier.stop()
 
-    web = FastAPI(title="Lead follow-up", docs_url=None, redoc_url=None, lifespan=lifespan)
+    web = FastAPI(title="Lead follow-up", docs_url="/docs", redoc_url=None, lifespan=lifespan)
 
     @web.get("/healthz")
     def healthz() -> JSONResponse:

@@ -27,12 +27,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from chatbot import apikeys
+from chatbot import apikeys, roster
 from chatbot.app import Core, bootstrap, upgrade_database
-from chatbot.clock import ManualClock, SystemClock
-from chatbot.db import database_url, make_engine
+from chatbot.baseline_json import baseline_document
+from chatbot.clock import ManualClock, SystemClock, whole_seconds
+from chatbot.db import database_url, make_engine, transaction
+from chatbot.deadlines import hours_of
+from chatbot.history_import import CannotImport, import_history
+from chatbot.ingest.detect import parse_any
+from chatbot.ingest.errors import LeadFormatError
+from chatbot.ingest.fields import lead_fields
+from chatbot.reports import PeriodError, after_hours_split, baseline, period_for
+from chatbot.scheduler import build_scheduler, tick
 from chatbot.sweeper import sweep
+from chatbot.views import baseline_text
 
 app = typer.Typer(help="Lead follow-up for dealerships: every lead posted, claimed and followed up.",
                   no_args_is_help=False, add_completion=False)
@@ -118,7 +128,6 @@ def worker(
     """Every 30 s: escalate what is due and deliver queued chat messages (Slack)."""
     from adapters.slack.services import workspace_delivery
     from adapters.slack.settings import SlackSettings
-    from chatbot.scheduler import build_scheduler, tick
 
     settings = SlackSettings()
     if not settings.enabled:
@@ -165,7 +174,6 @@ def _run_socket_mode(core, settings, *, worker: bool) -> None:
 
 def _start_worker(core, settings):
     from adapters.slack.services import workspace_delivery
-    from chatbot.scheduler import build_scheduler
 
     scheduler = build_scheduler(core, workspace_delivery(core, settings))
     scheduler.start()
@@ -197,13 +205,9 @@ def _fail(message: str) -> None:
 
 def resolve_team(core: Core, spec: str | None):
     """A team by id or name (case-insensitive); with no spec, the only team there is."""
-    from sqlmodel import select
 
-    from chatbot.db import transaction
-    from chatbot.models import Team
 
-    with transaction(core.engine) as session:
-        teams = list(session.exec(select(Team).order_by(Team.id)))
+    teams = roster.all_teams(core)
     if spec is None:
         if len(teams) == 1:
             return teams[0]
@@ -223,8 +227,6 @@ def team_create(
     database: str = DATABASE_OPTION,
 ) -> None:
     """Create a team for lead intake (chat adapters create theirs when installed)."""
-    from chatbot import roster
-
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -238,14 +240,10 @@ def team_create(
 @team_app.command("list")
 def team_list(database: str = DATABASE_OPTION) -> None:
     """Every team, with its id."""
-    from sqlmodel import select
 
-    from chatbot.db import transaction
-    from chatbot.models import Team
 
-    with transaction(bootstrap(database).engine) as session:
-        for team in session.exec(select(Team).order_by(Team.id)):
-            typer.echo(f"#{team.id}  {team.name}  {team.platform}  {team.timezone}")
+    for team in roster.all_teams(bootstrap(database)):
+        typer.echo(f"#{team.id}  {team.name}  {team.platform}  {team.timezone}")
 
 
 @keys_app.command("create")
@@ -298,11 +296,6 @@ def lead_check(
     region: str = typer.Option("US", "--region", help="Country of phone numbers without a country code."),
 ) -> None:
     """Print, as JSON, exactly what intake would store from FILE. Touches no database."""
-    from chatbot.clock import SystemClock
-    from chatbot.ingest.detect import parse_any
-    from chatbot.ingest.errors import LeadFormatError
-    from chatbot.ingest.fields import lead_fields
-
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -333,9 +326,7 @@ def import_csv(
     database: str = DATABASE_OPTION,
 ) -> None:
     """Import a CRM's leads and activities as history: counted in figures, never posted or escalated."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from chatbot.history_import import CannotImport, import_history
 
     pairs: dict[str, str] = {}
     for item in mapping or []:
@@ -382,13 +373,6 @@ def baseline_command(
     database: str = DATABASE_OPTION,
 ) -> None:
     """The follow-up figures for a period: what /baseline shows, or all of them as JSON."""
-    from chatbot.baseline_json import baseline_document
-    from chatbot.clock import SystemClock, whole_seconds
-    from chatbot.db import transaction
-    from chatbot.deadlines import hours_of
-    from chatbot.reports import PeriodError, after_hours_split, baseline, period_for
-    from chatbot.views import baseline_text
-
     now = SystemClock().now()
     if as_of:
         try:

@@ -46,6 +46,11 @@ def members(core, team_id: int) -> list[Member]:
         ))
 
 
+def all_teams(core) -> list[Team]:
+    with transaction(core.engine) as session:
+        return list(session.exec(select(Team).order_by(Team.id)))
+
+
 def team(core, team_id: int) -> Team:
     with transaction(core.engine) as session:
         return session.get(Team, team_id)

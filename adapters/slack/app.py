@@ -44,6 +44,10 @@ def create_slack_app(core: Core, settings: SlackSettings, client: WebClient | No
         **extra,
     )
     register(app, services)
+    if not settings.oauth:
+        # One workspace: its team exists from the start, so `chatbot keys create --team` and
+        # lead intake work before anyone has touched the app in Slack.
+        services.team_id(client.auth_test()["team_id"])
 
     @app.error
     def on_error(error: Exception, body: dict) -> None:

@@ -51,7 +51,8 @@ def test_socket_mode_handler_is_wired_to_the_app_and_the_app_token_without_conne
         assert handler.client.current_session is None  # not connected
     finally:
         handler.client.close()
-    assert [c.method for c in fake.calls] == ["auth.test"]  # Bolt checked the bot token; nothing else
+    # Bolt checked the bot token, and the app looked up its workspace (its team exists from the start)
+    assert [c.method for c in fake.calls] == ["auth.test", "auth.test"]
 
 
 def test_socket_mode_needs_the_app_token(core, fake):
