@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from chatbot.db import transaction
+from chatbot.errors import FollowUpError
 from chatbot.models import Lead, Member
 from chatbot.roster import member_named
 
 PERIOD = re.compile(r"\d{1,3}d|last-week|this-week|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}", re.IGNORECASE)
 
 
-class CommandError(ValueError):
+class CommandError(FollowUpError):
     """A command's arguments could not be read; the message says which forms work."""
 
 

@@ -337,3 +337,9 @@ def test_slacks_url_verification_challenge_is_answered(slack):
     response = slack.post(load_fixture("bolt_url_verification.json"))
     assert response.status_code == 200
     assert response.json()["challenge"] == load_fixture("bolt_url_verification.json")["challenge"]
+
+
+def test_baseline_with_a_word_it_cannot_read_says_which_forms_work(slack):
+    slack.post(slack.command(SAM, "/baseline", "yesterday"))
+    (answer,) = wait_for(lambda: slack.fake.responses)
+    assert answer["text"].startswith("/baseline: 'yesterday' is not a period (7d, 30d, last-week")
