@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from chatbot.db import transaction
 from chatbot.models import Lead, Member, OutboxMessage, Team
 from chatbot.deadlines import due_window, refresh_due
-from chatbot.ports import Channel, ChatPort, ChatUnavailable, Direct, MessageRef, Thread
+from chatbot.ports import Channel, ChatPort, ChatUnavailable, Destination, Direct, MessageRef, Thread
 from chatbot.views import Notice, format_duration, lead_card
 
 LEASE = timedelta(seconds=60)
@@ -58,38 +58,58 @@ class Delivery:
 def deliver_pending(core, chat: ChatPort, limit: int = 200, *, team_id: int | None = None) -> Delivery:
     """Send every queued message that is due, in order per lead; failures wait and retry.
 
+    Each message costs two short transactions around the chat call: one takes it (a lease, so
+    another worker leaves it alone) and renders it, one records that it went.
     `team_id`: only that team's messages (a chat connection that speaks for one workspace).
     """
     now = core.clock.now()
     with transaction(core.engine) as session:
-        query = select(OutboxMessage.id).where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at <= now)
+        query = select(OutboxMessage.id, OutboxMessage.lead_id).where(
+            col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at <= now)
         if team_id is not None:
             query = query.where(OutboxMessage.team_id == team_id)
-        ids = session.exec(query.order_by(OutboxMessage.id).limit(limit)).all()
+        due = session.exec(query.order_by(OutboxMessage.id).limit(limit)).all()
     sent = failed = waiting = 0
     held_back: set[int] = set()  # leads with an earlier message not sent: keep their order
-    for message_id in ids:
-        message = _lease(core, message_id, now)
-        if message is None:
+    for message_id, lead_id in due:
+        if lead_id in held_back:
+            waiting += 1
+            continue
+        outgoing = _take(core, message_id, now)
+        if outgoing is None:
             continue  # another worker has it, or a card delivery already covered it
-        if message.lead_id in held_back:
-            _release(core, message_id, now)
+        if outgoing.waits:
+            held_back.add(lead_id)  # a notice for a card not posted yet
             waiting += 1
             continue
         try:
-            delivered = _deliver(core, chat, message, now)
+            ref = outgoing.send(chat)
         except ChatUnavailable as exc:
-            _retry_later(core, message, now, str(exc))
-            held_back.add(message.lead_id)
+            _retry_later(core, outgoing.message, now, str(exc))
+            held_back.add(lead_id)
             failed += 1
             continue
-        if delivered:
-            sent += 1
-        else:
-            _release(core, message_id, now)
-            held_back.add(message.lead_id)
-            waiting += 1
+        _record_sent(core, outgoing, ref, now)
+        sent += 1
     return Delivery(sent, failed, waiting)
+
+
+@dataclass
+class Outgoing:
+    """A message taken from the outbox, rendered and addressed, ready for the chat."""
+
+    message: OutboxMessage
+    destination: Destination | None = None
+    view: object = None
+    update_of: MessageRef | None = None  # a card already posted: update it in place
+    covered: tuple[int, ...] = ()  # every queued card message this one rendering answers
+    waits: bool = False
+
+    def send(self, chat: ChatPort) -> MessageRef | None:
+        if self.update_of is not None:
+            chat.update(self.update_of, self.view)
+            return self.update_of
+        return chat.post(self.destination, self.view)
 
 
 def retry_now(core) -> None:
@@ -104,8 +124,8 @@ def pending_count(core) -> int:
         return len(session.exec(select(OutboxMessage.id).where(col(OutboxMessage.sent_at).is_(None))).all())
 
 
-def _lease(core, message_id: int, now: datetime) -> OutboxMessage | None:
-    """Take a message for LEASE seconds, so a second worker leaves it alone while we send it."""
+def _take(core, message_id: int, now: datetime) -> Outgoing | None:
+    """Lease a due message for LEASE seconds and render it, in one transaction."""
     with transaction(core.engine) as session:
         message = session.exec(
             select(OutboxMessage)
@@ -115,14 +135,49 @@ def _lease(core, message_id: int, now: datetime) -> OutboxMessage | None:
         ).first()
         if message is None:
             return None
-        message.next_attempt_at = now + LEASE
-        session.add(message)
-        return message
+        lead = session.get(Lead, message.lead_id)
+        outgoing = _card(session, message, lead, now) if message.kind == CARD else _notice(message, lead)
+        if not outgoing.waits:
+            message.next_attempt_at = now + LEASE
+            session.add(message)
+        return outgoing
 
 
-def _release(core, message_id: int, now: datetime) -> None:
+def _card(session: Session, message: OutboxMessage, lead: Lead, now: datetime) -> Outgoing:
+    """The lead's card as it is now; posted the first time, then updated in place."""
+    team = session.get(Team, lead.team_id)
+    owner = session.get(Member, lead.owner_id) if lead.owner_id else None
+    covered = session.exec(
+        select(OutboxMessage.id).where(OutboxMessage.lead_id == lead.id, OutboxMessage.kind == CARD,
+                                       col(OutboxMessage.sent_at).is_(None))
+    ).all()
+    card = lead_card(lead, team, owner, due_window(lead, team), now, _returning_note(session, lead, now))
+    posted = MessageRef(lead.chat_channel, lead.chat_message_id) if lead.chat_message_id else None
+    return Outgoing(message, Channel(team.leads_channel or "leads"), card, posted, tuple(covered))
+
+
+def _notice(message: OutboxMessage, lead: Lead) -> Outgoing:
+    payload = message.payload
+    notice = Notice(text=payload["text"], mention=payload.get("mention"), lead_id=message.lead_id)
+    if payload["to"] == "thread":
+        if lead.chat_message_id is None:
+            return Outgoing(message, waits=True)
+        return Outgoing(message, Thread(MessageRef(lead.chat_channel, lead.chat_message_id)), notice)
+    if payload["to"] == "direct":
+        return Outgoing(message, Direct(payload["address"]), notice)
+    return Outgoing(message, Channel(payload["address"]), notice)
+
+
+def _record_sent(core, outgoing: Outgoing, ref: MessageRef, now: datetime) -> None:
+    """Mark it sent; a card's first post also stores where it is and starts the claim window."""
     with transaction(core.engine) as session:
-        session.execute(update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(next_attempt_at=now))
+        if outgoing.message.kind == CARD and outgoing.update_of is None:
+            lead = session.get(Lead, outgoing.message.lead_id)
+            if lead.chat_message_id is None:
+                lead.chat_channel, lead.chat_message_id = ref.channel, ref.message_id
+                lead.posted_at = now
+                refresh_due(session, lead, session.get(Team, lead.team_id))
+        _mark_sent(session, list(outgoing.covered or (outgoing.message.id,)), now)
 
 
 def _retry_later(core, message: OutboxMessage, now: datetime, error: str) -> None:
@@ -137,59 +192,6 @@ def _retry_later(core, message: OutboxMessage, now: datetime, error: str) -> Non
 
 def _mark_sent(session: Session, message_ids: list[int], now: datetime) -> None:
     session.execute(update(OutboxMessage).where(col(OutboxMessage.id).in_(message_ids)).values(sent_at=now))
-
-
-def _deliver(core, chat: ChatPort, message: OutboxMessage, now: datetime) -> bool:
-    """Send one message. False: it cannot go yet (a notice for a card not posted yet)."""
-    if message.kind == CARD:
-        return _deliver_card(core, chat, message, now)
-    return _deliver_notice(core, chat, message, now)
-
-
-def _deliver_card(core, chat: ChatPort, message: OutboxMessage, now: datetime) -> bool:
-    with transaction(core.engine) as session:
-        lead = session.get(Lead, message.lead_id)
-        team = session.get(Team, lead.team_id)
-        owner = session.get(Member, lead.owner_id) if lead.owner_id else None
-        covered = session.exec(
-            select(OutboxMessage.id).where(OutboxMessage.lead_id == lead.id, OutboxMessage.kind == CARD,
-                                           col(OutboxMessage.sent_at).is_(None))
-        ).all()
-        returning = _returning_note(session, lead, now)
-        card = lead_card(lead, team, owner, due_window(lead, team), now, returning)
-        ref = MessageRef(lead.chat_channel, lead.chat_message_id) if lead.chat_message_id else None
-    if ref is None:
-        ref = chat.post(Channel(team.leads_channel or "leads"), card)
-    else:
-        chat.update(ref, card)
-    with transaction(core.engine) as session:
-        lead = session.get(Lead, message.lead_id)
-        if lead.chat_message_id is None:
-            lead.chat_channel, lead.chat_message_id = ref.channel, ref.message_id
-            lead.posted_at = now
-            refresh_due(session, lead, session.get(Team, lead.team_id))  # the claim window starts now
-        _mark_sent(session, list(covered), now)
-    return True
-
-
-def _deliver_notice(core, chat: ChatPort, message: OutboxMessage, now: datetime) -> bool:
-    payload = message.payload
-    notice = Notice(text=payload["text"], mention=payload.get("mention"), lead_id=message.lead_id)
-    to = payload["to"]
-    if to == "thread":
-        with transaction(core.engine) as session:
-            lead = session.get(Lead, message.lead_id)
-            if lead.chat_message_id is None:
-                return False
-            destination = Thread(MessageRef(lead.chat_channel, lead.chat_message_id))
-    elif to == "direct":
-        destination = Direct(payload["address"])
-    else:
-        destination = Channel(payload["address"])
-    chat.post(destination, notice)
-    with transaction(core.engine) as session:
-        _mark_sent(session, [message.id], now)
-    return True
 
 
 def _returning_note(session: Session, lead: Lead, now: datetime) -> str | None:
