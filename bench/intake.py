@@ -5,7 +5,8 @@
 
 Real HTTP on loopback, and the processes production has (Procfile `web` and `worker`):
 - web: uvicorn serving the intake router, in its own process;
-- worker: the outbox sender, in its own process, woken by the router's `on_stored` hook
+- worker: the outbox sender, in its own process (or, with --courier, a thread of the web
+  process, as `chatbot run` deploys it), woken by the router's `on_stored` hook
   (a multiprocessing Event; it also looks every 0.5 s), posting to a fake chat port that
   records, per lead, when post() was called with its card;
 - this process: an httpx AsyncClient sending JSON leads open-loop at a fixed rate (each
@@ -24,6 +25,7 @@ import multiprocessing as mp
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from itertools import count
 from pathlib import Path
@@ -34,9 +36,11 @@ from fastapi import FastAPI
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from adapters.intake_api import intake_router  # noqa: E402
 from chatbot import apikeys, outbox, roster  # noqa: E402
 from chatbot.app import bootstrap  # noqa: E402
 from chatbot.ports import MessageRef  # noqa: E402
+from chatbot.scheduler import Courier, through  # noqa: E402
 from chatbot.views import LeadCard  # noqa: E402
 
 
@@ -72,13 +76,19 @@ def worker(url: str, wake, stop, results) -> None:
     results.put(chat.posted)
 
 
-def web(url: str, port: int, wake) -> None:
-    """The web process: uvicorn with the intake router."""
-    from adapters.intake_api import intake_router
-
+def web(url: str, port: int, wake, stop, results, courier: bool) -> None:
+    """The web process: uvicorn with the intake router. With `courier`, it also delivers the
+    cards itself, as `chatbot run` does (a Courier thread woken by each stored lead)."""
     core = bootstrap(url, migrate=False)
     app = FastAPI()
-    app.include_router(intake_router(core, on_stored=wake.set))
+    if courier:
+        chat = TimingChat()
+        sender = Courier(core, through(chat))
+        sender.start()
+        app.include_router(intake_router(core, on_stored=sender.wake))
+        threading.Thread(target=lambda: (stop.wait(), results.put(chat.posted)), daemon=True).start()
+    else:
+        app.include_router(intake_router(core, on_stored=wake.set))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -122,6 +132,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--grace", type=float, default=10.0, help="seconds the worker gets after the last request")
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file in a temp directory")
+    parser.add_argument("--courier", action="store_true",
+                        help="deliver from the web process (as `chatbot run`), not from a worker process")
     args = parser.parse_args()
 
     scratch = tempfile.TemporaryDirectory()
@@ -134,10 +146,11 @@ def main() -> None:
     core.engine.dispose()
     context = mp.get_context("spawn")  # fresh interpreters: no engine or thread inherited
     wake, stop, results = context.Event(), context.Event(), context.Queue()
-    server = context.Process(target=web, args=(url, args.port, wake), daemon=True)
-    sender = context.Process(target=worker, args=(url, wake, stop, results), daemon=True)
+    server = context.Process(target=web, args=(url, args.port, wake, stop, results, args.courier), daemon=True)
+    sender = None if args.courier else context.Process(target=worker, args=(url, wake, stop, results), daemon=True)
     server.start()
-    sender.start()
+    if sender is not None:
+        sender.start()
     for _ in range(200):
         try:
             httpx.get(f"http://127.0.0.1:{args.port}/openapi.json", timeout=1)
@@ -151,11 +164,13 @@ def main() -> None:
     wake.set()
     posted = results.get(timeout=60)
     server.terminate()
-    sender.join(timeout=10)
+    if sender is not None:
+        sender.join(timeout=10)
 
     to_post = [(posted[lead] - started) * 1000 for lead, (started, _) in times.items() if lead in posted]
     to_answer = [(answered - started) * 1000 for started, answered in times.values()]
-    print(f"database: {url.split('@')[-1]}; {len(times)} leads at {args.rate:g}/s over {args.seconds:g} s; "
+    print(f"database: {url.split('@')[-1]}; delivered by {'the web process' if args.courier else 'a worker'}; "
+          f"{len(times)} leads at {args.rate:g}/s over {args.seconds:g} s; "
           f"{len(to_post)} of their cards posted")
     for name, values in (("request -> chat post()", to_post), ("request -> HTTP 201", to_answer)):
         print(f"{name:24} p50 {percentile(values, 50):7.1f} ms   p90 {percentile(values, 90):7.1f} ms   "
