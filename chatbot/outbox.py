@@ -20,8 +20,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from chatbot.db import transaction
-from chatbot.models import Lead, Member, OutboxMessage, Team
 from chatbot.deadlines import due_window, refresh_due
+from chatbot.models import Lead, Member, OutboxMessage, Team
 from chatbot.ports import Channel, ChatPort, ChatUnavailable, Destination, Direct, MessageRef, Thread
 from chatbot.views import Notice, format_duration, lead_card
 

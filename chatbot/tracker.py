@@ -19,10 +19,10 @@ from chatbot import outbox
 from chatbot.app import Core
 from chatbot.clock import whole_seconds
 from chatbot.db import transaction
+from chatbot.deadlines import due_window, hours_of, refresh_due
 from chatbot.errors import InvalidTouch, LeadClosed, NotAllowed, UnknownLead, UnknownMember
 from chatbot.ingest.fields import lead_fields
 from chatbot.ingest.lead import IncomingLead
-from chatbot.deadlines import due_window, hours_of, refresh_due
 from chatbot.models import Lead, LeadStatus, LoggedVia, Member, Role, Team, Touch, TouchKind
 from chatbot.policy import OpenWindow
 from chatbot.views import RULE_NAMES, claimed_elsewhere_text, format_duration, format_moment, relative

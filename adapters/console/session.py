@@ -22,16 +22,16 @@ from adapters.console.chat import ConsoleChat
 from chatbot import roster, tracker
 from chatbot.app import Core
 from chatbot.clock import ManualClock
+from chatbot.commands import CommandError, parse_report_args
 from chatbot.db import transaction
 from chatbot.deadlines import due_window, hours_of
-from chatbot.commands import CommandError, parse_report_args
 from chatbot.errors import FollowUpError
-from chatbot.team_settings import change_setting, parse_duration, set_rotation, settings_lines
 from chatbot.ingest.lead import Customer, IncomingLead, Phone, Vehicle
 from chatbot.models import Lead, LeadStatus, Member, Role
 from chatbot.outbox import deliver_pending, retry_now
 from chatbot.reports import PeriodError, baseline, open_leads, period_for, stalled_leads
 from chatbot.sweeper import rotation, sweep
+from chatbot.team_settings import change_setting, parse_duration, set_rotation, settings_lines
 from chatbot.views import baseline_text, due_short, oncall_lines, relative, stalled_text
 
 DEMO_TEAM = {

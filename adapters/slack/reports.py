@@ -6,7 +6,6 @@ should_escape false), and an escaped `<@U123|name>` mention works too (chatbot.c
 
 from __future__ import annotations
 
-
 from chatbot import roster
 from chatbot.commands import parse_report_args
 from chatbot.db import transaction
@@ -14,6 +13,7 @@ from chatbot.deadlines import due_window, hours_of
 from chatbot.reports import PeriodError, baseline, open_leads, period_for, stalled_leads
 from chatbot.sweeper import rotation
 from chatbot.views import baseline_text, oncall_lines, open_leads_text, stalled_text
+
 
 def report_text(services, team_id: int, user_id: str, command: str, text: str) -> str:
     """The answer to one report command; raises FollowUpError / PeriodError with a message."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 # The bot scopes the app asks for at install time: manifest.json's, checked by a test.
 BOT_SCOPES = ("chat:write", "commands", "im:write", "reactions:read", "users:read")
 

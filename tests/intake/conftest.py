@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from adapters.intake_api import intake_router
 from chatbot import apikeys
 from chatbot.db import transaction
-from adapters.intake_api import intake_router
 from chatbot.models import Lead, OutboxMessage, Touch
 
 ADF_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "adf"

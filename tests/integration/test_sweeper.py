@@ -12,8 +12,8 @@ from chatbot.app import bootstrap
 from chatbot.db import transaction
 from chatbot.deadlines import hours_of
 from chatbot.models import Escalation, Lead
-from chatbot.outbox import deliver_pending
 from chatbot.oncall import on_call
+from chatbot.outbox import deliver_pending
 from chatbot.ports import Channel, Direct, Thread
 from chatbot.sweeper import sweep
 from tests.conftest import TUESDAY_10AM

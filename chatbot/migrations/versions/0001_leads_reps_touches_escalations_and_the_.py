@@ -5,11 +5,11 @@ Revises:
 Create Date: 2026-11-24 00:38:27.560856
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import chatbot.db
+from alembic import op
 
+import chatbot.db
 
 revision = '0001'
 down_revision = None

@@ -7,11 +7,11 @@ Revises: 0001
 Create Date: 2026-11-24 00:46:08.908145
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import chatbot.db
+from alembic import op
 
+import chatbot.db
 
 revision = '0002'
 down_revision = '0001'

@@ -5,11 +5,11 @@ Revises: 0002
 Create Date: 2026-11-24 00:47:46.343924
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import chatbot.db
+from alembic import op
 
+import chatbot.db
 
 revision = '0003'
 down_revision = '0002'
