@@ -25,7 +25,7 @@ from chatbot.ingest.fields import lead_fields
 from chatbot.ingest.lead import IncomingLead
 from chatbot.models import Lead, LeadStatus, LoggedVia, Member, Role, Team, Touch, TouchKind
 from chatbot.policy import OpenWindow
-from chatbot.views import RULE_NAMES, claimed_elsewhere_text, format_duration, format_moment, relative
+from chatbot.views import claimed_elsewhere_text, format_duration, format_moment, touch_logged_text
 
 FEW_ATTEMPTS = 3
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -303,7 +303,7 @@ def log_touch(
         outbox.enqueue_card(session, lead, now)
         due = due_window(lead, team)
         first = not was_contacted and lead.first_contact_at is not None
-        return TouchLogged(lead.id, touch.id, first, due, _touch_message(touch_kind, lead, team, due, first, now))
+        return TouchLogged(lead.id, touch.id, first, due, touch_logged_text(touch_kind, lead, team, due, first, now))
 
 
 def _recount(session: Session, lead: Lead, when: datetime) -> None:
@@ -316,18 +316,6 @@ def _recount(session: Session, lead: Lead, when: datetime) -> None:
     lead.second_contact_at = attempts[1] if len(attempts) > 1 else None
     lead.last_touch_at = max(lead.last_touch_at or when, when)
     lead.last_activity_at = max(lead.last_activity_at, when)
-
-
-def _touch_message(kind: TouchKind, lead: Lead, team: Team, due: OpenWindow | None, first: bool, now: datetime) -> str:
-    what = {"call": "Call", "text": "Text", "email": "E-mail", "appointment": "Appointment", "note": "Note"}[kind]
-    parts = [f"{what} logged for {lead.customer_name}."]
-    if first:
-        parts.append(f"First contact {format_duration(lead.first_contact_at - lead.submitted_at)} after asking.")
-    if due is not None:
-        zone = hours_of(team).zone
-        name = RULE_NAMES[due.rule].capitalize()
-        parts.append(f"{name} due by {format_moment(due.deadline, zone, now)} ({relative(due.deadline, now)}).")
-    return " ".join(parts)
 
 
 def close(core: Core, team_id: int, lead_id: int, chat_user_id: str, *, won: bool, reason: str | None = None) -> Closed:

@@ -99,6 +99,26 @@ class Notice:
     lead_id: int | None = None
 
 
+def due_text(due: OpenWindow, zone: ZoneInfo, now: datetime) -> str:
+    """'Second contact due by Thu 10:20 (in 2 d)' or 'Claim overdue since 10:05 (5 min ago)'."""
+    state = "overdue since" if due.deadline <= now else "due by"
+    return (f"{RULE_NAMES[due.rule].capitalize()} {state} {format_moment(due.deadline, zone, now)} "
+            f"({relative(due.deadline, now)})")
+
+
+TOUCH_NAMES = {"call": "Call", "text": "Text", "email": "E-mail", "appointment": "Appointment", "note": "Note"}
+
+
+def touch_logged_text(kind: str, lead: Lead, team: Team, due: OpenWindow | None, first: bool, now: datetime) -> str:
+    """What the rep hears after logging a touch: what was logged, and the promise to keep next."""
+    parts = [f"{TOUCH_NAMES[kind]} logged for {lead.customer_name}."]
+    if first:
+        parts.append(f"First contact {format_duration(lead.first_contact_at - lead.submitted_at)} after asking.")
+    if due is not None:
+        parts.append(due_text(due, ZoneInfo(team.timezone), now) + ".")
+    return " ".join(parts)
+
+
 def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | None, now: datetime,
               returning: str | None = None) -> LeadCard:
     zone = ZoneInfo(team.timezone)
@@ -112,11 +132,8 @@ def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | No
         facts.append(f"last touch {relative(lead.last_touch_at, now)}")
     due_line = None
     if due is not None and lead.status == LeadStatus.OPEN:
-        overdue = due.deadline <= now
-        when = f"{format_moment(due.deadline, zone, now)}, {relative(due.deadline, now)}"
-        name = RULE_NAMES[due.rule].capitalize()
-        due_line = DueLine(name, due.deadline, overdue,
-                           f"{name} {'overdue since' if overdue else 'due by'} {when}")
+        due_line = DueLine(RULE_NAMES[due.rule].capitalize(), due.deadline, due.deadline <= now,
+                           due_text(due, zone, now))
     closed = None
     if lead.status != LeadStatus.OPEN and lead.closed_at:
         closed = f"Closed {lead.status} {format_moment(lead.closed_at, zone, now)}" + (

@@ -120,6 +120,12 @@ class TestTouches:
         stored = lead(core, lead_id)
         assert stored.attempts == 0 and stored.first_contact_at is None and stored.last_touch_at is not None
 
+    def test_a_note_after_a_deadline_says_it_is_overdue_not_due(self, core, team, clock):
+        lead_id = new_lead(core, team)
+        clock.advance(timedelta(minutes=6))
+        result = tracker.log_touch(core, team.id, lead_id, "sam", "note", outcome="asked for a callback")
+        assert result.message == "Note logged for Maria Gonzalez. Claim overdue since 10:05 (1 min ago)."
+
     def test_calling_an_unclaimed_lead_makes_it_yours(self, core, team):
         lead_id = new_lead(core, team)
         tracker.log_touch(core, team.id, lead_id, "alex", "call")

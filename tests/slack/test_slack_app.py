@@ -161,7 +161,7 @@ def test_the_call_button_logs_a_touch_and_the_card_shows_the_48_hour_deadline(sl
     wait_for(lambda: updates(slack.fake) == 1)
     text = slack.card_text(ts)
     assert "1 attempt" in text and f"<@{SAM}>" in text  # a first call claims an unclaimed lead
-    assert "Second contact due by Thu 10:04, in 2 d" in text
+    assert "Second contact due by Thu 10:04 (in 2 d)" in text
     (said,) = slack.ephemeral_to(SAM)
     assert said.startswith("Call logged for Maria Gonzalez. First contact 4 min after asking.")
     assert lead(slack.core, lead_id).attempts == 1
