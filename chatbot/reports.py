@@ -124,8 +124,17 @@ def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _median_and_p90(session: Session, durations) -> tuple[float | None, int | None, float | None]:
-    """(mean, nearest-rank p90, median) of a one-column select of whole seconds."""
+@dataclass(frozen=True)
+class Spread:
+    """Mean, median (the middle value, or the mean of the two middle ones) and nearest-rank p90."""
+
+    mean: float | None
+    median: float | None
+    p90: int | None
+
+
+def _spread(session: Session, durations) -> Spread:
+    """The spread of a one-column select of whole seconds, computed by the database."""
     inner = durations.subquery()
     value = inner.c[0]
     ranked = select(
@@ -134,65 +143,69 @@ def _median_and_p90(session: Session, durations) -> tuple[float | None, int | No
         func.count().over().label("n"),
     ).subquery()
     n, rn, s = ranked.c.n, ranked.c.rn, ranked.c.s
-    # Median: the middle value, or the mean of the two middle ones. p90: nearest rank,
-    # ceil(0.9 n) written as integer arithmetic that SQLite and PostgreSQL agree on.
-    row = session.execute(select(
+    # p90's rank ceil(0.9 n) is written as integer arithmetic that SQLite and PostgreSQL agree on.
+    mean, median, p90 = session.execute(select(
         func.avg(s),
-        func.min(case((rn >= (n * 9 + 9) // 10, s))),
         func.avg(case((or_(rn == (n + 1) // 2, rn == (n + 2) // 2), s))),
+        func.min(case((rn >= (n * 9 + 9) // 10, s))),
     )).one()
-    mean, p90, median = row
-    return (float(mean) if mean is not None else None, int(p90) if p90 is not None else None,
-            float(median) if median is not None else None)
+    return Spread(float(mean) if mean is not None else None, float(median) if median is not None else None,
+                  int(p90) if p90 is not None else None)
 
 
-def _median(session: Session, durations) -> float | None:
-    return _median_and_p90(session, durations)[2]
+# Expressions every first-contact figure shares.
+TO_FIRST = seconds_between(Lead.first_contact_at, Lead.submitted_at)
+CONTACTED = col(Lead.first_contact_at).is_not(None)
+
+
+def count_where(*conditions: ColumnElement) -> ColumnElement:
+    """How many rows meet every condition: SUM(CASE ...), so many counts share one scan."""
+    return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+
+def cohort(team: Team, period: Period, *, owner_id: int | None = None, source: str | None = None) -> ColumnElement:
+    """The team's leads submitted in [start, end), optionally one rep's or one source's."""
+    conditions = [Lead.team_id == team.id, Lead.submitted_at >= period.start, Lead.submitted_at < period.end]
+    if owner_id is not None:
+        conditions.append(Lead.owner_id == owner_id)
+    if source is not None:
+        conditions.append(func.lower(Lead.source) == source.lower())
+    return and_(*conditions)
 
 
 def baseline(session: Session, team: Team, period: Period, now: datetime, *,
              owner_id: int | None = None, source: str | None = None) -> Baseline:
-    cohort = [Lead.team_id == team.id, Lead.submitted_at >= period.start, Lead.submitted_at < period.end]
-    if owner_id is not None:
-        cohort.append(Lead.owner_id == owner_id)
-    if source is not None:
-        cohort.append(func.lower(Lead.source) == source.lower())
-    where = and_(*cohort)
+    where = cohort(team, period, owner_id=owner_id, source=source)
     target = team.first_contact_window_s
     second_window = team.second_contact_window_s
-    to_first = seconds_between(Lead.first_contact_at, Lead.submitted_at)
     first_to_second = seconds_between(Lead.second_contact_at, Lead.first_contact_at)
-    contacted = col(Lead.first_contact_at).is_not(None)
-    eligible = and_(contacted, or_(Lead.first_contact_at <= now - timedelta(seconds=second_window),
+    eligible = and_(CONTACTED, or_(Lead.first_contact_at <= now - timedelta(seconds=second_window),
                                    col(Lead.second_contact_at).is_not(None)))
     stall_cutoff = now - timedelta(seconds=team.stall_window_s)
 
-    def count_where(*conditions: ColumnElement) -> ColumnElement:
-        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
-
     counts = session.execute(select(
         func.count(),
-        count_where(contacted),
-        count_where(contacted, to_first <= FIVE_MINUTES),
-        count_where(contacted, to_first <= target),
+        count_where(CONTACTED),
+        count_where(CONTACTED, TO_FIRST <= FIVE_MINUTES),
+        count_where(CONTACTED, TO_FIRST <= target),
         count_where(eligible),
         count_where(eligible, col(Lead.second_contact_at).is_not(None), first_to_second <= second_window),
-        count_where(Lead.status == LeadStatus.OPEN, contacted, Lead.last_activity_at < stall_cutoff),
+        count_where(Lead.status == LeadStatus.OPEN, CONTACTED, Lead.last_activity_at < stall_cutoff),
         count_where(Lead.status == LeadStatus.LOST),
         count_where(Lead.status == LeadStatus.LOST, Lead.attempts < FEW_ATTEMPTS),
     ).where(where)).one()
     leads, n_contacted, in_5, in_target, eligible_n, second_ok, stalled_n, lost, lost_few = (int(v) for v in counts)
 
-    mean, p90, median = _median_and_p90(session, select(to_first).where(where, contacted))
-    claim_median = _median(session, select(seconds_between(Lead.claimed_at, Lead.submitted_at))
-                           .where(where, col(Lead.claimed_at).is_not(None)))
-    gap_median = _median(session, select(first_to_second).where(where, col(Lead.second_contact_at).is_not(None)))
+    first = _spread(session, select(TO_FIRST).where(where, CONTACTED))
+    claim = _spread(session, select(seconds_between(Lead.claimed_at, Lead.submitted_at))
+                    .where(where, col(Lead.claimed_at).is_not(None)))
+    gap = _spread(session, select(first_to_second).where(where, col(Lead.second_contact_at).is_not(None)))
     return Baseline(
         period=period, target_s=target, leads=leads, contacted=n_contacted,
-        first_contact_mean_s=mean, first_contact_median_s=median, first_contact_p90_s=p90,
-        within_5_min=in_5, within_target=in_target, claim_median_s=claim_median,
+        first_contact_mean_s=first.mean, first_contact_median_s=first.median, first_contact_p90_s=first.p90,
+        within_5_min=in_5, within_target=in_target, claim_median_s=claim.median,
         second_contact_eligible=eligible_n, second_contact_within_48h=second_ok,
-        first_to_second_median_s=gap_median, stalled=stalled_n, lost=lost, lost_few_attempts=lost_few,
+        first_to_second_median_s=gap.median, stalled=stalled_n, lost=lost, lost_few_attempts=lost_few,
     )
 
 
@@ -220,25 +233,18 @@ class FirstContactSplit:
 def after_hours_split(session: Session, team: Team, period: Period) -> list[FirstContactSplit]:
     """[inside hours, after hours]: one GROUP BY on Lead.after_hours (set at submission from the
     team's hours then), and the mean, median and p90 of each side."""
-    where = and_(Lead.team_id == team.id, Lead.submitted_at >= period.start, Lead.submitted_at < period.end)
-    to_first = seconds_between(Lead.first_contact_at, Lead.submitted_at)
-    contacted = col(Lead.first_contact_at).is_not(None)
-
-    def count_where(*conditions: ColumnElement) -> ColumnElement:
-        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
-
+    where = cohort(team, period)
     rows = session.execute(
-        select(Lead.after_hours, func.count(), count_where(contacted), count_where(contacted, to_first <= FIVE_MINUTES),
-               count_where(contacted, to_first <= team.first_contact_window_s))
+        select(Lead.after_hours, func.count(), count_where(CONTACTED), count_where(CONTACTED, TO_FIRST <= FIVE_MINUTES),
+               count_where(CONTACTED, TO_FIRST <= team.first_contact_window_s))
         .where(where).group_by(Lead.after_hours)
     ).all()
     by_side = {bool(side): tuple(int(v) for v in rest) for side, *rest in rows}
     out = []
     for side in (False, True):
         leads, n_contacted, in_5, in_target = by_side.get(side, (0, 0, 0, 0))
-        mean, p90, median = _median_and_p90(session, select(to_first).where(where, contacted,
-                                                                            Lead.after_hours == side))
-        out.append(FirstContactSplit(side, leads, n_contacted, mean, median, p90, in_5, in_target))
+        first = _spread(session, select(TO_FIRST).where(where, CONTACTED, Lead.after_hours == side))
+        out.append(FirstContactSplit(side, leads, n_contacted, first.mean, first.median, first.p90, in_5, in_target))
     return out
 
 
