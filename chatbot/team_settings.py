@@ -22,6 +22,7 @@ from chatbot.deadlines import hours_of, refresh_due
 from chatbot.errors import FollowUpError, NotAllowed
 from chatbot.models import Lead, LeadStatus, Member, Role, Team
 from chatbot.oncall import DAY_NAMES
+from chatbot.sweeper import rotation
 from chatbot.tracker import member_by_chat_id
 from chatbot.views import format_duration
 
@@ -194,6 +195,15 @@ def set_rotation(core, team_id: int, by_user_id: str, chat_user_ids: list[str]) 
             member.oncall_order = order
             session.add(member)
         return "On-call rotation: " + ", ".join(m.name for m in people) + ", one evening each, in turn."
+
+
+def show_settings(core, team_id: int, by_user_id: str) -> str:
+    """The team's settings, for its managers (a rep is refused: they are managers' business)."""
+    with transaction(core.engine) as session:
+        _manager(session, team_id, by_user_id)
+        team = session.get(Team, team_id)
+        names = [member.name for member in rotation(session, team_id)]
+        return "\n".join(settings_lines(team, names))
 
 
 def settings_lines(team: Team, rotation: list[str]) -> list[str]:

@@ -31,7 +31,7 @@ from chatbot.models import Lead, LeadStatus, Member, Role
 from chatbot.outbox import deliver_pending, retry_now
 from chatbot.reports import PeriodError, baseline, open_leads, period_for, stalled_leads
 from chatbot.sweeper import rotation, sweep
-from chatbot.team_settings import change_setting, parse_duration, set_rotation, settings_lines
+from chatbot.team_settings import change_setting, parse_duration, set_rotation, show_settings
 from chatbot.views import baseline_text, due_short, oncall_lines, relative, stalled_text
 
 DEMO_TEAM = {
@@ -359,9 +359,7 @@ class ConsoleSession:
             people = [self._member(name).chat_user_id for name in args[1:]]
             self.say(set_rotation(self.core, self.team_id, speaker, people), to=speaker)
         elif action == "settings":
-            with transaction(self.core.engine) as session:
-                names = [m.name for m in rotation(session, self.team_id)]
-            self.out.print("\n".join(settings_lines(self.team, names)), highlight=False, markup=False)
+            self.out.print(show_settings(self.core, self.team_id, speaker), highlight=False, markup=False)
         else:
             raise ConsoleError("Usage: /followup settings | /followup set NAME VALUE | /followup oncall NAME ...")
 

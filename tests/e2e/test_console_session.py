@@ -141,10 +141,11 @@ def test_a_manager_tightens_the_first_contact_target_and_open_leads_are_re_timed
     assert "Maria Gonzalez asked 5 min ago and has not been contacted" in out
 
 
-def test_a_rep_cannot_change_settings(core, clock):
+def test_a_rep_cannot_change_or_see_settings(core, clock):
     before = snapshot(core)
-    out = run_console(core, clock, "@sam /followup set first-contact 5m\n")
-    assert "✗ Settings are for managers. Ask your sales manager to change them." in out
+    out = run_console(core, clock, "@sam /followup set first-contact 5m\n@sam /followup settings\n")
+    assert out.count("✗ Settings are for managers. Ask your sales manager to change them.") == 2
+    assert "Settings for Demo Motors" not in out
     assert snapshot(core) == before
 
 

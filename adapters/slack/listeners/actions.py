@@ -20,32 +20,29 @@ def register(app: App, services) -> None:
         if channel:
             client.chat_postEphemeral(channel=channel, user=user, text=text)
 
-    def log_touch(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-        ack()
+    def act(body: dict, context: BoltContext, client: WebClient, use_case) -> None:
+        """Run a card button's use case as the presser; answer them privately, update the card."""
         team_id = services.team_id(context.team_id)
         user = body["user"]["id"]
         services.ensure_member(team_id, user, client)
         try:
-            result = tracker.log_touch(services.core, team_id, int(action["value"]), user,
-                                       TOUCH_ACTIONS[action["action_id"]], via=LoggedVia.BUTTON)
+            result = use_case(team_id, user)
         except FollowUpError as error:
             tell(client, body, user, error.message)
             return
         tell(client, body, user, result.message)
         services.deliver(client, team_id)
 
+    def log_touch(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+        ack()
+        act(body, context, client, lambda team_id, user: tracker.log_touch(
+            services.core, team_id, int(action["value"]), user, TOUCH_ACTIONS[action["action_id"]],
+            via=LoggedVia.BUTTON))
+
     def won(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
         ack()
-        team_id = services.team_id(context.team_id)
-        user = body["user"]["id"]
-        services.ensure_member(team_id, user, client)
-        try:
-            result = tracker.close(services.core, team_id, int(action["value"]), user, won=True)
-        except FollowUpError as error:
-            tell(client, body, user, error.message)
-            return
-        tell(client, body, user, result.message)
-        services.deliver(client, team_id)
+        act(body, context, client, lambda team_id, user: tracker.close(
+            services.core, team_id, int(action["value"]), user, won=True))
 
     def lost(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         """Lost needs a reason: open a modal; its submission closes the lead (see views.py)."""

@@ -8,12 +8,9 @@ from slack_sdk import WebClient
 from adapters.slack.blocks import report_blocks
 from adapters.slack.reports import report_text
 from chatbot import roster
-from chatbot.db import transaction
-from chatbot.errors import FollowUpError, NotAllowed
-from chatbot.models import Role
+from chatbot.errors import FollowUpError
 from chatbot.reports import PeriodError
-from chatbot.sweeper import rotation
-from chatbot.team_settings import change_setting, set_rotation, settings_lines
+from chatbot.team_settings import change_setting, set_rotation, show_settings
 
 REPORTS = ("/baseline", "/stalled", "/leads", "/oncall")
 COMMANDS = (*REPORTS, "/followup")
@@ -50,13 +47,13 @@ def register(app: App, services) -> None:
         action = words[0].lower() if words else ""
         try:
             if action == "settings":
-                text = settings_answer(services, team_id, command["user_id"])
+                text = show_settings(services.core, team_id, command["user_id"])
             elif action == "set" and len(words) >= 3:
                 text = change_setting(services.core, team_id, command["user_id"], words[1], " ".join(words[2:]))
             elif action == "oncall":
-                for mention in words[1:]:
-                    services.ensure_member(team_id, mention.strip("<>@").split("|")[0], client)
                 people = [mention.strip("<>@").split("|")[0] for mention in words[1:]]
+                for user_id in people:
+                    services.ensure_member(team_id, user_id, client)
                 text = set_rotation(services.core, team_id, command["user_id"], people)
             else:
                 team = roster.team(services.core, team_id)
@@ -68,13 +65,3 @@ def register(app: App, services) -> None:
     for name in REPORTS:
         app.command(name)(report)
     app.command("/followup")(followup)
-
-
-def settings_answer(services, team_id: int, user_id: str) -> str:
-    me = services.member(team_id, user_id)
-    if me is None or me.role not in (Role.MANAGER, Role.ADMIN):
-        raise NotAllowed("Settings are for managers. Ask your sales manager (or a workspace admin) to change them.")
-    team = roster.team(services.core, team_id)
-    with transaction(services.core.engine) as session:
-        names = [m.name for m in rotation(session, team_id)]
-    return "\n".join(settings_lines(team, names))
