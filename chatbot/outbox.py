@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from chatbot.db import transaction
 from chatbot.deadlines import due_window, refresh_due
 from chatbot.models import Lead, Member, OutboxMessage, Team
 from chatbot.ports import Channel, ChatPort, ChatUnavailable, Destination, Direct, MessageRef, Thread
-from chatbot.views import Notice, format_duration, lead_card
+from chatbot.views import Notice, lead_card, returning_note
 
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(minutes=15)
@@ -121,7 +121,7 @@ def retry_now(core) -> None:
 
 def pending_count(core) -> int:
     with transaction(core.engine) as session:
-        return len(session.exec(select(OutboxMessage.id).where(col(OutboxMessage.sent_at).is_(None))).all())
+        return session.exec(select(func.count()).where(col(OutboxMessage.sent_at).is_(None))).one()
 
 
 def _take(core, message_id: int, now: datetime) -> Outgoing | None:
@@ -199,5 +199,4 @@ def _returning_note(session: Session, lead: Lead, now: datetime) -> str | None:
         return None
     earlier = session.get(Lead, lead.returning_of_id)
     owner = session.get(Member, earlier.owner_id) if earlier.owner_id else None
-    owned = f", {owner.name} owns it" if owner else ", unclaimed"
-    return f"Returning shopper: asked via {earlier.source} {format_duration(now - earlier.submitted_at)} ago{owned}."
+    return returning_note(earlier, owner, now)

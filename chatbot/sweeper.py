@@ -58,8 +58,8 @@ def _escalate_lead(core, lead_id: int, now: datetime) -> list[int]:
         steps = due_steps(facts_of(lead), windows_of(team), fired_steps(session, lead.id), now)
         if steps:
             owner = session.get(Member, lead.owner_id) if lead.owner_id else None
-            duty = Duty(team, owner, on_call(rotation(session, team.id), hours_of(team), now),
-                        hours_of(team).is_open(now))
+            hours = hours_of(team)
+            duty = Duty(team, owner, on_call(rotation(session, team.id), hours, now), hours.is_open(now))
             fired = [_fire(session, lead, team, step, duty.recipient(step.level), owner, now) for step in steps]
             outbox.enqueue_card(session, lead, now)
         else:

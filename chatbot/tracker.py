@@ -25,7 +25,7 @@ from chatbot.ingest.fields import lead_fields
 from chatbot.ingest.lead import IncomingLead
 from chatbot.models import Lead, LeadStatus, LoggedVia, Member, Role, Team, Touch, TouchKind
 from chatbot.policy import OpenWindow
-from chatbot.views import claimed_elsewhere_text, format_duration, format_moment, touch_logged_text
+from chatbot.views import claimed_elsewhere_text, format_duration, format_moment, shopper_back_text, touch_logged_text
 
 FEW_ATTEMPTS = 3
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -184,7 +184,7 @@ def ingest(core: Core, team_id: int, incoming: IncomingLead) -> Ingested:
         outbox.enqueue_card(session, lead, now)
         if earlier is not None and earlier.status == LeadStatus.OPEN and earlier.owner_id is not None:
             owner = session.get(Member, earlier.owner_id)
-            outbox.enqueue_direct(session, lead, owner.chat_user_id, _returning_text(lead, earlier, team, now), now)
+            outbox.enqueue_direct(session, lead, owner.chat_user_id, shopper_back_text(lead, earlier, team, now), now)
         return Ingested(lead.id, duplicate=False)
 
 
@@ -208,12 +208,6 @@ def _earlier_lead_of(session: Session, team_id: int, phone: str | None, email: s
         .order_by(col(Lead.submitted_at).desc(), col(Lead.id).desc())
         .limit(1)
     ).first()
-
-
-def _returning_text(lead: Lead, earlier: Lead, team: Team, now: datetime) -> str:
-    return (f"{lead.customer_name} is back: a new lead via {lead.source} (#{lead.id}). They asked via "
-            f"{earlier.source} {format_duration(now - earlier.submitted_at)} ago and that lead (#{earlier.id}) "
-            f"is yours, so you hear first. Reach out before the channel does.")
 
 
 def claim(core: Core, team_id: int, lead_id: int, chat_user_id: str, *, emoji: str | None = None) -> Claimed | None:

@@ -189,6 +189,19 @@ def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Me
     return core
 
 
+def shopper_back_text(lead: Lead, earlier: Lead, team: Team, now: datetime) -> str:
+    """The direct message to the owner of a returning shopper's earlier lead."""
+    return (f"{lead.customer_name} is back: a new lead via {lead.source} (#{lead.id}). They asked via "
+            f"{earlier.source} {format_duration(now - earlier.submitted_at)} ago and that lead (#{earlier.id}) "
+            f"is yours, so you hear first. Reach out before the channel does.")
+
+
+def returning_note(earlier: Lead, owner: Member | None, now: datetime) -> str:
+    """The card's line for a shopper who asked before."""
+    owned = f", {owner.name} owns it" if owner else ", unclaimed"
+    return f"Returning shopper: asked via {earlier.source} {format_duration(now - earlier.submitted_at)} ago{owned}."
+
+
 def claimed_elsewhere_text(owner: Member, claimed_at: datetime, team: Team, now: datetime) -> str:
     zone = ZoneInfo(team.timezone)
     return f"{owner.name} has this lead since {format_moment(claimed_at, zone, now)} ({relative(claimed_at, now)})."

@@ -46,7 +46,7 @@ touch = st.fixed_dictionaries(
 adf = st.builds(
     lambda who, number, date, extra: (f"<adf><prospect><requestdate>{date}</requestdate><customer><contact>"
                                       f"<name part='full'>{who}</name><phone>{number}</phone></contact></customer>"
-                                      f"</prospect>{extra}</adf>").encode(),
+                                      f"</prospect>{extra}</adf>").encode("utf-8", "replace"),  # text may hold lone surrogates
     st.text(alphabet=st.characters(blacklist_characters="<&"), max_size=20), st.text(max_size=15), text,
     st.sampled_from(["", "<", "</prospect>", "&x;", "<![CDATA[", "<?adf?>"]),
 )
