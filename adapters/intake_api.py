@@ -39,18 +39,19 @@ from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
-from chatbot import apikeys, tracker
-from chatbot.app import Core
-from chatbot.clock import whole_seconds
-from chatbot.db import transaction
+from chatbot.core import Core
+from chatbot.domain.clock import whole_seconds
 from chatbot.errors import FollowUpError, InvalidTouch, LeadClosed, UnknownLead, UnknownMember
-from chatbot.ingest.adf import parse_adf
-from chatbot.ingest.email import parse_email, parse_inbound_form
-from chatbot.ingest.errors import LeadFormatError
-from chatbot.ingest.json_lead import parse_json
-from chatbot.ingest.lead import IncomingLead
-from chatbot.ingest.validation import lead_error_from
-from chatbot.models import Lead, LoggedVia, Team, TouchKind
+from chatbot.intake import apikeys
+from chatbot.intake.adf import parse_adf
+from chatbot.intake.email import parse_email, parse_inbound_form
+from chatbot.intake.errors import LeadFormatError
+from chatbot.intake.json_lead import parse_json
+from chatbot.intake.lead import IncomingLead
+from chatbot.intake.validation import lead_error_from
+from chatbot.leads import tracker
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead, LoggedVia, Team, TouchKind
 
 log = logging.getLogger("chatbot.intake")
 

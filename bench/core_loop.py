@@ -24,13 +24,14 @@ from sqlmodel import SQLModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chatbot import roster, tracker  # noqa: E402
-from chatbot.app import bootstrap  # noqa: E402
-from chatbot.clock import ManualClock  # noqa: E402
-from chatbot.ingest.lead import Customer, IncomingLead, Phone, Vehicle  # noqa: E402
-from chatbot.outbox import deliver_pending  # noqa: E402
-from chatbot.ports import MessageRef  # noqa: E402
-from chatbot.sweeper import sweep  # noqa: E402
+from chatbot.core import bootstrap  # noqa: E402
+from chatbot.domain.clock import ManualClock  # noqa: E402
+from chatbot.escalation.sweeper import sweep  # noqa: E402
+from chatbot.intake.lead import Customer, IncomingLead, Phone, Vehicle  # noqa: E402
+from chatbot.leads import tracker  # noqa: E402
+from chatbot.messaging.outbox import deliver_pending  # noqa: E402
+from chatbot.messaging.ports import MessageRef  # noqa: E402
+from chatbot.team import roster  # noqa: E402
 
 
 class NullChat:

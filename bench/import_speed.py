@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 
 from make_crm_export import write  # noqa: E402
 
-from chatbot import roster  # noqa: E402
-from chatbot.app import bootstrap  # noqa: E402
-from chatbot.history_import import import_history  # noqa: E402
+from chatbot.core import bootstrap  # noqa: E402
+from chatbot.intake.history_import import import_history  # noqa: E402
+from chatbot.team import roster  # noqa: E402
 
 
 def run(rows: int, database_url: str | None, workdir: Path) -> None:

@@ -37,11 +37,13 @@ from fastapi import FastAPI
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.intake_api import intake_router  # noqa: E402
-from chatbot import apikeys, outbox, roster  # noqa: E402
-from chatbot.app import bootstrap  # noqa: E402
-from chatbot.ports import MessageRef  # noqa: E402
-from chatbot.scheduler import Courier, through  # noqa: E402
-from chatbot.views import LeadCard  # noqa: E402
+from chatbot.core import bootstrap  # noqa: E402
+from chatbot.intake import apikeys  # noqa: E402
+from chatbot.messaging import outbox  # noqa: E402
+from chatbot.messaging.ports import MessageRef  # noqa: E402
+from chatbot.messaging.views import LeadCard  # noqa: E402
+from chatbot.team import roster  # noqa: E402
+from chatbot.worker import Courier, through  # noqa: E402
 
 
 def now() -> float:

@@ -29,14 +29,14 @@ from slack_bolt import App
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.server import create_web_app  # noqa: E402
 from adapters.slack.chat import make_client  # noqa: E402
 from adapters.slack.services import SlackServices  # noqa: E402
 from adapters.slack.settings import SlackSettings  # noqa: E402
-from chatbot import tracker  # noqa: E402
-from chatbot.app import bootstrap  # noqa: E402
-from chatbot.db import transaction  # noqa: E402
-from chatbot.models import Lead  # noqa: E402
+from chatbot.core import bootstrap  # noqa: E402
+from chatbot.leads import tracker  # noqa: E402
+from chatbot.store.db import transaction  # noqa: E402
+from chatbot.store.models import Lead  # noqa: E402
+from entrypoints.web import create_web_app  # noqa: E402
 from tests.fakes.slack_signing import fill, load_fixture, signed_request  # noqa: E402
 from tests.fakes.slack_web_api import FakeSlack  # noqa: E402
 from tests.helpers import incoming  # noqa: E402

@@ -16,10 +16,10 @@ from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
-from chatbot import roster
-from chatbot.app import Core, bootstrap
-from chatbot.clock import ManualClock
-from chatbot.models import Role
+from chatbot.core import Core, bootstrap
+from chatbot.domain.clock import ManualClock
+from chatbot.store.models import Role
+from chatbot.team import roster
 
 # CI explores the same examples every run (a red CI must mean a real regression) and never
 # fails on a slow example: timing is measured by bench/, not asserted in tests.

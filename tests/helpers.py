@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from chatbot import tracker
-from chatbot.db import transaction
-from chatbot.ingest.lead import Customer, IncomingLead, Phone, Vehicle
-from chatbot.models import Escalation, Lead, OutboxMessage, Touch
+from chatbot.intake.lead import Customer, IncomingLead, Phone, Vehicle
+from chatbot.leads import tracker
+from chatbot.store.db import transaction
+from chatbot.store.models import Escalation, Lead, OutboxMessage, Touch
 
 
 def incoming(name: str = "Maria Gonzalez", *, source: str = "Cars.com", external_id: str | None = "L-1",

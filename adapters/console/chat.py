@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from chatbot.ports import Channel, ChatUnavailable, Destination, Direct, MessageRef, Thread
-from chatbot.views import LeadCard, Notice
+from chatbot.messaging.ports import Channel, ChatUnavailable, Destination, Direct, MessageRef, Thread
+from chatbot.messaging.views import LeadCard, Notice
 
 
 class ConsoleChat:

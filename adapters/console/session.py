@@ -19,20 +19,21 @@ from rich.table import Table
 from sqlmodel import func, select
 
 from adapters.console.chat import ConsoleChat
-from chatbot import roster, tracker
-from chatbot.app import Core
-from chatbot.clock import ManualClock
-from chatbot.commands import CommandError, parse_report_args
-from chatbot.db import transaction
-from chatbot.deadlines import due_window, hours_of
+from chatbot.commands.arguments import CommandError, parse_report_args
+from chatbot.core import Core
+from chatbot.domain.clock import ManualClock
 from chatbot.errors import FollowUpError
-from chatbot.ingest.lead import Customer, IncomingLead, Phone, Vehicle
-from chatbot.models import Lead, LeadStatus, Member, Role
-from chatbot.outbox import deliver_pending, retry_now
-from chatbot.reports import PeriodError, baseline, open_leads, period_for, stalled_leads
-from chatbot.sweeper import rotation, sweep
-from chatbot.team_settings import change_setting, parse_duration, set_rotation, show_settings
-from chatbot.views import baseline_text, due_short, oncall_lines, relative, stalled_text
+from chatbot.escalation.sweeper import rotation, sweep
+from chatbot.intake.lead import Customer, IncomingLead, Phone, Vehicle
+from chatbot.leads import tracker
+from chatbot.leads.deadlines import due_window, hours_of
+from chatbot.messaging.outbox import deliver_pending, retry_now
+from chatbot.messaging.views import baseline_text, due_short, oncall_lines, relative, stalled_text
+from chatbot.reports.figures import PeriodError, baseline, open_leads, period_for, stalled_leads
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead, LeadStatus, Member, Role
+from chatbot.team import roster
+from chatbot.team.settings import change_setting, parse_duration, set_rotation, show_settings
 
 DEMO_TEAM = {
     "name": "Demo Motors",

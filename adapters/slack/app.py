@@ -17,7 +17,7 @@ from adapters.slack.chat import make_client
 from adapters.slack.listeners import register
 from adapters.slack.services import SlackServices
 from adapters.slack.settings import SlackSettings
-from chatbot.app import Core
+from chatbot.core import Core
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from chatbot.views import LeadCard, Notice
+from chatbot.messaging.views import LeadCard, Notice
 
 # action_id -> touch kind the core logs
 TOUCH_ACTIONS = {"touch_call": "call", "touch_text": "text", "touch_email": "email",

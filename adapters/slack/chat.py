@@ -16,7 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from adapters.slack.blocks import render
-from chatbot.ports import Channel, ChatUnavailable, Destination, Direct, MessageRef, Thread
+from chatbot.messaging.ports import Channel, ChatUnavailable, Destination, Direct, MessageRef, Thread
 
 
 def make_client(token: str | None, base_url: str = "https://slack.com/api/", *, max_retries: int = 2,

@@ -7,7 +7,7 @@ every web process and the worker see it. Each request is then authorised with it
 workspace's token, and the worker delivers each team's outbox with that team's token.
 
 slack_sdk owns these tables (slack_installations, slack_bots, slack_oauth_states) and creates
-them itself; Alembic leaves them alone (see `chatbot.app.include_in_migrations`).
+them itself; Alembic leaves them alone (see `chatbot.core.include_in_migrations`).
 """
 
 from __future__ import annotations

@@ -1,18 +1,18 @@
 """The text answers of /baseline, /stalled, /leads and /oncall for a Slack user.
 
 Arguments as Slack sends them: `@name` stays plain text (the commands are registered with
-should_escape false), and an escaped `<@U123|name>` mention works too (chatbot.commands).
+should_escape false), and an escaped `<@U123|name>` mention works too (chatbot.commands.arguments).
 """
 
 from __future__ import annotations
 
-from chatbot import roster
-from chatbot.commands import parse_report_args
-from chatbot.db import transaction
-from chatbot.deadlines import due_window, hours_of
-from chatbot.reports import PeriodError, baseline, open_leads, period_for, stalled_leads
-from chatbot.sweeper import rotation
-from chatbot.views import baseline_text, oncall_lines, open_leads_text, stalled_text
+from chatbot.commands.arguments import parse_report_args
+from chatbot.escalation.sweeper import rotation
+from chatbot.leads.deadlines import due_window, hours_of
+from chatbot.messaging.views import baseline_text, oncall_lines, open_leads_text, stalled_text
+from chatbot.reports.figures import PeriodError, baseline, open_leads, period_for, stalled_leads
+from chatbot.store.db import transaction
+from chatbot.team import roster
 
 
 def report_text(services, team_id: int, user_id: str, command: str, text: str) -> str:

@@ -12,11 +12,12 @@ from sqlmodel import select
 
 from adapters.slack.chat import SlackChat
 from adapters.slack.settings import SlackSettings
-from chatbot import outbox, roster
-from chatbot.app import Core
-from chatbot.db import transaction
-from chatbot.models import Member, Role, Team
-from chatbot.outbox import Delivery
+from chatbot.core import Core
+from chatbot.messaging import outbox
+from chatbot.messaging.outbox import Delivery
+from chatbot.store.db import transaction
+from chatbot.store.models import Member, Role, Team
+from chatbot.team import roster
 
 log = logging.getLogger(__name__)
 

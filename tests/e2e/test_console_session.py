@@ -126,7 +126,7 @@ def test_the_bot_runs_from_the_command_line_reading_a_script_on_standard_input(t
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PYTHONPATH": str(ROOT)}
     env.pop("SLACK_BOT_TOKEN", None)
     result = subprocess.run(
-        [sys.executable, "-m", "chatbot.cli", "run", "--start", "2026-11-24T10:00-06:00"],
+        [sys.executable, "-m", "entrypoints.cli", "run", "--start", "2026-11-24T10:00-06:00"],
         input="/demo 1\n@sam /react 1\n/wait 16m\n/quit\n", capture_output=True, text=True, cwd=tmp_path,
         env=env, timeout=120,
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import count
 
-from chatbot.ports import Channel, ChatUnavailable, Destination, Direct, MessageRef, Thread
-from chatbot.views import LeadCard, Notice
+from chatbot.messaging.ports import Channel, ChatUnavailable, Destination, Direct, MessageRef, Thread
+from chatbot.messaging.views import LeadCard, Notice
 
 
 @dataclass

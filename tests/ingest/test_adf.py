@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chatbot.ingest.adf import MAX_BYTES, parse_adf
-from chatbot.ingest.contact import normalise_email
-from chatbot.ingest.errors import LeadFormatError
+from chatbot.domain.contact import normalise_email
+from chatbot.intake.adf import MAX_BYTES, parse_adf
+from chatbot.intake.errors import LeadFormatError
 
 
 def tz(hours: int) -> timezone:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chatbot.ingest.contact import display_phone, normalise_email, normalise_phone
+from chatbot.domain.contact import display_phone, normalise_email, normalise_phone
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

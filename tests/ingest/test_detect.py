@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatbot.ingest.detect import parse_any
-from chatbot.ingest.errors import LeadFormatError
+from chatbot.intake.detect import parse_any
+from chatbot.intake.errors import LeadFormatError
 
 JSON_LEAD = json.dumps({"source": "website", "customer": {"name": "Ann Lee"}}).encode()
 

@@ -6,8 +6,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from chatbot.ingest.email import html_to_text, parse_email, parse_inbound_form
-from chatbot.ingest.errors import LeadFormatError
+from chatbot.intake.email import html_to_text, parse_email, parse_inbound_form
+from chatbot.intake.errors import LeadFormatError
 
 SENT = datetime(2026, 11, 24, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
 PLAIN_LEAD = """New lead from your website.

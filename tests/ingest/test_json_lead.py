@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chatbot.ingest.errors import LeadFormatError
-from chatbot.ingest.json_lead import parse_json
+from chatbot.intake.errors import LeadFormatError
+from chatbot.intake.json_lead import parse_json
 
 VALID = {
     "source": "website",

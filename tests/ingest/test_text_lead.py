@@ -2,8 +2,8 @@
 
 import pytest
 
-from chatbot.ingest.errors import LeadFormatError
-from chatbot.ingest.text_lead import describe_vehicle, parse_text_lead
+from chatbot.intake.errors import LeadFormatError
+from chatbot.intake.text_lead import describe_vehicle, parse_text_lead
 
 
 def test_labels_are_case_insensitive_and_accept_common_variants():

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from adapters.intake_api import intake_router
-from chatbot import apikeys
-from chatbot.db import transaction
-from chatbot.models import Lead, OutboxMessage, Touch
+from chatbot.intake import apikeys
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead, OutboxMessage, Touch
 
 ADF_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "adf"
 

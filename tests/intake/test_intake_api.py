@@ -10,9 +10,10 @@ from email.message import EmailMessage
 import pytest
 from sqlmodel import select
 
-from chatbot import apikeys, roster
-from chatbot.db import transaction
-from chatbot.models import Lead
+from chatbot.intake import apikeys
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead
+from chatbot.team import roster
 from tests.intake.conftest import ADF_DIR, counts
 
 LEAD = {

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from chatbot import apikeys
+from chatbot.intake import apikeys
 from tests.intake.conftest import counts
 
 PATHS = ["/intake/leads", "/intake/leads/adf", "/intake/email", "/intake/touches"]

@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 from typer.testing import CliRunner
 
-from chatbot import tracker
-from chatbot.cli import app
+from chatbot.leads import tracker
+from entrypoints.cli import app
 from tests.conftest import CHICAGO
 from tests.helpers import new_lead
 

@@ -14,11 +14,12 @@ from datetime import datetime, timezone
 import pytest
 from sqlmodel import select
 
-from chatbot import roster, tracker
-from chatbot.app import bootstrap
-from chatbot.clock import ManualClock
-from chatbot.db import transaction
-from chatbot.models import Lead, Member
+from chatbot.core import bootstrap
+from chatbot.domain.clock import ManualClock
+from chatbot.leads import tracker
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead, Member
+from chatbot.team import roster
 from tests.helpers import incoming
 
 PROCESSES, THREADS_EACH, TRIALS = 4, 5, 25

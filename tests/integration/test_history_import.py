@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from chatbot.cli import app
-from chatbot.db import transaction
-from chatbot.history_import import CannotImport, import_history
-from chatbot.models import Lead, OutboxMessage, Touch
+from chatbot.intake.history_import import CannotImport, import_history
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead, OutboxMessage, Touch
+from entrypoints.cli import app
 
 SAMPLE = Path(__file__).parents[2] / "examples" / "crm_export_sample.csv"
 HEADER = "Lead ID,Created,Customer,Phone,Email,Source,Activity Type,Activity Date,Rep,Status\n"

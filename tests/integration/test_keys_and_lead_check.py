@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from chatbot import apikeys
-from chatbot.cli import app
-from chatbot.db import transaction
-from chatbot.models import ApiKey
+from chatbot.intake import apikeys
+from chatbot.store.db import transaction
+from chatbot.store.models import ApiKey
+from entrypoints.cli import app
 
 ADF = Path(__file__).parents[1] / "fixtures" / "adf"
 runner = CliRunner()

@@ -8,8 +8,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-from chatbot.app import alembic_config, bootstrap, upgrade_database
-from chatbot.db import make_engine
+from chatbot.core import alembic_config, bootstrap, upgrade_database
+from chatbot.store.db import make_engine
 
 
 def test_the_migrations_match_the_models(core):

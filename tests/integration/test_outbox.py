@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chatbot import tracker
-from chatbot.db import transaction
-from chatbot.models import Lead
-from chatbot.outbox import deliver_pending, pending_count
-from chatbot.ports import ChatUnavailable
+from chatbot.leads import tracker
+from chatbot.messaging.outbox import deliver_pending, pending_count
+from chatbot.messaging.ports import ChatUnavailable
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead
 from tests.fakes.chat import FakeChat
 from tests.helpers import new_lead
 

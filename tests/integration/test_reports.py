@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from chatbot import tracker
-from chatbot.db import transaction
-from chatbot.deadlines import hours_of
-from chatbot.models import Lead, Member
-from chatbot.reports import baseline, period_for, stalled_leads
-from chatbot.views import baseline_text
+from chatbot.leads import tracker
+from chatbot.leads.deadlines import hours_of
+from chatbot.messaging.views import baseline_text
+from chatbot.reports.figures import baseline, period_for, stalled_leads
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead, Member
 from tests.helpers import new_lead
 
 MONDAY = datetime(2026, 11, 16, 10, 0, tzinfo=ZoneInfo("America/Chicago"))

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from chatbot import outbox, reports, tracker
-from chatbot.db import transaction
-from chatbot.models import Lead, OutboxMessage
-from chatbot.oncall import BusinessHours
+from chatbot.domain.hours import BusinessHours
+from chatbot.leads import tracker
+from chatbot.messaging import outbox
+from chatbot.reports import figures as reports
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead, OutboxMessage
 from tests.helpers import new_lead
 
 

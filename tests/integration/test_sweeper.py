@@ -7,15 +7,15 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from chatbot import tracker
-from chatbot.app import bootstrap
-from chatbot.db import transaction
-from chatbot.deadlines import hours_of
-from chatbot.models import Escalation, Lead
-from chatbot.oncall import on_call
-from chatbot.outbox import deliver_pending
-from chatbot.ports import Channel, Direct, Thread
-from chatbot.sweeper import sweep
+from chatbot.core import bootstrap
+from chatbot.domain.hours import on_call
+from chatbot.escalation.sweeper import sweep
+from chatbot.leads import tracker
+from chatbot.leads.deadlines import hours_of
+from chatbot.messaging.outbox import deliver_pending
+from chatbot.messaging.ports import Channel, Direct, Thread
+from chatbot.store.db import transaction
+from chatbot.store.models import Escalation, Lead
 from tests.conftest import TUESDAY_10AM
 from tests.fakes.chat import FakeChat
 from tests.helpers import new_lead

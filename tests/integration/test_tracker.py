@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from chatbot import tracker
-from chatbot.db import transaction
 from chatbot.errors import InvalidTouch, LeadClosed, NotAllowed, UnknownLead, UnknownMember
-from chatbot.models import Lead, OutboxMessage
+from chatbot.leads import tracker
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead, OutboxMessage
 from tests.conftest import TUESDAY_10AM
 from tests.helpers import incoming, new_lead, snapshot
 
@@ -233,7 +233,7 @@ class TestBadInputChangesNothing:
         self.refused(core, NotAllowed, lambda: tracker.release(core, team.id, claimed, "alex"), "Only the owner")
 
     def test_a_lead_of_another_team(self, core, team, claimed):
-        from chatbot import roster
+        from chatbot.team import roster
 
         other = roster.ensure_team(core, name="Other Motors", platform="console", platform_team_id="T2")
         roster.add_member(core, other.id, name="Zoe", chat_user_id="zoe")

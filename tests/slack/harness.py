@@ -15,10 +15,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from adapters.server import create_web_app
 from adapters.slack.chat import make_client
 from adapters.slack.services import SlackServices
 from adapters.slack.settings import SlackSettings
+from entrypoints.web import create_web_app
 from tests.fakes.slack_signing import fill, load_fixture, signed_request, to_body
 from tests.fakes.slack_web_api import FakeSlack
 

@@ -6,8 +6,8 @@ import pytest
 
 from adapters.slack.blocks import card_blocks, lost_modal, render, report_blocks
 from adapters.slack.chat import SlackChat, make_client
-from chatbot.ports import Channel, ChatUnavailable, Direct, MessageRef, Thread
-from chatbot.views import DueLine, LeadCard, Notice
+from chatbot.messaging.ports import Channel, ChatUnavailable, Direct, MessageRef, Thread
+from chatbot.messaging.views import DueLine, LeadCard, Notice
 from tests.conftest import TUESDAY_10AM
 from tests.fakes.slack_web_api import FakeSlack, check_blocks
 

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from adapters.slack.app import create_slack_app
 from adapters.slack.chat import make_client
 from adapters.slack.settings import SlackSettings
-from chatbot import roster
-from chatbot.apikeys import create_key
+from chatbot.intake.apikeys import create_key
+from chatbot.team import roster
 from tests.slack.harness import LEADS, wait_for
 
 ADF = Path(__file__).resolve().parents[1] / "fixtures" / "adf" / "activix_crm_docs_adf_example.xml"

@@ -11,15 +11,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.server import create_web_app
 from adapters.slack.chat import make_client
 from adapters.slack.oauth import installation_store
 from adapters.slack.services import SlackServices, workspace_delivery
 from adapters.slack.settings import BOT_SCOPES, SlackSettings
-from chatbot import roster, tracker
-from chatbot.app import bootstrap
-from chatbot.clock import ManualClock
-from chatbot.outbox import pending_count
+from chatbot.core import bootstrap
+from chatbot.domain.clock import ManualClock
+from chatbot.leads import tracker
+from chatbot.messaging.outbox import pending_count
+from chatbot.team import roster
+from entrypoints.web import create_web_app
 from tests.conftest import TUESDAY_10AM
 from tests.fakes.slack_signing import fill, load_fixture, signed_request
 from tests.fakes.slack_web_api import FakeSlack

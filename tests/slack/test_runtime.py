@@ -9,15 +9,17 @@ from fastapi.testclient import TestClient
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from typer.testing import CliRunner
 
-from adapters.server import create_web_app
 from adapters.slack.app import create_slack_app
 from adapters.slack.chat import SlackChat, make_client
 from adapters.slack.settings import SlackSettings
 from adapters.slack.socket import socket_mode_handler
-from chatbot import outbox, roster, tracker
-from chatbot.app import bootstrap
-from chatbot.cli import app as cli
-from chatbot.scheduler import INTERVAL_S, build_scheduler, through, tick
+from chatbot.core import bootstrap
+from chatbot.leads import tracker
+from chatbot.messaging import outbox
+from chatbot.team import roster
+from chatbot.worker import INTERVAL_S, build_scheduler, through, tick
+from entrypoints.cli import app as cli
+from entrypoints.web import create_web_app
 from tests.fakes.slack_web_api import FakeSlack
 from tests.helpers import incoming
 
@@ -132,7 +134,7 @@ def test_chatbot_web_serves_slack_over_real_http(tmp_path, fake):
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root), "SLACK_BOT_TOKEN": fake.token, "SLACK_SIGNING_SECRET": "s3cret",
            "SLACK_API_URL": fake.base_url, "DATABASE_URL": url}
-    server = subprocess.Popen([sys.executable, "-m", "chatbot.cli", "web", "--host", "127.0.0.1", "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "web", "--host", "127.0.0.1", "--port", str(port)],
                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"

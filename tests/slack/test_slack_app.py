@@ -10,9 +10,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from chatbot import outbox, roster, tracker
-from chatbot.db import transaction
-from chatbot.models import Lead, LeadStatus, Member, ProcessedEvent
+from chatbot.leads import tracker
+from chatbot.messaging import outbox
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead, LeadStatus, Member, ProcessedEvent
+from chatbot.team import roster
 from tests.fakes.slack_signing import load_fixture
 from tests.helpers import incoming
 from tests.slack.harness import ALEX, LEADS, PAT, SAM, SlackHarness, settle, wait_for

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chatbot.oncall import BusinessHours, on_call, upcoming_shifts
-from chatbot.reports import PeriodError, period_for
-from chatbot.views import format_duration
+from chatbot.domain.hours import BusinessHours, on_call, upcoming_shifts
+from chatbot.messaging.views import format_duration
+from chatbot.reports.figures import PeriodError, period_for
 
 CHICAGO = ZoneInfo("America/Chicago")
 HOURS = BusinessHours.parse("America/Chicago", "mon tue wed thu fri sat", "09:00", "19:00")

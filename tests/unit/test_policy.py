@@ -7,7 +7,17 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatbot.policy import LEVELS, LeadFacts, Rule, Windows, due_steps, ladder, next_deadline, next_step, open_windows
+from chatbot.domain.policy import (
+    LEVELS,
+    LeadFacts,
+    Rule,
+    Windows,
+    due_steps,
+    ladder,
+    next_deadline,
+    next_step,
+    open_windows,
+)
 
 T0 = datetime(2026, 11, 24, 16, 0, tzinfo=timezone.utc)
 W = Windows()

@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 
 from adapters.slack.blocks import LOST_ACTION, SHARE_ACTION, TOUCH_ACTIONS, WON_ACTION, lost_modal
 from adapters.slack.reports import report_text
-from chatbot import tracker
 from chatbot.errors import FollowUpError
-from chatbot.models import LoggedVia
+from chatbot.leads import tracker
+from chatbot.store.models import LoggedVia
 
 
 def register(app: App, services) -> None:

@@ -7,10 +7,10 @@ from slack_sdk import WebClient
 
 from adapters.slack.blocks import report_blocks
 from adapters.slack.reports import report_text
-from chatbot import roster
 from chatbot.errors import FollowUpError
-from chatbot.reports import PeriodError
-from chatbot.team_settings import change_setting, set_rotation, show_settings
+from chatbot.reports.figures import PeriodError
+from chatbot.team import roster
+from chatbot.team.settings import change_setting, set_rotation, show_settings
 
 REPORTS = ("/baseline", "/stalled", "/leads", "/oncall")
 COMMANDS = (*REPORTS, "/followup")

@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 
 from adapters.slack.blocks import home_view
 from adapters.slack.reports import my_leads_text
-from chatbot import tracker
-from chatbot.deliveries import first_delivery
 from chatbot.errors import FollowUpError
+from chatbot.leads import tracker
+from chatbot.store.deliveries import first_delivery
 
 log = logging.getLogger(__name__)
 

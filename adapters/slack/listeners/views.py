@@ -6,8 +6,8 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from adapters.slack.blocks import LOST_BLOCK, LOST_INPUT, LOST_MODAL
-from chatbot import tracker
 from chatbot.errors import FollowUpError
+from chatbot.leads import tracker
 
 
 def register(app: App, services) -> None:

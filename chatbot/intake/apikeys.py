@@ -1,0 +1,137 @@
+"""API keys for lead intake: create, list, revoke, and check what a request presents.
+
+A key reads ``lf_<prefix>.<secret>``. The prefix is public (lists, logs); the database keeps
+only the SHA-256 of the secret, so a leaked database does not leak working keys. A key made
+with ``hmac=True`` also carries a signing secret: requests must send
+``X-Signature: sha256=<hex HMAC-SHA256 of the raw body>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from chatbot.errors import FollowUpError
+from chatbot.store.db import transaction
+from chatbot.store.models import ApiKey, Team
+
+KEY_START = "lf_"
+
+
+class UnknownKey(FollowUpError):
+    pass
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """What the person creating a key sees, once: the key itself and its signing secret."""
+
+    id: int
+    team_id: int
+    name: str
+    prefix: str
+    key: str
+    hmac_secret: str | None
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    id: int
+    team_id: int
+    team_name: str
+    name: str
+    prefix: str
+    signed: bool
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a request came from, once its key checked out (no secrets in here)."""
+
+    key_id: int
+    team_id: int
+    name: str
+    prefix: str
+    hmac_secret: str | None
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(core, team_id: int, name: str, *, signed: bool = False) -> NewKey:
+    prefix = KEY_START + secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    signing = secrets.token_urlsafe(32) if signed else None
+    with transaction(core.engine) as session:
+        if session.get(Team, team_id) is None:
+            raise UnknownKey(f"There is no team #{team_id}.")
+        row = ApiKey(team_id=team_id, name=name, prefix=prefix, secret_sha256=_digest(secret),
+                     hmac_secret=signing, created_at=core.clock.now())
+        session.add(row)
+        session.flush()
+        return NewKey(row.id, team_id, name, prefix, f"{prefix}.{secret}", signing)
+
+
+def list_keys(core, team_id: int | None = None) -> list[KeyInfo]:
+    with transaction(core.engine) as session:
+        query = select(ApiKey, Team.name).join(Team, Team.id == ApiKey.team_id).order_by(ApiKey.id)
+        if team_id is not None:
+            query = query.where(ApiKey.team_id == team_id)
+        return [KeyInfo(k.id, k.team_id, team_name, k.name, k.prefix, k.hmac_secret is not None, k.created_at,
+                        k.revoked_at) for k, team_name in session.exec(query)]
+
+
+def revoke_key(core, prefix: str) -> KeyInfo:
+    """Revoke a key by its prefix (a full key is accepted too: only its prefix is read)."""
+    wanted = prefix.strip().split(".", 1)[0]
+    with transaction(core.engine) as session:
+        key = session.exec(select(ApiKey).where(ApiKey.prefix == wanted)).first()
+        if key is None:
+            raise UnknownKey(f"No key starts with {wanted}. `chatbot keys list` shows them.")
+        key.revoked_at = key.revoked_at or core.clock.now()
+        session.add(key)
+        team = session.get(Team, key.team_id)
+        return KeyInfo(key.id, key.team_id, team.name, key.name, key.prefix, key.hmac_secret is not None,
+                       key.created_at, key.revoked_at)
+
+
+def authenticate(core, presented: str | None) -> Caller | None:
+    """The caller a presented key belongs to, or None (unknown, malformed or revoked)."""
+    if not presented:
+        return None
+    prefix, dot, secret = presented.strip().partition(".")
+    if not dot or not secret or not prefix.startswith(KEY_START) or len(prefix) > 40:
+        return None
+    with transaction(core.engine) as session:
+        key = session.exec(
+            select(ApiKey).where(ApiKey.prefix == prefix, col(ApiKey.revoked_at).is_(None))
+        ).first()
+        if key is None or not hmac.compare_digest(key.secret_sha256, _digest(secret)):
+            return None
+        return Caller(key.id, key.team_id, key.name, key.prefix, key.hmac_secret)
+
+
+def signature_ok(caller: Caller, body: bytes, header: str | None) -> bool:
+    """True when the key needs no signature, or `header` is sha256=<hex HMAC of body>."""
+    if caller.hmac_secret is None:
+        return True
+    if not header:
+        return False
+    scheme, _, given = header.strip().partition("=")
+    if scheme.lower() != "sha256" or not given:
+        return False
+    expected = hmac.new(caller.hmac_secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, given.strip().lower())
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The X-Signature header value a sender computes (used by tests, docs and benchmarks)."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

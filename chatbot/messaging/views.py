@@ -1,0 +1,278 @@
+"""Platform-neutral messages: what the bot says, not how Slack or Teams draws it.
+
+Adapters render these dataclasses (Block Kit, Adaptive Cards, a terminal panel). Every text a
+user reads is composed here, once, so it is short, specific and the same on every platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from chatbot.domain.contact import display_phone
+from chatbot.domain.hours import BusinessHours, upcoming_shifts
+from chatbot.domain.policy import OpenWindow, Rule
+from chatbot.reports.figures import Baseline, StalledLead
+from chatbot.store.models import Lead, LeadStatus, Member, Team
+
+RULE_NAMES = {
+    Rule.CLAIM: "claim",
+    Rule.FIRST_CONTACT: "first contact",
+    Rule.SECOND_CONTACT: "second contact",
+    Rule.STALL: "next touch",
+}
+
+
+def format_duration(span: timedelta) -> str:
+    """'45s', '4 min', '1 h 05 min', '2 d 3 h': as precise as a rep needs, no more."""
+    seconds = int(abs(span.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min" if minutes >= 10 or not seconds else f"{minutes} min {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def format_moment(moment: datetime, zone: ZoneInfo, now: datetime) -> str:
+    """'10:15' today, 'Wed 10:15' this week, 'Nov 3 10:15' otherwise, in the team's zone."""
+    here, today = moment.astimezone(zone), now.astimezone(zone)
+    if here.date() == today.date():
+        return f"{here:%H:%M}"
+    if abs((here.date() - today.date()).days) < 7:
+        return f"{here:%a %H:%M}"
+    return f"{here:%b} {here.day} {here:%H:%M}"
+
+
+def relative(moment: datetime, now: datetime) -> str:
+    """'in 12 min' or '5 min ago'."""
+    return f"in {format_duration(moment - now)}" if moment > now else f"{format_duration(now - moment)} ago"
+
+
+@dataclass(frozen=True)
+class DueLine:
+    what: str
+    at: datetime
+    overdue: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class LeadCard:
+    """The lead's message in the team channel, updated in place as the lead moves."""
+
+    lead_id: int
+    title: str
+    customer_name: str
+    phone: str | None  # E.164, for a tap-to-call link
+    phone_display: str | None
+    email: str | None
+    vehicle: str
+    source: str
+    asked: str  # "asked 3 min ago (Tue 10:02)"
+    comments: str | None
+    playbook: str
+    status: str
+    owner_name: str | None
+    owner_user_id: str | None
+    facts: list[str] = field(default_factory=list)  # "claimed in 1 min", "first contact in 4 min 10s", "2 attempts"
+    due: DueLine | None = None
+    returning: str | None = None
+    closed: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == LeadStatus.OPEN
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short message to a person or a channel; `mention` is a chat user id to address."""
+
+    text: str
+    mention: str | None = None
+    lead_id: int | None = None
+
+
+def due_text(due: OpenWindow, zone: ZoneInfo, now: datetime) -> str:
+    """'Second contact due by Thu 10:20 (in 2 d)' or 'Claim overdue since 10:05 (5 min ago)'."""
+    state = "overdue since" if due.deadline <= now else "due by"
+    return (f"{RULE_NAMES[due.rule].capitalize()} {state} {format_moment(due.deadline, zone, now)} "
+            f"({relative(due.deadline, now)})")
+
+
+TOUCH_NAMES = {"call": "Call", "text": "Text", "email": "E-mail", "appointment": "Appointment", "note": "Note"}
+
+
+def touch_logged_text(kind: str, lead: Lead, team: Team, due: OpenWindow | None, first: bool, now: datetime) -> str:
+    """What the rep hears after logging a touch: what was logged, and the promise to keep next."""
+    parts = [f"{TOUCH_NAMES[kind]} logged for {lead.customer_name}."]
+    if first:
+        parts.append(f"First contact {format_duration(lead.first_contact_at - lead.submitted_at)} after asking.")
+    if due is not None:
+        parts.append(due_text(due, ZoneInfo(team.timezone), now) + ".")
+    return " ".join(parts)
+
+
+def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | None, now: datetime,
+              returning: str | None = None) -> LeadCard:
+    zone = ZoneInfo(team.timezone)
+    facts: list[str] = []
+    if lead.claimed_at:
+        facts.append(f"claimed in {format_duration(lead.claimed_at - (lead.posted_at or lead.received_at))}")
+    if lead.first_contact_at:
+        facts.append(f"first contact {format_duration(lead.first_contact_at - lead.submitted_at)} after asking")
+    facts.append(f"{lead.attempts} attempt{'s' if lead.attempts != 1 else ''}")
+    if lead.last_touch_at:
+        facts.append(f"last touch {relative(lead.last_touch_at, now)}")
+    due_line = None
+    if due is not None and lead.status == LeadStatus.OPEN:
+        due_line = DueLine(RULE_NAMES[due.rule].capitalize(), due.deadline, due.deadline <= now,
+                           due_text(due, zone, now))
+    closed = None
+    if lead.status != LeadStatus.OPEN and lead.closed_at:
+        closed = f"Closed {lead.status} {format_moment(lead.closed_at, zone, now)}" + (
+            f": {lead.close_reason}" if lead.close_reason else "")
+    return LeadCard(
+        lead_id=lead.id or 0,
+        title=f"New lead #{lead.id}: {lead.customer_name}" if lead.status == LeadStatus.OPEN and not lead.owner_id
+        else f"Lead #{lead.id}: {lead.customer_name}",
+        customer_name=lead.customer_name,
+        phone=lead.phone,
+        phone_display=display_phone(lead.phone, team.phone_region) if lead.phone else None,
+        email=lead.email,
+        vehicle=lead.vehicle or "vehicle not specified",
+        source=lead.source,
+        asked=f"asked {relative(lead.submitted_at, now)} ({format_moment(lead.submitted_at, zone, now)})",
+        comments=lead.comments,
+        playbook=team.playbook,
+        status=lead.status,
+        owner_name=owner.name if owner else None,
+        owner_user_id=owner.chat_user_id if owner else None,
+        facts=facts,
+        due=due_line,
+        returning=returning,
+        closed=closed,
+    )
+
+
+def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Member | None, now: datetime) -> str:
+    """What one step of the ladder says: who must do what for which customer, and how late it is.
+
+    `audience` is who receives it: 'owner', 'channel' (unclaimed), 'on_call' or 'managers'.
+    """
+    zone = ZoneInfo(team.timezone)
+    who = lead.customer_name
+    phone = f" {display_phone(lead.phone, team.phone_region)}" if lead.phone else ""
+    if rule is Rule.CLAIM:
+        waited = format_duration(now - (lead.posted_at or lead.received_at))
+        core = f"Nobody has claimed {who} ({lead.source}) after {waited}. React to the card to take it."
+    elif rule is Rule.FIRST_CONTACT:
+        core = f"{who} asked {format_duration(now - lead.submitted_at)} ago and has not been contacted. Call now:{phone}."
+    elif rule is Rule.SECOND_CONTACT:
+        first = lead.first_contact_at or lead.submitted_at
+        core = (f"{who} is due a second contact: the first was {format_moment(first, zone, now)}, "
+                f"{format_duration(now - first)} ago. Call or text now.")
+    else:
+        core = (f"{who} has had no activity for {format_duration(now - lead.last_activity_at)} "
+                f"(last {format_moment(lead.last_activity_at, zone, now)}). Move it forward or close it.")
+    owned = f"{owner.name} owns it" if owner else "unclaimed"
+    if audience == "on_call":
+        return f"On-call: this needs you ({owned}). {core}"
+    if audience == "managers":
+        return f"Managers: still not done after the owner and on-call were reminded ({owned}). {core}"
+    return core
+
+
+def shopper_back_text(lead: Lead, earlier: Lead, team: Team, now: datetime) -> str:
+    """The direct message to the owner of a returning shopper's earlier lead."""
+    return (f"{lead.customer_name} is back: a new lead via {lead.source} (#{lead.id}). They asked via "
+            f"{earlier.source} {format_duration(now - earlier.submitted_at)} ago and that lead (#{earlier.id}) "
+            f"is yours, so you hear first. Reach out before the channel does.")
+
+
+def returning_note(earlier: Lead, owner: Member | None, now: datetime) -> str:
+    """The card's line for a shopper who asked before."""
+    owned = f", {owner.name} owns it" if owner else ", unclaimed"
+    return f"Returning shopper: asked via {earlier.source} {format_duration(now - earlier.submitted_at)} ago{owned}."
+
+
+def claimed_elsewhere_text(owner: Member, claimed_at: datetime, team: Team, now: datetime) -> str:
+    zone = ZoneInfo(team.timezone)
+    return f"{owner.name} has this lead since {format_moment(claimed_at, zone, now)} ({relative(claimed_at, now)})."
+
+
+def baseline_text(b: Baseline, scope: str = "") -> str:
+    """The /baseline answer: the numbers a sales manager acts on, in a few lines."""
+
+    def pct(part: int, whole: int) -> str:
+        value = part / whole if whole else None
+        return "n/a" if value is None else f"{value:.0%}"
+
+    def dur(seconds: float | None) -> str:
+        return "n/a" if seconds is None else format_duration(timedelta(seconds=round(seconds)))
+
+    target = format_duration(timedelta(seconds=b.target_s))
+    lines = [
+        f"Baseline, {b.period.label}{' · ' + scope if scope else ''}: {b.leads} lead(s), "
+        f"{b.contacted} contacted, {b.never_contacted} never contacted",
+        f"  First contact: median {dur(b.first_contact_median_s)}, mean {dur(b.first_contact_mean_s)}, "
+        f"p90 {dur(b.first_contact_p90_s)}",
+        f"  Within 5 min: {pct(b.within_5_min, b.leads)} ({b.within_5_min}/{b.leads}) · "
+        f"within target {target}: {pct(b.within_target, b.leads)} ({b.within_target}/{b.leads})",
+        f"  Second contact within 48 h: {pct(b.second_contact_within_48h, b.second_contact_eligible)} "
+        f"({b.second_contact_within_48h}/{b.second_contact_eligible}) · median gap {dur(b.first_to_second_median_s)}",
+        f"  Time to claim: median {dur(b.claim_median_s)} · stalled now: {b.stalled} · "
+        f"lost with < 3 attempts: {b.lost_few_attempts} of {b.lost} lost",
+    ]
+    return "\n".join(lines)
+
+
+def stalled_text(rows: list[StalledLead], team: Team, now: datetime) -> str:
+    """The /stalled answer: each quiet lead with its owner, last touch and how long it has been quiet."""
+    window = format_duration(timedelta(seconds=team.stall_window_s))
+    if not rows:
+        return f"No stalled leads: every contacted open lead has had activity in the last {window}."
+    zone = ZoneInfo(team.timezone)
+    lines = [f"Stalled: {len(rows)} open lead(s) with no activity for over {window}"]
+    for row in rows:
+        touch = (f"last touch {row.last_touch_kind} {format_moment(row.last_touch_at, zone, now)}"
+                 if row.last_touch_at else "no touch yet")
+        lines.append(f"  #{row.lead_id} {row.customer_name} ({row.source}) · {row.owner_name or 'unclaimed'} · "
+                     f"{touch} · quiet {format_duration(now - row.last_activity_at)} · {row.attempts} attempt(s)")
+    return "\n".join(lines)
+
+
+def oncall_lines(people: list[Member], hours: BusinessHours, now: datetime) -> list[str]:
+    """The /oncall answer: tonight's rep and the week ahead."""
+    if not people:
+        return ["Nobody is in the on-call rotation. A manager sets it with /followup."]
+    shifts = upcoming_shifts(people, hours, now, 7)
+    state = "open now" if hours.is_open(now) else "closed now"
+    return [f"On call tonight: {shifts[0][1].name} (after {hours.closes:%H:%M}; {state}). Hours {hours.describe()}.",
+            "Next: " + ", ".join(f"{day:%a} {member.name}" for day, member in shifts[1:])]
+
+
+def due_short(lead: Lead, team: Team, due: OpenWindow | None, now: datetime) -> str:
+    """'first contact overdue 10:15', or '-' when nothing is due."""
+    if due is None:
+        return "-"
+    zone = ZoneInfo(team.timezone)
+    return f"{RULE_NAMES[due.rule]} {'overdue ' if due.deadline <= now else ''}{format_moment(due.deadline, zone, now)}"
+
+
+def open_leads_text(rows: list[tuple[Lead, str | None, OpenWindow | None]], team: Team, now: datetime, *,
+                    whose: str | None) -> str:
+    """The /leads answer as plain lines: `whose` is a rep's name, or None for the whole team."""
+    if not rows:
+        return "You have no open leads. /leads all shows the team's." if whose else "No open leads."
+    lines = [f"Open leads{' for ' + whose if whose else ''}: {len(rows)}"]
+    for lead, owner, due in rows:
+        lines.append(f"  #{lead.id} {lead.customer_name} · {owner or 'unclaimed'} · asked {relative(lead.submitted_at, now)} · "
+                     f"{lead.attempts} attempt(s) · next: {due_short(lead, team, due, now)}")
+    return "\n".join(lines)

@@ -1,0 +1,221 @@
+"""The tables. Alembic owns the schema (chatbot/migrations); these classes describe it.
+
+Words are the dealership's: a team is a rooftop, a member is a rep or a manager, a touch is
+something a rep did to a lead, an escalation is one step of the ladder for one lapsed window.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from chatbot.store.db import UTCDateTime
+
+
+def _time(**kwargs: Any) -> Any:
+    """A UTC datetime column (nullable unless told otherwise)."""
+    nullable = kwargs.pop("nullable", True)
+    index = kwargs.pop("index", False)
+    return Field(sa_type=UTCDateTime(), nullable=nullable, index=index, **kwargs)
+
+
+class Role(StrEnum):
+    REP = "rep"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class LeadStatus(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class TouchKind(StrEnum):
+    CALL = "call"
+    TEXT = "text"
+    EMAIL = "email"
+    APPOINTMENT = "appointment"
+    NOTE = "note"
+
+    @property
+    def is_attempt(self) -> bool:
+        """Calls, texts, e-mails and appointments are contact attempts; notes are not."""
+        return self is not TouchKind.NOTE
+
+
+class LoggedVia(StrEnum):
+    BUTTON = "button"
+    REACTION = "reaction"
+    COMMAND = "command"
+    WEBHOOK = "webhook"
+    IMPORT = "import"
+
+
+class Team(SQLModel, table=True):
+    """One dealership rooftop: its clock, its hours, its channels and its windows."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+    platform: str = Field(default="console", description="console, slack or teams")
+    platform_team_id: str = Field(default="console", description="Slack team id or Teams tenant id")
+    timezone: str = "America/Chicago"
+    business_days: str = Field(default="mon tue wed thu fri sat")
+    opens_at: str = "09:00"
+    closes_at: str = "19:00"
+    leads_channel: Optional[str] = None
+    managers_channel: Optional[str] = None
+    claim_window_s: int = 5 * 60
+    first_contact_window_s: int = 15 * 60
+    second_contact_window_s: int = 48 * 3600
+    stall_window_s: int = 3 * 24 * 3600
+    claim_emoji: Optional[str] = Field(default=None, description="None: any reaction claims")
+    playbook: str = "Call now. No answer: text, then e-mail, and log each one."
+    phone_region: str = "US"
+    created_at: datetime = _time(nullable=False)
+
+    __table_args__ = (UniqueConstraint("platform", "platform_team_id", name="uq_team_platform"),)
+
+
+class Member(SQLModel, table=True):
+    """A person on the team: a rep who works leads, or a manager who is escalated to."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    name: str
+    chat_user_id: str
+    email: Optional[str] = Field(default=None, description="Lower-case; how CRMs and phone systems name the rep")
+    role: str = Field(default=Role.REP)
+    oncall_order: Optional[int] = Field(default=None, description="Place in the after-hours rotation; None: not in it")
+    active: bool = True
+
+    __table_args__ = (UniqueConstraint("team_id", "chat_user_id", name="uq_member_chat_user"),)
+
+
+class Lead(SQLModel, table=True):
+    """A customer who asked, and everything follow-up needs to know about them at a glance."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    source: str
+    external_id: str
+    submitted_at: datetime = _time(nullable=False)
+    received_at: datetime = _time(nullable=False)
+    posted_at: Optional[datetime] = _time()
+    customer_name: str
+    phone: Optional[str] = Field(default=None, description="E.164")
+    email: Optional[str] = None
+    vehicle: Optional[str] = None
+    comments: Optional[str] = None
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=LeadStatus.OPEN)
+    owner_id: Optional[int] = Field(default=None, foreign_key="member.id")
+    claimed_at: Optional[datetime] = _time()
+    first_contact_at: Optional[datetime] = _time()
+    second_contact_at: Optional[datetime] = _time()
+    last_touch_at: Optional[datetime] = _time()
+    last_activity_at: datetime = _time(nullable=False)
+    attempts: int = 0
+    closed_at: Optional[datetime] = _time()
+    close_reason: Optional[str] = None
+    due_at: Optional[datetime] = _time(index=True)
+    due_rule: Optional[str] = None
+    due_level: Optional[int] = None
+    chat_channel: Optional[str] = None
+    chat_message_id: Optional[str] = None
+    returning_of_id: Optional[int] = Field(default=None, foreign_key="lead.id")
+    after_hours: bool = Field(default=False, description="Submitted outside the team's business hours")
+    history: bool = Field(default=False, description="Imported from a CRM: counts in figures, never escalates")
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "source", "external_id", name="uq_lead_source_external_id"),
+        Index("ix_lead_team_submitted", "team_id", "submitted_at"),
+        Index("ix_lead_chat_message", "chat_channel", "chat_message_id"),
+        # Returning shoppers are found by phone or e-mail on every ingest.
+        Index("ix_lead_team_phone", "team_id", "phone"),
+        Index("ix_lead_team_email", "team_id", "email"),
+    )
+
+
+class Touch(SQLModel, table=True):
+    """Something a rep did to a lead: a call, text, e-mail, appointment, or a note."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id", index=True)
+    member_id: Optional[int] = Field(default=None, foreign_key="member.id")
+    kind: str
+    outcome: Optional[str] = None
+    at: datetime = _time(nullable=False)
+    logged_via: str = Field(default=LoggedVia.COMMAND)
+    recorded_at: datetime = _time(nullable=False)
+    external_id: Optional[str] = Field(default=None, description="The CRM's id, so a webhook retry logs once")
+
+    __table_args__ = (UniqueConstraint("lead_id", "external_id", name="uq_touch_external_id"),)
+
+
+class Escalation(SQLModel, table=True):
+    """One step of the ladder for one lapsed window. The unique key makes it happen once."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id", index=True)
+    rule: str
+    deadline: datetime = _time(nullable=False)
+    level: int
+    due_at: datetime = _time(nullable=False)
+    fired_at: datetime = _time(nullable=False)
+    target_member_id: Optional[int] = Field(default=None, foreign_key="member.id")
+    target_channel: Optional[str] = None
+
+    __table_args__ = (
+        UniqueConstraint("lead_id", "rule", "deadline", "level", name="uq_escalation_step"),
+    )
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A chat message the core has decided to send, kept until the chat service took it."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    lead_id: Optional[int] = Field(default=None, foreign_key="lead.id")
+    kind: str
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _time(nullable=False)
+    next_attempt_at: datetime = _time(nullable=False)
+    attempts: int = 0
+    sent_at: Optional[datetime] = _time()
+    last_error: Optional[str] = None
+
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """A chat platform's delivery id (Slack's event_id) already acted on: a retry has no effect."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=255)
+    received_at: datetime = _time(nullable=False, index=True)
+
+
+class ApiKey(SQLModel, table=True):
+    """A credential a lead provider or CRM posts with. Only a hash of the secret is kept.
+
+    The key a sender holds is ``<prefix>.<secret>``; the prefix is shown in lists and names the
+    key in logs, the secret is checked against ``secret_sha256`` and never stored or logged.
+    With ``hmac_secret`` set, every request must also carry ``X-Signature: sha256=<hex>`` of
+    its raw body (the HMAC key has to be kept: a signature cannot be checked against a hash).
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    name: str = Field(description="Who holds it: 'cars.com', 'dealer website', 'CRM'")
+    prefix: str = Field(description="The public part of the key, shown in lists")
+    secret_sha256: str = Field(description="Hex SHA-256 of the secret part of the key")
+    hmac_secret: Optional[str] = Field(default=None, description="Signing secret; None: no signature required")
+    created_at: datetime = _time(nullable=False)
+    revoked_at: Optional[datetime] = _time()
+
+    __table_args__ = (UniqueConstraint("prefix", name="uq_apikey_prefix"),)

@@ -1,0 +1,404 @@
+"""The `chatbot` command.
+
+    chatbot                  run the bot: Slack if SLACK_BOT_TOKEN is set (web app + worker in one
+                             process; Socket Mode with SLACK_APP_TOKEN), else the console on SQLite
+    chatbot web --port N     the web app only (Slack events, intake, health): the Procfile's web
+    chatbot worker           sweep + outbox every 30 s: the Procfile's worker
+    chatbot db upgrade       bring the database schema up to date
+    chatbot sweep            escalate whatever is due now, once (the worker does it every 30 s)
+    chatbot team create      a team for lead intake when no chat adapter has made one
+    chatbot keys ...         API keys for lead providers and CRMs (create, list, revoke)
+    chatbot lead check FILE  what intake would store from a file, without a database
+    chatbot import FILE.csv  a CRM's history of leads and activities, for the baseline
+    chatbot baseline         the follow-up figures of docs/METRICS.md
+
+The chat adapters are imported only by the command that uses them: the core imports none.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from chatbot.core import Core, bootstrap, upgrade_database
+from chatbot.domain.clock import ManualClock, SystemClock, whole_seconds
+from chatbot.escalation.sweeper import sweep
+from chatbot.intake import apikeys
+from chatbot.intake.detect import parse_any
+from chatbot.intake.errors import LeadFormatError
+from chatbot.intake.fields import lead_fields
+from chatbot.intake.history_import import CannotImport, import_history
+from chatbot.leads.deadlines import hours_of
+from chatbot.messaging.views import baseline_text
+from chatbot.reports.baseline_json import baseline_document
+from chatbot.reports.figures import PeriodError, after_hours_split, baseline, period_for
+from chatbot.store.db import database_url, make_engine, transaction
+from chatbot.team import roster
+from chatbot.worker import build_scheduler, tick
+
+app = typer.Typer(help="Lead follow-up for dealerships: every lead posted, claimed and followed up.",
+                  no_args_is_help=False, add_completion=False)
+db_app = typer.Typer(help="Database schema.")
+app.add_typer(db_app, name="db")
+team_app = typer.Typer(help="Teams (dealership rooftops).")
+app.add_typer(team_app, name="team")
+keys_app = typer.Typer(help="API keys for lead providers and CRMs.")
+app.add_typer(keys_app, name="keys")
+lead_app = typer.Typer(help="Leads.")
+app.add_typer(lead_app, name="lead")
+
+DATABASE_OPTION = typer.Option(None, "--database-url", help="Overrides DATABASE_URL.")
+
+
+@app.callback(invoke_without_command=True)
+def default(ctx: typer.Context) -> None:
+    """With no command: run the bot."""
+    if ctx.invoked_subcommand is None:
+        run(start=None, database=None, host="0.0.0.0", port=None, no_worker=False)
+
+
+@app.command()
+def run(
+    start: str = typer.Option(None, help="Console only: start the clock here (ISO time, e.g. 2026-11-24T10:00-06:00)."),
+    database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL."),
+    host: str = typer.Option("0.0.0.0", help="Slack over HTTP: the address to listen on."),
+    port: int = typer.Option(None, envvar="PORT", help="Slack over HTTP: the port (default 3000)."),
+    no_worker: bool = typer.Option(False, "--no-worker", help="Slack: do not run the sweep/outbox loop here."),
+) -> None:
+    """Run the bot: Slack when configured (SLACK_BOT_TOKEN), else the console chat on an SQLite file."""
+    from adapters.slack.settings import SlackSettings  # the composition root picks the adapter
+
+    settings = SlackSettings()
+    if settings.enabled:
+        core = bootstrap(database)
+        if settings.socket_mode:
+            _run_socket_mode(core, settings, worker=not no_worker)
+        else:
+            _serve(core, settings, host, port or 3000, worker=not no_worker)
+        return
+    from adapters.console.session import ConsoleSession
+
+    try:
+        begin = datetime.fromisoformat(start) if start else SystemClock().now()
+    except ValueError:
+        raise typer.BadParameter(f"{start!r} is not an ISO time like 2026-11-24T10:00-06:00", param_hint="--start")
+    if begin.tzinfo is None:
+        raise typer.BadParameter("give the start time a UTC offset, e.g. 2026-11-24T10:00-06:00", param_hint="--start")
+    clock = ManualClock(begin)
+    core = bootstrap(database, clock)
+    interactive = sys.stdin.isatty()
+    session = ConsoleSession(core, clock, Console(highlight=False, soft_wrap=True))
+    session.run(_prompted_lines(session) if interactive else sys.stdin, echo=not interactive)
+
+
+def _prompted_lines(session):
+    while True:
+        try:
+            yield input(session.prompt)
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+
+
+@app.command()
+def web(
+    host: str = typer.Option("0.0.0.0", help="The address to listen on."),
+    port: int = typer.Option(3000, envvar="PORT", help="The port to listen on."),
+    database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL."),
+) -> None:
+    """Serve the web app (Slack events, commands, interactivity; health) without the worker loop."""
+    from adapters.slack.settings import SlackSettings
+
+    _serve(bootstrap(database, migrate=False), SlackSettings(), host, port, worker=False)
+
+
+@app.command()
+def worker(
+    database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL."),
+    once: bool = typer.Option(False, "--once", help="One sweep and delivery, then exit."),
+) -> None:
+    """Every 30 s: escalate what is due and deliver queued chat messages (Slack)."""
+    from adapters.slack.services import workspace_delivery
+    from adapters.slack.settings import SlackSettings
+
+    settings = SlackSettings()
+    if not settings.enabled:
+        raise typer.BadParameter("the worker delivers to Slack: set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID/SECRET)")
+    core = bootstrap(database, migrate=False)
+    chat = workspace_delivery(core, settings)
+    result = tick(core, chat)
+    typer.echo(f"{result.escalations} escalation(s); {result.delivery.sent} sent, {result.delivery.failed} failed.")
+    if once:
+        return
+    scheduler = build_scheduler(core, chat)
+    scheduler.start()
+    try:
+        threading.Event().wait()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)
+
+
+def _serve(core, settings, host: str, port: int, *, worker: bool) -> None:
+    import uvicorn
+
+    from entrypoints.web import create_web_app
+
+    web_app = create_web_app(core, settings)
+    scheduler = _start_worker(core, settings) if worker else None
+    try:
+        uvicorn.run(web_app, host=host, port=port, log_level="info")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+def _run_socket_mode(core, settings, *, worker: bool) -> None:
+    from adapters.slack.app import create_slack_app
+    from adapters.slack.socket import socket_mode_handler
+
+    scheduler = _start_worker(core, settings) if worker else None
+    try:
+        socket_mode_handler(create_slack_app(core, settings), settings).start()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+def _start_worker(core, settings):
+    from adapters.slack.services import workspace_delivery
+
+    scheduler = build_scheduler(core, workspace_delivery(core, settings))
+    scheduler.start()
+    return scheduler
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL.")) -> None:
+    """Apply every migration the database does not have yet."""
+    url = database_url(database)
+    upgrade_database(make_engine(url))
+    typer.echo(f"Database is up to date ({url.split('@')[-1]}).")
+
+
+@app.command("sweep")
+def sweep_once(database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL.")) -> None:
+    """Escalate whatever is due now, once."""
+    fired = sweep(bootstrap(database))
+    typer.echo(f"{len(fired)} escalation(s) fired.")
+
+
+# ---------------------------------------------------------------- teams and keys
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def resolve_team(core: Core, spec: str | None):
+    """A team by id or name (case-insensitive); with no spec, the only team there is."""
+
+
+    teams = roster.all_teams(core)
+    if spec is None:
+        if len(teams) == 1:
+            return teams[0]
+        names = ", ".join(f"{t.name} (#{t.id})" for t in teams) or "none yet: `chatbot team create`"
+        _fail(f"Say which team with --team; teams: {names}.")
+    for team in teams:
+        if (spec.isdigit() and team.id == int(spec)) or team.name.lower() == spec.strip().lower():
+            return team
+    _fail(f"No team called {spec!r}. `chatbot team list` shows them.")
+
+
+@team_app.command("create")
+def team_create(
+    name: str = typer.Option(..., "--name", help="The rooftop's name, e.g. 'Demo Motors'."),
+    timezone: str = typer.Option("America/Chicago", "--timezone", help="IANA zone of the showroom."),
+    region: str = typer.Option("US", "--region", help="Country of local phone numbers (ISO code)."),
+    database: str = DATABASE_OPTION,
+) -> None:
+    """Create a team for lead intake (chat adapters create theirs when installed)."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise typer.BadParameter(f"{timezone!r} is not a time zone like America/Chicago", param_hint="--timezone")
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "team"
+    team = roster.ensure_team(bootstrap(database), name=name, platform="api", platform_team_id=slug,
+                              timezone=timezone, phone_region=region.upper())
+    typer.echo(f"Team #{team.id}: {team.name} ({team.timezone}, phones read as {team.phone_region}).")
+
+
+@team_app.command("list")
+def team_list(database: str = DATABASE_OPTION) -> None:
+    """Every team, with its id."""
+
+
+    for team in roster.all_teams(bootstrap(database)):
+        typer.echo(f"#{team.id}  {team.name}  {team.platform}  {team.timezone}")
+
+
+@keys_app.command("create")
+def keys_create(
+    team: str = typer.Option(..., "--team", help="Team name or id."),
+    name: str = typer.Option("provider", "--name", help="Who will hold the key: cars.com, website, CRM ..."),
+    signed: bool = typer.Option(False, "--hmac", help="Also require an HMAC-SHA256 signature of each body."),
+    database: str = DATABASE_OPTION,
+) -> None:
+    """Make a key for a lead provider or CRM. It is printed once and cannot be shown again."""
+    core = bootstrap(database)
+    made = apikeys.create_key(core, resolve_team(core, team).id, name, signed=signed)
+    typer.echo(f"API key for {made.name} (prefix {made.prefix}); shown once, store it now:")
+    typer.echo(f"  {made.key}")
+    if made.hmac_secret:
+        typer.echo("HMAC signing secret (X-Signature: sha256=<hex HMAC-SHA256 of the raw body>):")
+        typer.echo(f"  {made.hmac_secret}")
+
+
+@keys_app.command("list")
+def keys_list(team: str = typer.Option(None, "--team", help="Only this team's keys."),
+              database: str = DATABASE_OPTION) -> None:
+    """Every key by prefix (never the secret)."""
+    core = bootstrap(database)
+    team_id = resolve_team(core, team).id if team else None
+    for key in apikeys.list_keys(core, team_id):
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M} UTC" if key.revoked_at else "active"
+        typer.echo(f"{key.prefix}  {key.team_name}  {key.name}  {'signed' if key.signed else 'unsigned'}  "
+                   f"created {key.created_at:%Y-%m-%d %H:%M} UTC  {state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(prefix: str = typer.Argument(..., help="The key's prefix, as `keys list` shows it."),
+                database: str = DATABASE_OPTION) -> None:
+    """Stop a key working at once."""
+    try:
+        key = apikeys.revoke_key(bootstrap(database), prefix)
+    except apikeys.UnknownKey as exc:
+        _fail(exc.message)
+    typer.echo(f"Revoked {key.prefix} ({key.name}, {key.team_name}).")
+
+
+# ---------------------------------------------------------------- lead check
+
+
+@lead_app.command("check")
+def lead_check(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="ADF/XML, JSON or .eml file."),
+    tz: str = typer.Option("America/Chicago", "--tz", help="Zone for ADF request dates without an offset."),
+    region: str = typer.Option("US", "--region", help="Country of phone numbers without a country code."),
+) -> None:
+    """Print, as JSON, exactly what intake would store from FILE. Touches no database."""
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise typer.BadParameter(f"{tz!r} is not a time zone like America/Chicago", param_hint="--tz")
+    data = file.read_bytes()
+    try:
+        leads = parse_any(data, filename=file.name, default_tz=tz)
+    except LeadFormatError as exc:
+        typer.echo(json.dumps({"error": exc.message, "where": exc.where}, indent=2))
+        raise typer.Exit(1)
+    now = SystemClock().now()
+    stored = [lead_fields(lead, region=region.upper(), now=now) for lead in leads]
+    for fields in stored:
+        fields["submitted_at"] = fields["submitted_at"].isoformat()
+    typer.echo(json.dumps(stored, indent=2, ensure_ascii=False))
+
+
+# ---------------------------------------------------------------- history import
+
+
+@app.command("import")
+def import_csv(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A CRM export (.csv) of leads and activities."),
+    team: str = typer.Option(None, "--team", help="Team name or id (not needed when there is only one)."),
+    tz: str = typer.Option(None, "--tz", help="Zone of the file's local times (default: the team's)."),
+    mapping: list[str] = typer.Option(None, "--map", help="COLUMN=FIELD for a column the aliases miss, e.g. "
+                                                         "'Opp #=lead_id'. Repeatable."),
+    database: str = DATABASE_OPTION,
+) -> None:
+    """Import a CRM's leads and activities as history: counted in figures, never posted or escalated."""
+
+
+    pairs: dict[str, str] = {}
+    for item in mapping or []:
+        column, eq, name = item.rpartition("=")
+        if not eq or not column:
+            raise typer.BadParameter(f"{item!r}: write COLUMN=FIELD", param_hint="--map")
+        pairs[column] = name.strip()
+    if tz:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise typer.BadParameter(f"{tz!r} is not a time zone like America/Chicago", param_hint="--tz")
+    core = bootstrap(database)
+    chosen = resolve_team(core, team)
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description:8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        try:
+            report = import_history(core, chosen.id, file, tz=tz, mapping=pairs, progress=progress)
+        except CannotImport as exc:
+            _fail(f"Cannot import {file.name}: {exc}")
+    typer.echo(f"Imported {file.name} into {chosen.name}:")
+    for line in report.lines():
+        typer.echo(f"  {line}")
+    typer.echo("  columns: " + ", ".join(f"{f}={c!r}" for f, c in report.columns.items()))
+
+
+# ---------------------------------------------------------------- baseline
+
+
+@app.command("baseline")
+def baseline_command(
+    team: str = typer.Option(None, "--team", help="Team name or id (not needed when there is only one)."),
+    period: str = typer.Option("7d", "--period", help="7d, 30d, last-week, this-week or 2026-11-09..2026-11-15."),
+    as_of: str = typer.Option(None, "--as-of", help="Report as if it were this moment (ISO, with offset)."),
+    as_json: bool = typer.Option(False, "--json", help="Every figure of docs/METRICS.md under stable keys."),
+    database: str = DATABASE_OPTION,
+) -> None:
+    """The follow-up figures for a period: what /baseline shows, or all of them as JSON."""
+    now = SystemClock().now()
+    if as_of:
+        try:
+            now = datetime.fromisoformat(as_of)
+        except ValueError:
+            raise typer.BadParameter(f"{as_of!r} is not an ISO time like 2026-11-24T10:00-06:00", param_hint="--as-of")
+        if now.tzinfo is None:
+            raise typer.BadParameter("give --as-of a UTC offset, e.g. 2026-11-24T10:00-06:00", param_hint="--as-of")
+        now = whole_seconds(now)
+    core = bootstrap(database)
+    chosen = resolve_team(core, team)
+    try:
+        chosen_period = period_for(period, hours_of(chosen), now)
+    except PeriodError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period")
+    with transaction(core.engine) as session:
+        figures = baseline(session, chosen, chosen_period, now)
+        split = after_hours_split(session, chosen, chosen_period)
+    if as_json:
+        typer.echo(json.dumps(baseline_document(chosen, figures, split, now), indent=2))
+    else:
+        typer.echo(baseline_text(figures, chosen.name))
+
+
+def main() -> None:
+    app()
+if __name__ == "__main__":
+    main()
