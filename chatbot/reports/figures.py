@@ -7,6 +7,7 @@ Medians and the p90 use window functions; durations are whole seconds (`seconds_
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -60,9 +61,19 @@ class PeriodError(ValueError):
     pass
 
 
+LONGEST_PERIOD_DAYS = 366
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+DATE_FORM = "Use YYYY-MM-DD, e.g. 2026-11-09..2026-11-15."
+PERIOD_FORMS = "Try 7d, 30d, last-week, or 2026-11-09..2026-11-15."
+
+
 def period_for(spec: str | None, hours: BusinessHours, now: datetime) -> Period:
     """'7d' (default: the last 7 full days), '30d', 'last-week' (Mon-Sun), 'this-week', or
-    '2026-11-09..2026-11-15' (both days included), in the team's time zone."""
+    '2026-11-09..2026-11-15' (both days included), in the team's time zone.
+
+    A period is 1 to 366 days between the years 2000 and 2100; anything else is a PeriodError
+    whose message says what was wrong and which forms work.
+    """
     zone = hours.zone
     today = now.astimezone(zone).date()
 
@@ -70,27 +81,59 @@ def period_for(spec: str | None, hours: BusinessHours, now: datetime) -> Period:
         return datetime.combine(day, time(0), zone)
 
     text = (spec or "7d").strip().lower()
-    if match := re.fullmatch(r"(\d{1,3})d", text):
-        days = int(match.group(1))
-        if days < 1:
+    if match := re.fullmatch(r"([0-9]+)d", text):
+        digits = match.group(1).lstrip("0")
+        if not digits:
             raise PeriodError("A period needs at least one day, e.g. 7d.")
+        if len(digits) > 3 or int(digits) > LONGEST_PERIOD_DAYS:
+            raise PeriodError(f"{_quoted(text)} is too long: a period is at most {LONGEST_PERIOD_DAYS} days, "
+                              "e.g. 7d, 30d or 365d.")
+        days = int(digits)
         start = today - timedelta(days=days)
-        return Period(at_midnight(start), at_midnight(today), f"last {days} days ({start:%b %d}-{today - timedelta(days=1):%b %d})")
+        return Period(at_midnight(start), at_midnight(today), f"last {days} days ({_span(start, today - timedelta(days=1))})")
     if text in ("last-week", "lastweek"):
         monday = today - timedelta(days=today.weekday() + 7)
         return Period(at_midnight(monday), at_midnight(monday + timedelta(days=7)), f"week of {monday:%b %d}")
     if text in ("this-week", "week"):
         monday = today - timedelta(days=today.weekday())
         return Period(at_midnight(monday), at_midnight(today + timedelta(days=1)), f"this week (from {monday:%b %d})")
-    if match := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
-        try:
-            first, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
-        except ValueError as exc:
-            raise PeriodError(f"{text}: {exc}") from None
+    if match := re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})", text):
+        first, last = _day(match.group(1)), _day(match.group(2))
         if last < first:
-            raise PeriodError(f"{text}: the period ends before it starts.")
-        return Period(at_midnight(first), at_midnight(last + timedelta(days=1)), f"{first:%b %d}-{last:%b %d}")
-    raise PeriodError(f"'{spec}' is not a period. Try 7d, 30d, last-week, or 2026-11-09..2026-11-15.")
+            raise PeriodError(f"{_quoted(text)} ends before it starts: put the earlier day first, "
+                              "e.g. 2026-11-09..2026-11-15.")
+        days = (last - first).days + 1
+        if days > LONGEST_PERIOD_DAYS:
+            raise PeriodError(f"{_quoted(text)} is {days} days: a period is at most {LONGEST_PERIOD_DAYS} days.")
+        return Period(at_midnight(first), at_midnight(last + timedelta(days=1)), _span(first, last))
+    raise PeriodError(f"{_quoted(spec or '')} is not a period. {PERIOD_FORMS}")
+
+
+def _day(word: str) -> date:
+    """'2026-11-09' as a date; an impossible one is refused saying which part is wrong."""
+    year, month, day = (int(part) for part in word.split("-"))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodError(f"'{word}' is out of range: years run {FIRST_YEAR}-{LAST_YEAR}. {DATE_FORM}")
+    if not 1 <= month <= 12:
+        raise PeriodError(f"'{word}' is not a date: months run 01-12. {DATE_FORM}")
+    month_days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= month_days:
+        raise PeriodError(f"'{word}' is not a date: days in {calendar.month_name[month]} {year} run 01-{month_days}. "
+                          f"{DATE_FORM}")
+    return date(year, month, day)
+
+
+def _span(first: date, last: date) -> str:
+    """'Nov 09-Nov 15'; with the years when the period crosses a new year ('Dec 28 2025-Jan 03 2026')."""
+    if first.year == last.year:
+        return f"{first:%b %d}-{last:%b %d}"
+    return f"{first:%b %d %Y}-{last:%b %d %Y}"
+
+
+def _quoted(text: str) -> str:
+    """What the person typed, in quotes, cut short enough for one line."""
+    text = text.strip()
+    return f"'{text}'" if len(text) <= 40 else f"'{text[:39]}…'"
 
 
 # ---------------------------------------------------------------- baseline

@@ -35,12 +35,21 @@ class SettingError(FollowUpError):
 
 
 def parse_duration(text: str) -> timedelta:
-    """'45s', '20m', '2h', '3d', '1h30m'."""
+    """'45s', '20m', '2h', '3d', '1h30m'; at most 366 days, so any span fits a date."""
+    shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:39] + "…"
     match = DURATION.fullmatch(text.strip().lower())
     if not text.strip() or match is None or not any(match.groups()):
-        raise SettingError(f"'{text}' is not a duration. Try 45s, 20m, 2h, 3d or 1h30m.")
-    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        raise SettingError(f"'{shown}' is not a duration. Try 45s, 20m, 2h, 3d or 1h30m.")
+    # Digits are compared as text first: int() of thousands of digits is itself refused.
+    numbers = [(g or "0").lstrip("0") or "0" for g in match.groups()]
+    longest = timedelta(days=366)
+    if any(len(n) > 12 for n in numbers):
+        raise SettingError(f"'{shown}' is too long: at most {format_duration(longest)}.")
+    days, hours, minutes, seconds = (int(n) for n in numbers)
+    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    if total > longest.total_seconds():
+        raise SettingError(f"'{shown}' is too long: at most {format_duration(longest)}.")
+    return timedelta(seconds=total)
 
 
 @dataclass(frozen=True)
