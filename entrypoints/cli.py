@@ -7,12 +7,19 @@
     chatbot db upgrade       bring the database schema up to date
     chatbot sweep            escalate whatever is due now, once (the worker does it every 30 s)
     chatbot team create      a team for lead intake when no chat adapter has made one
+    chatbot member ...       people on a team: add (by e-mail before they use Slack), list, set-role, remove
     chatbot keys ...         API keys for lead providers and CRMs (create, list, revoke)
     chatbot lead check FILE  what intake would store from a file, without a database
     chatbot import FILE.csv  a CRM's history of leads and activities, for the baseline
     chatbot baseline         the follow-up figures of docs/METRICS.md
 
 The chat adapters are imported only by the command that uses them: the core imports none.
+`web` and `worker` deliver through whatever chat is configured (`configured_platforms`); with
+none they still run, store leads and keep their messages in the outbox.
+
+Which team a command means (`resolve_team`): --team NAME matches a team's name exactly,
+ignoring case (or its number); with no --team, the one team that is not the console's. The
+console's own team ("Demo Motors (console)") is only ever picked by its name or number.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from chatbot.core import Core, bootstrap, upgrade_database
 from chatbot.domain.clock import ManualClock, SystemClock, whole_seconds
+from chatbot.errors import FollowUpError
 from chatbot.escalation.sweeper import sweep
 from chatbot.intake import apikeys
 from chatbot.intake.detect import parse_any
@@ -38,6 +46,8 @@ from chatbot.intake.errors import LeadFormatError
 from chatbot.intake.fields import lead_fields
 from chatbot.intake.history_import import CannotImport, import_history
 from chatbot.leads.deadlines import hours_of
+from chatbot.messaging.outbox import pending_count
+from chatbot.messaging.platforms import Platforms
 from chatbot.messaging.views import baseline_text
 from chatbot.reports.baseline_json import baseline_document
 from chatbot.reports.figures import PeriodError, after_hours_split, baseline, period_for
@@ -55,6 +65,8 @@ keys_app = typer.Typer(help="API keys for lead providers and CRMs.")
 app.add_typer(keys_app, name="keys")
 lead_app = typer.Typer(help="Leads.")
 app.add_typer(lead_app, name="lead")
+member_app = typer.Typer(help="People on a team: reps and managers.")
+app.add_typer(member_app, name="member")
 
 DATABASE_OPTION = typer.Option(None, "--database-url", help="Overrides DATABASE_URL.")
 
@@ -80,10 +92,11 @@ def run(
     settings = SlackSettings()
     if settings.enabled:
         core = bootstrap(database)
+        platforms = configured_platforms(core, settings)
         if settings.socket_mode:
-            _run_socket_mode(core, settings, worker=not no_worker)
+            _run_socket_mode(core, settings, platforms, worker=not no_worker)
         else:
-            _serve(core, settings, host, port or 3000, worker=not no_worker)
+            _serve(core, settings, platforms, host, port or 3000, worker=not no_worker)
         return
     from adapters.console.session import ConsoleSession
 
@@ -109,16 +122,29 @@ def _prompted_lines(session):
             return
 
 
+def configured_platforms(core, slack=None, *, client=None) -> Platforms:
+    """The chats this process can deliver to, from the environment: Slack when configured, else none.
+
+    `slack`: SlackSettings (read from the environment when not given); `client`: a WebClient
+    for a single workspace (tests point it at a fake).
+    """
+    from adapters.slack.services import register_slack
+    from adapters.slack.settings import SlackSettings
+
+    return register_slack(Platforms(), core, slack if slack is not None else SlackSettings(), client)
+
+
 @app.command()
 def web(
     host: str = typer.Option("0.0.0.0", help="The address to listen on."),
     port: int = typer.Option(3000, envvar="PORT", help="The port to listen on."),
     database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL."),
 ) -> None:
-    """Serve the web app (Slack events, commands, interactivity; health) without the worker loop."""
+    """Serve the web app (intake, health; Slack events, commands, interactivity when configured), no worker loop."""
     from adapters.slack.settings import SlackSettings
 
-    _serve(bootstrap(database, migrate=False), SlackSettings(), host, port, worker=False)
+    core, settings = bootstrap(database, migrate=False), SlackSettings()
+    _serve(core, settings, configured_platforms(core, settings), host, port, worker=False)
 
 
 @app.command()
@@ -126,20 +152,16 @@ def worker(
     database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL."),
     once: bool = typer.Option(False, "--once", help="One sweep and delivery, then exit."),
 ) -> None:
-    """Every 30 s: escalate what is due and deliver queued chat messages (Slack)."""
-    from adapters.slack.services import workspace_delivery
-    from adapters.slack.settings import SlackSettings
-
-    settings = SlackSettings()
-    if not settings.enabled:
-        raise typer.BadParameter("the worker delivers to Slack: set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID/SECRET)")
+    """Every 30 s: escalate what is due and deliver queued chat messages to each team's chat."""
     core = bootstrap(database, migrate=False)
-    chat = workspace_delivery(core, settings)
-    result = tick(core, chat)
-    typer.echo(f"{result.escalations} escalation(s); {result.delivery.sent} sent, {result.delivery.failed} failed.")
+    platforms = configured_platforms(core)
+    typer.echo(platforms.describe())
+    result = tick(core, platforms)
+    typer.echo(f"{result.escalations} escalation(s); {result.delivery.sent} sent, {result.delivery.failed} failed, "
+               f"{result.delivery.waiting} waiting.")
     if once:
         return
-    scheduler = build_scheduler(core, chat)
+    scheduler = build_scheduler(core, platforms)
     scheduler.start()
     try:
         threading.Event().wait()
@@ -147,13 +169,19 @@ def worker(
         scheduler.shutdown(wait=False)
 
 
-def _serve(core, settings, host: str, port: int, *, worker: bool) -> None:
+def _serve(core, settings, platforms: Platforms, host: str, port: int, *, worker: bool) -> None:
     import uvicorn
 
     from entrypoints.web import create_web_app
 
-    web_app = create_web_app(core, settings)
-    scheduler = _start_worker(core, settings) if worker else None
+    slack_app = None
+    if settings.enabled:
+        from adapters.slack.app import create_slack_app
+
+        slack_app = create_slack_app(core, settings)
+    typer.echo(platforms.describe())
+    web_app = create_web_app(core, platforms, slack_app=slack_app)
+    scheduler = _start_worker(core, platforms) if worker else None
     try:
         uvicorn.run(web_app, host=host, port=port, log_level="info")
     finally:
@@ -161,11 +189,12 @@ def _serve(core, settings, host: str, port: int, *, worker: bool) -> None:
             scheduler.shutdown(wait=False)
 
 
-def _run_socket_mode(core, settings, *, worker: bool) -> None:
+def _run_socket_mode(core, settings, platforms: Platforms, *, worker: bool) -> None:
     from adapters.slack.app import create_slack_app
     from adapters.slack.socket import socket_mode_handler
 
-    scheduler = _start_worker(core, settings) if worker else None
+    typer.echo(platforms.describe())
+    scheduler = _start_worker(core, platforms) if worker else None
     try:
         socket_mode_handler(create_slack_app(core, settings), settings).start()
     finally:
@@ -173,10 +202,8 @@ def _run_socket_mode(core, settings, *, worker: bool) -> None:
             scheduler.shutdown(wait=False)
 
 
-def _start_worker(core, settings):
-    from adapters.slack.services import workspace_delivery
-
-    scheduler = build_scheduler(core, workspace_delivery(core, settings))
+def _start_worker(core, platforms: Platforms):
+    scheduler = build_scheduler(core, platforms)
     scheduler.start()
     return scheduler
 
@@ -191,9 +218,16 @@ def db_upgrade(database: str = typer.Option(None, "--database-url", help="Overri
 
 @app.command("sweep")
 def sweep_once(database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL.")) -> None:
-    """Escalate whatever is due now, once."""
-    fired = sweep(bootstrap(database))
-    typer.echo(f"{len(fired)} escalation(s) fired.")
+    """Escalate whatever is due now, once. Their messages are queued: the worker delivers them."""
+    core = bootstrap(database)
+    fired = sweep(core)
+    waiting = pending_count(core)
+    recorded = f"{len(fired)} escalation(s) recorded"
+    if not configured_platforms(core):
+        typer.echo(f"{recorded}. No chat is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack): "
+                   f"their messages wait in the outbox ({waiting} message(s) waiting).")
+    else:
+        typer.echo(f"{recorded}; {waiting} message(s) queued for the worker to deliver.")
 
 
 # ---------------------------------------------------------------- teams and keys
@@ -204,20 +238,39 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+CONSOLE_PLATFORM = "console"
+
+
 def resolve_team(core: Core, spec: str | None):
-    """A team by id or name (case-insensitive); with no spec, the only team there is."""
+    """The team a command means. Refusals are one line on stderr and exit code 1.
 
-
+    --team NAME: the team with exactly that name, ignoring case (a number: the team with that id).
+    No --team: the only team that is not the console's. The console's own team is picked only
+    by its name or number, never by default.
+    """
     teams = roster.all_teams(core)
     if spec is None:
-        if len(teams) == 1:
-            return teams[0]
-        names = ", ".join(f"{t.name} (#{t.id})" for t in teams) or "none yet: `chatbot team create`"
-        _fail(f"Say which team with --team; teams: {names}.")
-    for team in teams:
-        if (spec.isdigit() and team.id == int(spec)) or team.name.lower() == spec.strip().lower():
-            return team
-    _fail(f"No team called {spec!r}. `chatbot team list` shows them.")
+        candidates = [t for t in teams if t.platform != CONSOLE_PLATFORM]
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            _fail("No team yet. Create one: chatbot team create --name 'Demo Motors' --timezone America/Chicago"
+                  + (" (the console's own team is used only when named with --team)." if teams else ""))
+        _fail("Say which team with --team: " + ", ".join(f"{t.name} (#{t.id})" for t in candidates) + ".")
+    wanted = " ".join(spec.split()).lower()
+    named = [t for t in teams if t.name.lower() == wanted]
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:
+        _fail(f"{len(named)} teams are called {spec!r}: say which by number, "
+              + ", ".join(f"--team {t.id} ({t.platform})" for t in named) + ".")
+    if wanted.lstrip("#").isdigit():
+        for team in teams:
+            if team.id == int(wanted.lstrip("#")):
+                return team
+    others = f" (teams here: {', '.join(f'{t.name} #{t.id}' for t in teams)})" if teams else ""
+    _fail(f"No team called {spec!r}. Create it first: chatbot team create --name {spec!r} "
+          f"--timezone America/Chicago{others}")
 
 
 @team_app.command("create")
@@ -233,8 +286,11 @@ def team_create(
     except (ZoneInfoNotFoundError, ValueError):
         raise typer.BadParameter(f"{timezone!r} is not a time zone like America/Chicago", param_hint="--timezone")
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "team"
-    team = roster.ensure_team(bootstrap(database), name=name, platform="api", platform_team_id=slug,
-                              timezone=timezone, phone_region=region.upper())
+    try:
+        team = roster.create_team(bootstrap(database), name=name, platform="api", platform_team_id=slug,
+                                  timezone=timezone, phone_region=region.upper())
+    except FollowUpError as exc:
+        _fail(exc.message)
     typer.echo(f"Team #{team.id}: {team.name} ({team.timezone}, phones read as {team.phone_region}).")
 
 
@@ -285,6 +341,88 @@ def keys_revoke(prefix: str = typer.Argument(..., help="The key's prefix, as `ke
     except apikeys.UnknownKey as exc:
         _fail(exc.message)
     typer.echo(f"Revoked {key.prefix} ({key.name}, {key.team_name}).")
+
+
+# ---------------------------------------------------------------- people
+
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+TEAM_OPTION = typer.Option(None, "--team", help="Team name or id (not needed when there is only one).")
+
+
+@member_app.command("add")
+def member_add(
+    name: str = typer.Option(..., "--name", help="How the bot names them, e.g. Sam."),
+    email: str = typer.Option(None, "--email", help="Their work e-mail: how Slack and CRMs recognise them."),
+    slack_id: str = typer.Option(None, "--slack-id", help="Their Slack member id (U0123ABCD), if known."),
+    role: str = typer.Option("rep", "--role", help="rep or manager."),
+    oncall: int = typer.Option(None, "--oncall", min=1, help="Their place in the after-hours rotation (1, 2, ...)."),
+    team: str = TEAM_OPTION,
+    database: str = DATABASE_OPTION,
+) -> None:
+    """Put someone on a team, even before they first use Slack (by e-mail and/or Slack id)."""
+    if slack_id is not None and not SLACK_USER_ID.fullmatch(slack_id.strip()):
+        _fail(f"{slack_id!r} is not a Slack member id like U0123ABCD (in Slack: their profile, ⋮, Copy member ID).")
+    core = bootstrap(database)
+    chosen = resolve_team(core, team)
+    try:
+        member = roster.add_member(core, chosen.id, name=name, chat_user_id=slack_id and slack_id.strip(),
+                                   role=role, oncall_order=oncall, email=email)
+    except FollowUpError as exc:
+        _fail(exc.message)
+    typer.echo(f"{member.name} is on {chosen.name} as a {member.role}: {_member_how(member)}.")
+
+
+def _member_how(member) -> str:
+    parts = [f"e-mail {member.email}"] if member.email else []
+    if roster.is_placeholder(member):
+        parts.append("not seen in Slack yet (matched by e-mail the first time they use it)")
+    else:
+        parts.append(f"chat id {member.chat_user_id}")
+    if member.oncall_order is not None:
+        parts.append(f"on call #{member.oncall_order}")
+    return ", ".join(parts)
+
+
+@member_app.command("list")
+def member_list(team: str = TEAM_OPTION, database: str = DATABASE_OPTION) -> None:
+    """The team's people, with role, e-mail, chat id and rotation place."""
+    core = bootstrap(database)
+    chosen = resolve_team(core, team)
+    people = roster.members(core, chosen.id)
+    typer.echo(f"{chosen.name}: {len(people)} people")
+    for member in people:
+        typer.echo(f"  {member.name}  {member.role}  {_member_how(member)}")
+
+
+@member_app.command("set-role")
+def member_set_role(
+    member: str = typer.Argument(..., help="Name, e-mail or chat id."),
+    role: str = typer.Argument(..., help="rep, manager or admin."),
+    team: str = TEAM_OPTION,
+    database: str = DATABASE_OPTION,
+) -> None:
+    """Make someone a rep, a manager or an admin."""
+    core = bootstrap(database)
+    chosen = resolve_team(core, team)
+    try:
+        typer.echo(roster.set_role(core, chosen.id, member, role))
+    except FollowUpError as exc:
+        _fail(exc.message)
+
+
+@member_app.command("remove")
+def member_remove(
+    member: str = typer.Argument(..., help="Name, e-mail or chat id."),
+    team: str = TEAM_OPTION,
+    database: str = DATABASE_OPTION,
+) -> None:
+    """Take someone off the team. Their open leads keep them as owner until reassigned."""
+    core = bootstrap(database)
+    chosen = resolve_team(core, team)
+    try:
+        typer.echo(roster.remove_member(core, chosen.id, member))
+    except FollowUpError as exc:
+        _fail(exc.message)
 
 
 # ---------------------------------------------------------------- lead check

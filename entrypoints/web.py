@@ -2,6 +2,8 @@
 
 FastAPI serves it; Bolt's sync App handles Slack requests in Starlette's thread pool, so a
 slow database never blocks the event loop and Bolt still acks within Slack's 3 seconds.
+The composition root (entrypoints/cli.py) decides what is configured: it passes the chat
+platforms to deliver through and, when Slack is configured, the Bolt app to serve.
 """
 
 from __future__ import annotations
@@ -12,23 +14,24 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
-from slack_sdk import WebClient
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from adapters.intake_api import intake_router
-from adapters.slack.services import workspace_delivery
-from adapters.slack.settings import SlackSettings
 from chatbot.core import Core
+from chatbot.messaging.platforms import Platforms
 from chatbot.worker import Courier
 
 
-def create_web_app(core: Core, settings: SlackSettings | None = None, *, slack_app: App | None = None,
-                   client: WebClient | None = None) -> FastAPI:
-    """Build the web app. Slack routes exist when Slack is configured (or `slack_app` is given)."""
-    settings = settings or SlackSettings()
+def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app: App | None = None) -> FastAPI:
+    """Build the web app: intake and health always; Slack's routes when `slack_app` is given.
+
+    `platforms`: the chats a stored lead's card is delivered to at once (by the courier);
+    empty or None, leads are stored and their messages wait in the outbox.
+    """
+    platforms = platforms if platforms is not None else Platforms()
     # Lead intake: a stored lead wakes the courier, which posts its card at once.
-    courier = Courier(core, workspace_delivery(core, settings)) if settings.enabled else None
+    courier = Courier(core, platforms) if platforms else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -49,10 +52,6 @@ def create_web_app(core: Core, settings: SlackSettings | None = None, *, slack_a
             return JSONResponse({"ok": False, "database": type(exc).__name__}, status_code=503)
         return JSONResponse({"ok": True})
 
-    if slack_app is None and settings.enabled:
-        from adapters.slack.app import create_slack_app
-
-        slack_app = create_slack_app(core, settings, client)
     if slack_app is not None:
         bolt = slack_app
 
@@ -75,5 +74,5 @@ def create_web_app(core: Core, settings: SlackSettings | None = None, *, slack_a
                 return to_starlette_response(await run_in_threadpool(flow.handle_callback, bolt_request))
 
     web.include_router(intake_router(core, on_stored=courier.wake if courier else None))
-    web.state.core, web.state.slack_app = core, slack_app
+    web.state.core, web.state.slack_app, web.state.platforms = core, slack_app, platforms
     return web

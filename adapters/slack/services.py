@@ -1,5 +1,6 @@
 """What the listeners share: the core, the settings, and the few steps every listener takes
-(which core team this workspace is, who this Slack user is, deliver what the core queued)."""
+(which core team this workspace is, who this Slack user is, deliver what the core queued),
+and `slack_chat_for`: how the platform registry reaches a Slack team."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from adapters.slack.chat import SlackChat
 from adapters.slack.settings import SlackSettings
 from chatbot.core import Core
 from chatbot.messaging import outbox
-from chatbot.messaging.outbox import Delivery
+from chatbot.messaging.platforms import ChatFor, Platforms
 from chatbot.store.db import transaction
 from chatbot.store.models import Member, Role, Team
 from chatbot.team import roster
@@ -42,52 +43,69 @@ class SlackServices:
             ).first()
 
     def ensure_member(self, team_id: int, user_id: str, client: WebClient) -> Member:
-        """A Slack user who works a lead becomes a rep (workspace admins and owners: managers)."""
-        known = self.member(team_id, user_id)
+        """Who this Slack user is on the team, added the first time they act.
+
+        Someone already on the team by Slack id is returned as they are (a removed member stays
+        removed). Someone a manager added by e-mail before they used Slack is matched by the
+        e-mail users.info gives (profile.email, with the users:read.email scope) and their row
+        takes this Slack id. Anyone else becomes a rep (workspace admins and owners: managers).
+        """
+        with transaction(self.core.engine) as session:
+            known = session.exec(
+                select(Member).where(Member.team_id == team_id, Member.chat_user_id == user_id)
+            ).first()
         if known is not None:
             return known
-        name, role = user_id, Role.REP
+        name, role, email = user_id, Role.REP, None
         try:
             user = client.users_info(user=user_id)["user"]
             profile = user.get("profile") or {}
             name = profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
+            email = profile.get("email")
             if user.get("is_admin") or user.get("is_owner"):
                 role = Role.MANAGER
         except SlackApiError as exc:
             log.warning("users.info for %s failed (%s); adding them by id", user_id, exc.response.get("error"))
-        return roster.add_member(self.core, team_id, name=name, chat_user_id=user_id, role=role)
+        return roster.member_from_chat(self.core, team_id, chat_user_id=user_id, name=name, email=email, role=role)
 
     def deliver(self, client: WebClient, team_id: int | None = None) -> outbox.Delivery:
         """Send what the use case queued (card updates, notices) for this workspace; failures stay queued."""
         return outbox.deliver_pending(self.core, SlackChat(client), team_id=team_id)
 
 
-def workspace_delivery(core: Core, settings: SlackSettings):
-    """What the worker calls each tick to deliver the outbox: `core -> Delivery`.
+def slack_chat_for(core: Core, settings: SlackSettings, client: WebClient | None = None) -> ChatFor:
+    """How the platform registry reaches a Slack team: `team -> SlackChat`, or None.
 
-    Single workspace: everything through the bot token. Multi-workspace: each Slack team's
-    messages with the token its installation stored; a team without one waits.
+    Single workspace: every Slack team through the bot token (or `client`). Multi-workspace
+    (OAuth): each team with the token its installation stored; a team without one (never
+    installed, or uninstalled) gets None, and its messages wait in the outbox.
     """
     from adapters.slack.chat import make_client
 
     if not settings.oauth:
-        chat = SlackChat(make_client(settings.slack_bot_token, settings.api_url))
-        return lambda core_: outbox.deliver_pending(core_, chat)
+        chat = SlackChat(client or make_client(settings.slack_bot_token, settings.api_url))
+        return lambda team: chat
     from adapters.slack.oauth import installation_store
 
     store = installation_store(core.engine, settings.slack_client_id)
 
-    def deliver(core_: Core) -> Delivery:
-        with transaction(core_.engine) as session:
-            teams = session.exec(select(Team.id, Team.platform_team_id).where(Team.platform == "slack")).all()
-        sent = failed = waiting = 0
-        for team_id, slack_team_id in teams:
-            bot = store.find_bot(enterprise_id=None, team_id=slack_team_id)
-            if bot is None:
-                continue
-            result = outbox.deliver_pending(core_, SlackChat(make_client(bot.bot_token, settings.api_url)),
-                                            team_id=team_id)
-            sent, failed, waiting = sent + result.sent, failed + result.failed, waiting + result.waiting
-        return Delivery(sent, failed, waiting)
+    def chat_for(team: Team) -> SlackChat | None:
+        bot = store.find_bot(enterprise_id=None, team_id=team.platform_team_id)
+        if bot is None:
+            return None
+        return SlackChat(make_client(bot.bot_token, settings.api_url))
 
-    return deliver
+    return chat_for
+
+
+def slack_description(settings: SlackSettings) -> str:
+    how = "every installed workspace (OAuth)" if settings.oauth else "one workspace (bot token)"
+    return f"Slack, {how}{' over Socket Mode' if settings.socket_mode else ''}"
+
+
+def register_slack(platforms: Platforms, core: Core, settings: SlackSettings,
+                   client: WebClient | None = None) -> Platforms:
+    """Add Slack to the registry when it is configured (a bot token, or OAuth client credentials)."""
+    if settings.enabled:
+        platforms.register("slack", slack_chat_for(core, settings, client), slack_description(settings))
+    return platforms

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The bot scopes the app asks for at install time: manifest.json's, checked by a test.
-BOT_SCOPES = ("chat:write", "commands", "im:write", "reactions:read", "users:read")
+# users:read.email: users.info includes profile.email only with it, and a rep a manager added
+# by e-mail (`chatbot member add --email`) is recognised by it the first time they use Slack.
+BOT_SCOPES = ("chat:write", "commands", "im:write", "reactions:read", "users:read", "users:read.email")
 
 
 class SlackSettings(BaseSettings):

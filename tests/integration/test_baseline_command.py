@@ -61,7 +61,8 @@ def known_week(core, team, clock):
 
 def test_baseline_json_gives_the_hand_computed_figures(known_week):
     result = CliRunner().invoke(app, ["baseline", "--period", "2026-11-16..2026-11-22", "--as-of",
-                                      "2026-11-24T10:00:00-06:00", "--json", "--database-url", known_week])
+                                      "2026-11-24T10:00:00-06:00", "--json", "--team", "Demo Motors",
+                                      "--database-url", known_week])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
     assert figures["period"]["start"] == "2026-11-16T00:00:00-06:00"
@@ -90,12 +91,14 @@ def test_baseline_json_gives_the_hand_computed_figures(known_week):
 
 def test_baseline_text_is_what_slash_baseline_shows(known_week):
     result = CliRunner().invoke(app, ["baseline", "--period", "2026-11-16..2026-11-22", "--as-of",
-                                      "2026-11-24T10:00:00-06:00", "--database-url", known_week])
+                                      "2026-11-24T10:00:00-06:00", "--team", "Demo Motors",
+                                      "--database-url", known_week])
     assert result.exit_code == 0, result.output
     assert "5 lead(s), 4 contacted, 1 never contacted" in result.output
     assert "Within 5 min: 40% (2/5)" in result.output
 
 
 def test_a_bad_period_is_explained(known_week):
-    result = CliRunner().invoke(app, ["baseline", "--period", "fortnight", "--database-url", known_week])
+    result = CliRunner().invoke(app, ["baseline", "--period", "fortnight", "--team", "Demo Motors",
+                                      "--database-url", known_week])
     assert result.exit_code != 0 and "not a period" in result.output

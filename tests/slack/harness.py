@@ -15,9 +15,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from adapters.slack.app import create_slack_app
 from adapters.slack.chat import make_client
-from adapters.slack.services import SlackServices
+from adapters.slack.services import SlackServices, register_slack
 from adapters.slack.settings import SlackSettings
+from chatbot.messaging.platforms import Platforms
 from entrypoints.web import create_web_app
 from tests.fakes.slack_signing import fill, load_fixture, signed_request, to_body
 from tests.fakes.slack_web_api import FakeSlack
@@ -55,7 +57,8 @@ class SlackHarness:
         self.client = make_client(fake.token, fake.base_url)
         self.services = SlackServices(core, self.settings)
         self.team_id = self.services.team_id(fake.team_id)
-        self.web = create_web_app(core, self.settings, client=self.client)
+        self.platforms = register_slack(Platforms(), core, self.settings, self.client)
+        self.web = create_web_app(core, self.platforms, slack_app=create_slack_app(core, self.settings, self.client))
         self.http = TestClient(self.web)
         self._events = 0
 

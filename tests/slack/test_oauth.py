@@ -11,14 +11,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
+from adapters.slack.app import create_slack_app
 from adapters.slack.chat import make_client
 from adapters.slack.oauth import installation_store
-from adapters.slack.services import SlackServices, workspace_delivery
+from adapters.slack.services import SlackServices, register_slack
 from adapters.slack.settings import BOT_SCOPES, SlackSettings
 from chatbot.core import bootstrap
 from chatbot.domain.clock import ManualClock
 from chatbot.leads import tracker
 from chatbot.messaging.outbox import pending_count
+from chatbot.messaging.platforms import Platforms, deliver_all
 from chatbot.team import roster
 from entrypoints.web import create_web_app
 from tests.conftest import TUESDAY_10AM
@@ -41,9 +43,16 @@ def oauth(tmp_path, fake):
     core = bootstrap(f"sqlite:///{tmp_path / 'oauth.db'}", ManualClock(TUESDAY_10AM))
     settings = SlackSettings(_env_file=None, slack_client_id=fake.client_id, slack_client_secret=fake.client_secret,
                              slack_signing_secret=SECRET, slack_api_url=fake.base_url, leads_channel=LEADS)
-    web = TestClient(create_web_app(core, settings, client=make_client(None, fake.base_url)))
+    platforms = register_slack(Platforms(), core, settings)
+    slack_app = create_slack_app(core, settings, make_client(None, fake.base_url))
+    web = TestClient(create_web_app(core, platforms, slack_app=slack_app))
     yield core, settings, web
     web.close()
+
+
+def slack_platforms(core, settings) -> Platforms:
+    """What the worker delivers through: Slack, each workspace with its installation's token."""
+    return register_slack(Platforms(), core, settings)
 
 
 def install(web) -> None:
@@ -79,7 +88,7 @@ def test_after_install_leads_are_delivered_and_claimed_with_the_workspaces_token
     team_id = SlackServices(core, settings).team_id(fake.team_id)
     lead_id = tracker.ingest(core, team_id, incoming()).lead_id
 
-    assert workspace_delivery(core, settings)(core).sent == 1
+    assert deliver_all(core, slack_platforms(core, settings)).sent == 1
     ts = fake.messages[LEADS][0]["ts"]
     event = fill(load_fixture("docs_reaction_added_event_callback.json"), channel=LEADS, ts=ts, user=SAM,
                  team=fake.team_id, overrides={"authorizations.0.team_id": fake.team_id,
@@ -98,7 +107,7 @@ def test_a_workspace_that_never_installed_is_not_delivered_to(oauth, fake):
     other = roster.ensure_team(core, name="Other", platform="slack", platform_team_id="T0OTHER01", leads_channel=LEADS)
     tracker.ingest(core, other.id, incoming())
 
-    assert workspace_delivery(core, settings)(core).sent == 0
+    assert deliver_all(core, slack_platforms(core, settings)).sent == 0
     assert fake.calls_to("chat.postMessage") == []
 
 
@@ -116,6 +125,6 @@ def test_uninstalling_forgets_the_workspaces_token_and_keeps_its_leads_queued(oa
     store = installation_store(core.engine, settings.slack_client_id)
     wait_for(lambda: store.find_bot(enterprise_id=None, team_id=fake.team_id) is None)
     tracker.ingest(core, team_id, incoming())
-    assert workspace_delivery(core, settings)(core).sent == 0
+    assert deliver_all(core, slack_platforms(core, settings)).sent == 0
     assert fake.calls_to("chat.postMessage") == []
     assert pending_count(core) == 1

@@ -16,6 +16,7 @@ from adapters.slack.socket import socket_mode_handler
 from chatbot.core import bootstrap
 from chatbot.leads import tracker
 from chatbot.messaging import outbox
+from chatbot.messaging.platforms import Platforms
 from chatbot.team import roster
 from chatbot.worker import INTERVAL_S, build_scheduler, through, tick
 from entrypoints.cli import app as cli
@@ -108,7 +109,7 @@ def test_cli_worker_once_delivers_what_is_queued(tmp_path, fake, monkeypatch):
 
 
 def test_health_check_and_no_slack_routes_without_slack(core):
-    web = TestClient(create_web_app(core, SlackSettings(_env_file=None)))
+    web = TestClient(create_web_app(core, Platforms()))
     assert web.get("/healthz").json() == {"ok": True}
     assert web.post("/slack/events", content=b"{}").status_code == 404
 

@@ -1,0 +1,118 @@
+"""Which chat gets a team's messages: a registry of the chat platforms this process can reach.
+
+Each team names its platform (Team.platform: "slack", "console", later "teams"). The
+composition root registers, for each platform it has credentials for, a function that gives a
+team's ChatPort, or None when that team cannot be reached right now (a Slack workspace with
+no stored token). `deliver_all` sends every team's queued messages through its own platform;
+a team whose platform is not configured keeps its messages in the outbox, counted as waiting,
+until a process that can reach it runs.
+
+The core knows platforms only by name: no chat SDK is imported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import col, func, select
+
+from chatbot.messaging.outbox import Delivery, deliver_pending
+from chatbot.messaging.ports import ChatPort
+from chatbot.store.db import transaction
+from chatbot.store.models import OutboxMessage, Team
+
+ChatFor = Callable[[Team], "ChatPort | None"]  # a team -> its chat connection, or None: not reachable now
+ANY = "*"  # register under this name to deliver every team's messages through one chat (tests, benches)
+NOTHING_CONFIGURED = ("No chat is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack): "
+                      "leads are stored and wait in the outbox.")
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    chat_for: ChatFor
+    description: str
+
+
+class Platforms:
+    """Platform name -> how to reach a team on it. Empty: nothing is delivered, everything waits."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, Platform] = {}
+
+    @classmethod
+    def of(cls, **chat_for: ChatFor) -> Platforms:
+        """Platforms.of(slack=...), for tests and small set-ups."""
+        made = cls()
+        for name, function in chat_for.items():
+            made.register(name, function)
+        return made
+
+    @classmethod
+    def one_chat(cls, chat: ChatPort, description: str = "one chat for every team") -> Platforms:
+        """Every team's messages through this one chat, whatever its platform."""
+        made = cls()
+        made.register(ANY, lambda _team: chat, description)
+        return made
+
+    def register(self, name: str, chat_for: ChatFor, description: str | None = None) -> None:
+        self._by_name[name] = Platform(name, chat_for, description or name)
+
+    def chat_for(self, team: Team) -> ChatPort | None:
+        """The team's chat connection; None when its platform is not configured or cannot reach it now."""
+        platform = self._by_name.get(team.platform) or self._by_name.get(ANY)
+        return platform.chat_for(team) if platform is not None else None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._by_name)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name
+
+    def describe(self) -> str:
+        """One line for start-up: what this process delivers to."""
+        if not self._by_name:
+            return NOTHING_CONFIGURED
+        return "Delivering to " + "; ".join(p.description for p in self._by_name.values()) + "."
+
+
+def deliver_all(core, platforms: Platforms, limit: int = 200) -> Delivery:
+    """Deliver each team's due outbox messages through its own platform.
+
+    Only teams with something queued are looked at. A team whose platform is not configured
+    here (or that cannot be reached now) is left alone: its unsent messages count as waiting.
+    """
+    now = core.clock.now()
+    with transaction(core.engine) as session:
+        queued = session.exec(
+            select(Team, func.count(col(OutboxMessage.id)))
+            .join(OutboxMessage, col(OutboxMessage.team_id) == Team.id)
+            .where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at <= now)
+            .group_by(Team.id).order_by(Team.id)
+        ).all()
+    sent = failed = waiting = 0
+    for team, count in queued:
+        chat = platforms.chat_for(team)
+        if chat is None:
+            waiting += count
+            continue
+        result = deliver_pending(core, chat, limit, team_id=team.id)
+        sent, failed, waiting = sent + result.sent, failed + result.failed, waiting + result.waiting
+    return Delivery(sent, failed, waiting)
+
+
+def unreachable(core, platforms: Platforms) -> int:
+    """How many unsent messages belong to teams this registry cannot deliver to (due or not)."""
+    with transaction(core.engine) as session:
+        rows = session.exec(
+            select(Team, func.count(col(OutboxMessage.id)))
+            .join(OutboxMessage, col(OutboxMessage.team_id) == Team.id)
+            .where(col(OutboxMessage.sent_at).is_(None))
+            .group_by(Team.id)
+        ).all()
+    return sum(count for team, count in rows if platforms.chat_for(team) is None)
