@@ -305,7 +305,7 @@ def team_list(database: str = DATABASE_OPTION) -> None:
 
 @keys_app.command("create")
 def keys_create(
-    team: str = typer.Option(..., "--team", help="Team name or id."),
+    team: str = typer.Option(None, "--team", help="Team name or id (not needed when there is only one)."),
     name: str = typer.Option("provider", "--name", help="Who will hold the key: cars.com, website, CRM ..."),
     signed: bool = typer.Option(False, "--hmac", help="Also require an HMAC-SHA256 signature of each body."),
     database: str = DATABASE_OPTION,
