@@ -35,7 +35,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
@@ -50,8 +49,8 @@ from chatbot.intake.json_lead import parse_json
 from chatbot.intake.lead import IncomingLead
 from chatbot.intake.validation import lead_error_from
 from chatbot.leads import tracker
-from chatbot.store.db import transaction
-from chatbot.store.models import Lead, LoggedVia, Team, TouchKind
+from chatbot.leads.usecases import NoSuchLead
+from chatbot.team import roster
 
 log = logging.getLogger("chatbot.intake")
 
@@ -421,8 +420,7 @@ def _storable(lead: IncomingLead) -> None:
 
 
 def _team_zone(core: Core, team_id: int) -> str:
-    with transaction(core.engine) as session:
-        return session.get(Team, team_id).timezone
+    return roster.team(core, team_id).timezone
 
 
 # ---------------------------------------------------------------- touches
@@ -446,19 +444,14 @@ def _touch_from(body: bytes) -> TouchIn:
 
 
 def _log_touch(core: Core, team_id: int, touch: TouchIn) -> tracker.TouchLogged:
-    with transaction(core.engine) as session:
-        lead_id = session.exec(select(Lead.id).where(
-            Lead.team_id == team_id, Lead.source == touch.source, Lead.external_id == touch.external_id)).first()
-        if lead_id is None:
-            raise Refused(404, "no lead with this source and external_id on your team", "source, external_id")
-        try:
-            member = tracker.member_by_chat_id_or_email(session, team_id, touch.rep)
-        except UnknownMember as exc:
-            raise Refused(422, exc.message, "rep") from None
     try:
-        external_id = touch.touch_id or _touch_key(touch)
-        return tracker.log_touch(core, team_id, lead_id, member.chat_user_id, TouchKind(touch.kind),
-                                 outcome=touch.outcome, at=touch.at, via=LoggedVia.WEBHOOK, external_id=external_id)
+        return tracker.log_reported_touch(core, team_id, touch.source, touch.external_id, touch.rep, touch.kind,
+                                          outcome=touch.outcome, at=touch.at,
+                                          touch_id=touch.touch_id or _touch_key(touch))
+    except NoSuchLead as exc:
+        raise Refused(404, exc.message, "source, external_id") from None
+    except UnknownMember as exc:
+        raise Refused(422, exc.message, "rep") from None
     except LeadClosed as exc:
         raise Refused(409, exc.message, "source, external_id") from None
     except (InvalidTouch, UnknownLead) as exc:

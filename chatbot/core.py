@@ -5,15 +5,20 @@ Adapters and tests call `bootstrap()`; nothing opens a connection at import time
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from chatbot.domain.clock import Clock, SystemClock
-from chatbot.store.db import make_engine
+from chatbot.store.db import make_engine, transaction
 
 MIGRATIONS = Path(__file__).parent / "store" / "migrations"
 
@@ -24,6 +29,34 @@ class Core:
 
     engine: Engine
     clock: Clock
+
+
+@dataclass(frozen=True)
+class Work:
+    """One unit of work: an open transaction and the moment it happens.
+
+    Use cases are functions on a Work, so several of them can run in one transaction (an
+    escalation that reassigns, a CRM touch that finds the rep and logs the touch).
+    """
+
+    session: Session
+    now: datetime
+
+
+@contextmanager
+def unit_of_work(core: Core) -> Iterator[Work]:
+    """Commits if the block finishes, rolls back (nothing changed) if it raises."""
+    with transaction(core.engine) as session:
+        yield Work(session, core.clock.now())
+
+
+T = TypeVar("T")
+
+
+def run(core: Core, use_case: Callable[..., T], *args, **kwargs) -> T:
+    """Run one use case in a transaction of its own: the thin wrapper every use case has."""
+    with unit_of_work(core) as work:
+        return use_case(work, *args, **kwargs)
 
 
 # Tables other libraries create and own in the same database (slack_sdk's OAuth installation

@@ -8,8 +8,11 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.ports import Channel, ChatUnavailable, Destination, Direct, MessageRef, Thread
 from chatbot.messaging.views import LeadCard, Notice
+
+PHRASES = Phrasebook(claim="React to the card (/react N) or /claim N to take it.")
 
 
 class ConsoleChat:
@@ -47,9 +50,10 @@ class ConsoleChat:
         self.console.print(f"  ↻ card #{view.lead_id} {card_summary(view)}", highlight=False, markup=False)
 
     def _text(self, notice: Notice) -> str:
+        text = " ".join(part for part in (notice.text, PHRASES.hint(notice.hint)) if part)
         if notice.mention:
-            return f"@{self.names.get(notice.mention, notice.mention)} {notice.text}"
-        return notice.text
+            return f"@{self.names.get(notice.mention, notice.mention)} {text}"
+        return text
 
     def _check_up(self) -> None:
         if self.down:

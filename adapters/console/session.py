@@ -1,73 +1,67 @@
-"""A chat session in the terminal: the same core use cases Slack and Teams call.
+"""A chat session in the terminal: the same core commands Slack and Teams call.
 
-Each line is one command, as a named rep (`/as sam`, or `@sam /react 1` for one line).
-After every command the session runs what the worker runs in production: the sweep turns due
-deadlines into escalations and the outbox delivers them. `/wait` moves the clock through every
-deadline on the way, so escalations arrive at the minute they fall due.
+Each line is one command, as a named person (`/as sam`, or `@sam /react 1` for one line).
+Everything a chat offers (work on leads, reports, settings) is the core's command table
+(chatbot.commands); the console adds only what a terminal needs: typing a lead in, reacting to
+a card, moving the clock and simulating a chat outage. After every command the session runs
+what the worker runs in production: the sweep turns due deadlines into escalations and the
+outbox delivers them. `/wait` moves the clock through every deadline on the way, so
+escalations arrive at the minute they fall due.
 """
 
 from __future__ import annotations
 
 import json
-import shlex
+import logging
 from collections.abc import Callable, Iterable
 from importlib import resources
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import func, select
 
-from adapters.console.chat import ConsoleChat
-from chatbot.commands.arguments import CommandError, parse_report_args
+from adapters.console.chat import PHRASES, ConsoleChat
+from chatbot.commands import Caller, help_lines, run_command
 from chatbot.core import Core
 from chatbot.domain.clock import ManualClock
 from chatbot.errors import FollowUpError
-from chatbot.escalation.sweeper import rotation, sweep
-from chatbot.intake.lead import Customer, IncomingLead, Phone, Vehicle
-from chatbot.leads import tracker
-from chatbot.leads.deadlines import due_window, hours_of
+from chatbot.escalation.sweeper import sweep
+from chatbot.intake.errors import LeadFormatError
+from chatbot.intake.lead import IncomingLead
+from chatbot.intake.typed import typed_lead
+from chatbot.leads import lookups, tracker
+from chatbot.leads.deadlines import hours_of
 from chatbot.messaging.outbox import deliver_pending, retry_now
-from chatbot.messaging.views import baseline_text, due_short, oncall_lines, relative, stalled_text
-from chatbot.reports.figures import PeriodError, baseline, open_leads, period_for, stalled_leads
-from chatbot.store.db import transaction
-from chatbot.store.models import Lead, LeadStatus, Member, Role
+from chatbot.messaging.views import Reply
 from chatbot.team import roster
-from chatbot.team.settings import change_setting, parse_duration, set_rotation, show_settings
+from chatbot.team.settings import parse_duration
+
+log = logging.getLogger(__name__)
 
 DEMO_TEAM = {
-    "name": "Demo Motors",
+    "name": "Demo Motors (console)",
     "timezone": "America/Chicago",
     "leads_channel": "#leads",
     "managers_channel": "#sales-managers",
 }
 DEMO_PEOPLE = [  # name, role, on-call order
-    ("Sam", Role.REP, 1),
-    ("Alex", Role.REP, 2),
-    ("Jordan", Role.REP, 3),
-    ("Pat", Role.MANAGER, None),
+    ("Sam", "rep", 1),
+    ("Alex", "rep", 2),
+    ("Jordan", "rep", 3),
+    ("Pat", "manager", None),
 ]
-
-HELP = """\
-Leads    /lead NAME | PHONE | EMAIL | VEHICLE [| SOURCE]   type a lead in
-         /demo [N]                 N realistic leads from the demo feed
-Who      /as NAME                  speak as this person from now on (Sam, Alex, Jordan, Pat)
-         @NAME /command ...        one command as NAME
-Work     /react N [:emoji:]        react to lead N's card: the first reaction claims it
-         /call N [outcome]   /text N   /email N   /appt N   /note N TEXT
-         /won N [reason]     /lost N REASON     /release N     /reassign N NAME
-Time     /wait 20m                 move the clock (45s, 20m, 2h, 3d, 1h30m)
-         /time                     the console's clock
-Reports  /leads [all]              your open leads (or everyone's) and what is due
-         /baseline [7d|30d|last-week|2026-11-09..2026-11-15] [@rep] [source]
-         /stalled [@rep]           open leads with no activity for 3 days
-         /oncall                   who covers evenings and weekends
-Settings /followup settings | set NAME VALUE | oncall NAME ...   (managers, e.g. @pat /followup set first-contact 5m)
-Other    /reps   /chat down|up (simulate a chat outage)   /help   /quit
-Lines starting with # are comments."""
-
-TOUCH_COMMANDS = {"call": "call", "text": "text", "email": "email", "appt": "appointment",
-                  "appointment": "appointment", "note": "note"}
+# The console's own commands, beside the core's (group, usage, summary), for /help.
+CONSOLE_COMMANDS = (
+    ("Console", "lead NAME | PHONE | EMAIL | VEHICLE [| SOURCE]", "type a lead in"),
+    ("Console", "demo [N]", "N realistic leads from the demo feed (1-50)"),
+    ("Console", "react N [:emoji:]", "react to lead N's card: the first reaction claims it"),
+    ("Console", "as NAME", "speak as this person from now on; @NAME /command for one line"),
+    ("Console", "wait 20m", "move the clock (45s, 20m, 2h, 3d, 1h30m); escalations fire on the way"),
+    ("Console", "time", "the console's clock, and whether the showroom is open"),
+    ("Console", "chat down | up", "simulate a chat outage"),
+    ("Console", "quit", "leave (lines starting with # are comments)"),
+)
+MAX_WAIT_DAYS = 366
 
 
 class ConsoleError(Exception):
@@ -89,11 +83,8 @@ class ConsoleSession:
         self.running = True
         self.commands: dict[str, Callable[[list[str], str], None]] = {
             "lead": self.cmd_lead, "demo": self.cmd_demo, "as": self.cmd_as, "react": self.cmd_react,
-            "won": self.cmd_won, "lost": self.cmd_lost, "release": self.cmd_release, "reassign": self.cmd_reassign,
-            "wait": self.cmd_wait, "time": self.cmd_time, "leads": self.cmd_leads, "baseline": self.cmd_baseline,
-            "stalled": self.cmd_stalled, "oncall": self.cmd_oncall, "reps": self.cmd_reps, "chat": self.cmd_chat,
-            "followup": self.cmd_followup, "help": self.cmd_help, "quit": self.cmd_quit, "exit": self.cmd_quit,
-            **{name: self._touch(kind) for name, kind in TOUCH_COMMANDS.items()},
+            "wait": self.cmd_wait, "time": self.cmd_time, "chat": self.cmd_chat, "help": self.cmd_help,
+            "quit": self.cmd_quit, "exit": self.cmd_quit,
         }
 
     # ------------------------------------------------------------ the loop
@@ -103,7 +94,8 @@ class ConsoleSession:
         return f"{self.speaker}> "
 
     def run(self, lines: Iterable[str], echo: bool) -> None:
-        self.out.print(f"{self.team.name} lead follow-up, console. {self.now_text()}. /help lists commands.", highlight=False, markup=False)
+        self.out.print(f"{self.team.name} lead follow-up. {self.now_text()}. /help lists commands.",
+                       highlight=False, markup=False)
         self.after_command()
         for line in lines:
             if echo:
@@ -113,14 +105,17 @@ class ConsoleSession:
                 break
 
     def handle(self, line: str) -> None:
-        """Run one line; refusals are printed, never raised."""
+        """Run one line; refusals are printed as one line, never raised."""
         line = line.strip()
         if not line or line.startswith("#"):
             return
         try:
             self.dispatch(line)
-        except (ConsoleError, CommandError, FollowUpError, PeriodError) as exc:
-            self.out.print(f"  ✗ {exc}", highlight=False, markup=False)
+        except (ConsoleError, FollowUpError, LeadFormatError) as exc:
+            self.refuse(str(exc))
+        except Exception:  # noqa: BLE001 - a person never sees a traceback; the log keeps it
+            log.exception("console command failed")
+            self.refuse("Something went wrong on our side; nothing was changed. Try again.")
         self.after_command()
 
     def dispatch(self, line: str) -> None:
@@ -131,21 +126,44 @@ class ConsoleSession:
             line = line.strip()
         if not line.startswith("/"):
             raise ConsoleError(f"'{line[:40]}' is not a command. Commands start with /; /help lists them.")
-        try:
-            words = shlex.split(line[1:])
-        except ValueError as exc:
-            raise ConsoleError(f"Could not read that line: {exc}.") from None
+        words = line[1:].split()
         if not words:
             raise ConsoleError("Empty command. /help lists them.")
         handler = self.commands.get(words[0].lower())
-        if handler is None:
-            raise ConsoleError(f"/{words[0]} is not a command. /help lists them.")
-        handler(words[1:], speaker)
+        if handler is not None:
+            handler(words[1:], speaker)
+        else:
+            self.show(run_command(self.core, Caller(self.team_id, speaker), line, PHRASES))
 
     def after_command(self) -> None:
         """What the production worker does continuously: escalate what is due, deliver the outbox."""
         sweep(self.core)
         deliver_pending(self.core, self.chat)
+
+    # ------------------------------------------------------------ output
+
+    def show(self, reply: Reply) -> None:
+        """A core Reply: refusals as one line, tables as a terminal table."""
+        if reply.refused:
+            self.refuse(reply.text)
+            return
+        for line in reply.lines:
+            self.say(line)
+        if reply.table is not None:
+            table = Table(show_edge=False)
+            for column in reply.table.columns:
+                table.add_column(column)
+            for row in reply.table.rows:
+                table.add_row(*row)
+            self.out.print(table)
+
+    def say(self, text: str, to: str | None = None) -> None:
+        """A private answer to whoever typed the command."""
+        prefix = f"(to {to} only) " if to else ""
+        self.out.print(f"  {prefix}{text}", highlight=False, markup=False)
+
+    def refuse(self, text: str) -> None:
+        self.out.print(f"  ✗ {text}", highlight=False, markup=False)
 
     # ------------------------------------------------------------ helpers
 
@@ -157,53 +175,30 @@ class ConsoleSession:
         here = self.clock.now().astimezone(ZoneInfo(self.team.timezone))
         return f"{here:%a %b} {here.day} {here:%H:%M} {here.tzname()}"
 
-    def _member(self, name: str) -> Member:
+    def _member(self, name: str):
         member = roster.member_named(self.core, self.team_id, name)
         if member is None:
             names = ", ".join(m.name for m in roster.members(self.core, self.team_id))
-            raise ConsoleError(f"Nobody called {name.lstrip('@')} is on this team. People: {names}.")
+            raise ConsoleError(f"Nobody called {name.lstrip('@')[:40]} is on this team. People: {names}.")
         return member
 
-    def say(self, text: str, to: str | None = None) -> None:
-        """A private answer to whoever typed the command."""
-        prefix = f"(to {to} only) " if to else ""
-        self.out.print(f"  {prefix}{text}", highlight=False, markup=False)
-
-    @staticmethod
-    def _lead_number(args: list[str], usage: str) -> int:
-        if not args:
-            raise ConsoleError(f"Which lead? Usage: {usage}")
-        try:
-            return int(args[0].lstrip("#"))
-        except ValueError:
-            raise ConsoleError(f"'{args[0]}' is not a lead number. Usage: {usage}") from None
-
-    # ------------------------------------------------------------ leads
+    # ------------------------------------------------------------ the console's own commands
 
     def cmd_lead(self, args: list[str], speaker: str) -> None:
         usage = "/lead NAME | PHONE | EMAIL | VEHICLE [| SOURCE]"
         fields = [f.strip() for f in " ".join(args).split("|")]
-        if len(fields) < 4 or not fields[0]:
-            raise ConsoleError(f"A lead needs a name, phone, e-mail and vehicle. Usage: {usage}")
-        name, phone, email, vehicle = fields[:4]
-        source = fields[4] if len(fields) > 4 and fields[4] else "Console"
-        words = vehicle.split()
-        year = int(words[0]) if words and words[0].isdigit() and len(words[0]) == 4 else None
-        rest = words[1:] if year else words
-        incoming = IncomingLead(
-            source=source,
-            external_id=f"console-{self.clock.now():%Y%m%d%H%M%S}-{self._lead_count() + 1}",
-            customer=Customer(name=name, email=email or None, phones=[Phone(number=phone)] if phone else []),
-            vehicles=[Vehicle(year=year, make=rest[0] if rest else None, model=" ".join(rest[1:]) or None)] if words else [],
-        )
-        self._ingest(incoming)
+        if len(fields) not in (4, 5):
+            raise ConsoleError(f"A lead is a name, phone, e-mail and vehicle, split by |. Usage: {usage}")
+        number = lookups.lead_count(self.core, self.team_id) + 1
+        external_id = f"console-{self.clock.now():%Y%m%d%H%M%S}-{number}"
+        self._ingest(typed_lead(*fields[:4], fields[4] if len(fields) == 5 else None, external_id,
+                                region=self.team.phone_region))
 
     def cmd_demo(self, args: list[str], speaker: str) -> None:
-        how_many = int(args[0]) if args and args[0].isdigit() else 1
-        if not 1 <= how_many <= 50:
-            raise ConsoleError("/demo takes 1 to 50 leads.")
-        for _ in range(how_many):
-            number = self._lead_count() + 1
+        if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 50)):
+            raise ConsoleError("/demo takes a number of leads from 1 to 50, e.g. /demo 3.")
+        for _ in range(int(args[0]) if args else 1):
+            number = lookups.lead_count(self.core, self.team_id) + 1
             data = dict(self._demo[(number - 1) % len(self._demo)])
             data["external_id"] = f"demo-{self.clock.now():%Y%m%d%H%M%S}-{number}"
             self._ingest(IncomingLead.model_validate(data))
@@ -213,159 +208,54 @@ class ConsoleSession:
         if result.duplicate:
             self.say(f"Lead #{result.lead_id} already has this delivery; nothing new.")
 
-    def _lead_count(self) -> int:
-        with transaction(self.core.engine) as session:
-            return session.exec(select(func.count()).select_from(Lead).where(Lead.team_id == self.team_id)).one()
-
-    # ------------------------------------------------------------ work
-
     def cmd_as(self, args: list[str], speaker: str) -> None:
-        if not args:
+        if len(args) != 1:
             raise ConsoleError("Usage: /as NAME")
         member = self._member(args[0])
         self.speaker = member.chat_user_id
         self.say(f"You are now {member.name} ({member.role}).")
 
     def cmd_react(self, args: list[str], speaker: str) -> None:
-        lead_id = self._lead_number(args, "/react N [:emoji:]")
-        emoji = args[1] if len(args) > 1 else ":eyes:"
-        result = tracker.claim(self.core, self.team_id, lead_id, speaker, emoji=emoji)
+        usage = "/react N [:emoji:]"
+        if not args or not args[0].lstrip("#").isdigit() or len(args[0]) > 9 or len(args) > 2:
+            raise ConsoleError(f"Which lead? Usage: {usage}")
+        emoji = args[1].strip(":") if len(args) > 1 else "eyes"
+        result = tracker.claim(self.core, self.team_id, int(args[0].lstrip("#")), speaker, emoji=emoji)
         if result is None:
-            self.say(f"{emoji} does not claim here; react with :{self.team.claim_emoji}: to claim.", to=speaker)
+            self.say(f":{emoji}: does not claim here; react with :{self.team.claim_emoji}: to claim.", to=speaker)
         else:
             self.say(result.message, to=speaker)
-
-    def _touch(self, kind: str) -> Callable[[list[str], str], None]:
-        def log(args: list[str], speaker: str) -> None:
-            usage = f"/{kind if kind != 'appointment' else 'appt'} N {'TEXT' if kind == 'note' else '[outcome]'}"
-            lead_id = self._lead_number(args, usage)
-            outcome = " ".join(args[1:]) or None
-            if kind == "note" and not outcome:
-                raise ConsoleError(f"A note needs text. Usage: {usage}")
-            result = tracker.log_touch(self.core, self.team_id, lead_id, speaker, kind, outcome=outcome)
-            self.say(result.message, to=speaker)
-        return log
-
-    def cmd_won(self, args: list[str], speaker: str) -> None:
-        lead_id = self._lead_number(args, "/won N [reason]")
-        self.say(tracker.close(self.core, self.team_id, lead_id, speaker, won=True,
-                               reason=" ".join(args[1:]) or None).message, to=speaker)
-
-    def cmd_lost(self, args: list[str], speaker: str) -> None:
-        lead_id = self._lead_number(args, "/lost N REASON")
-        if len(args) < 2:
-            raise ConsoleError("Say why it was lost, e.g. /lost 3 bought elsewhere")
-        self.say(tracker.close(self.core, self.team_id, lead_id, speaker, won=False,
-                               reason=" ".join(args[1:])).message, to=speaker)
-
-    def cmd_release(self, args: list[str], speaker: str) -> None:
-        lead_id = self._lead_number(args, "/release N")
-        self.say(tracker.release(self.core, self.team_id, lead_id, speaker).message, to=speaker)
-
-    def cmd_reassign(self, args: list[str], speaker: str) -> None:
-        lead_id = self._lead_number(args, "/reassign N NAME")
-        if len(args) < 2:
-            raise ConsoleError("To whom? Usage: /reassign N NAME")
-        to = self._member(args[1])
-        self.say(tracker.reassign(self.core, self.team_id, lead_id, speaker, to.chat_user_id).message, to=speaker)
-
-    # ------------------------------------------------------------ time
 
     def cmd_wait(self, args: list[str], speaker: str) -> None:
         if not args:
             raise ConsoleError("How long? Usage: /wait 20m")
-        target = self.clock.now() + parse_duration("".join(args))
+        span = parse_duration("".join(args))
+        if span.days > MAX_WAIT_DAYS:
+            raise ConsoleError(f"/wait moves the clock at most {MAX_WAIT_DAYS} days at a time.")
+        target = self.clock.now() + span
         # Stop at every deadline on the way, so each escalation carries the time it fell due.
-        while (due := self._next_due()) is not None and due <= target:
+        while (due := lookups.next_due(self.core, self.team_id)) is not None and due <= target:
             self.clock.set(max(due, self.clock.now()))
             self.after_command()
         self.clock.set(target)
         self.say(f"It is now {self.now_text()}.")
-
-    def _next_due(self):
-        with transaction(self.core.engine) as session:
-            return session.exec(
-                select(func.min(Lead.due_at)).where(Lead.team_id == self.team_id, Lead.status == LeadStatus.OPEN)
-            ).one()
 
     def cmd_time(self, args: list[str], speaker: str) -> None:
         hours = hours_of(self.team)
         state = "open" if hours.is_open(self.clock.now()) else "closed: on-call covers"
         self.say(f"{self.now_text()} ({state}; hours {hours.describe()}).")
 
-    # ------------------------------------------------------------ reports
-
-    def cmd_leads(self, args: list[str], speaker: str) -> None:
-        team = self.team
-        me = self._member(speaker)
-        everyone = bool(args) and args[0].lower() == "all"
-        now = self.clock.now()
-        with transaction(self.core.engine) as session:
-            rows = open_leads(session, team, owner_id=None if everyone else me.id)
-        if not rows:
-            self.say("No open leads." if everyone else "You have no open leads. /leads all shows the team's.")
-            return
-        table = Table(title=f"Open leads{'' if everyone else ' for ' + me.name}", show_edge=False)
-        for column in ("#", "Customer", "Owner", "Asked", "Attempts", "Next"):
-            table.add_column(column)
-        for lead, owner in rows:
-            due_text = due_short(lead, team, due_window(lead, team), now)
-            table.add_row(str(lead.id), lead.customer_name, owner or "unclaimed", relative(lead.submitted_at, now),
-                          str(lead.attempts), due_text)
-        self.out.print(table)
-
-    def cmd_baseline(self, args: list[str], speaker: str) -> None:
-        team, now = self.team, self.clock.now()
-        query = parse_report_args(self.core, self.team_id, args)
-        period = period_for(query.period, hours_of(team), now)
-        with transaction(self.core.engine) as session:
-            figures = baseline(session, team, period, now, owner_id=query.rep.id if query.rep else None,
-                               source=query.source)
-        scope = " · ".join(x for x in (query.rep.name if query.rep else None, query.source) if x)
-        self.out.print(baseline_text(figures, scope), highlight=False, markup=False)
-
-    def cmd_stalled(self, args: list[str], speaker: str) -> None:
-        team, now = self.team, self.clock.now()
-        owner = self._member(args[0]) if args else None
-        with transaction(self.core.engine) as session:
-            rows = stalled_leads(session, team, now, owner_id=owner.id if owner else None)
-        self.out.print(stalled_text(rows, team, now), highlight=False, markup=False)
-
-    def cmd_oncall(self, args: list[str], speaker: str) -> None:
-        team, now = self.team, self.clock.now()
-        with transaction(self.core.engine) as session:
-            people = rotation(session, team.id)
-        for line in oncall_lines(people, hours_of(team), now):
-            self.say(line)
-
-    def cmd_reps(self, args: list[str], speaker: str) -> None:
-        for member in roster.members(self.core, self.team_id):
-            place = f", on-call #{member.oncall_order}" if member.oncall_order else ""
-            self.say(f"{member.name} ({member.role}{place})")
-
     def cmd_chat(self, args: list[str], speaker: str) -> None:
-        if not args or args[0] not in ("down", "up"):
+        if len(args) != 1 or args[0] not in ("down", "up"):
             raise ConsoleError("Usage: /chat down | /chat up")
         self.chat.down = args[0] == "down"
         if not self.chat.down:
             retry_now(self.core)
         self.say("Chat is down: new cards wait in the outbox." if self.chat.down else "Chat is back up.")
 
-    def cmd_followup(self, args: list[str], speaker: str) -> None:
-        """Managers: `settings`, `set NAME VALUE`, `oncall NAME NAME ...`."""
-        action = args[0].lower() if args else ""
-        if action == "set" and len(args) >= 3:
-            self.say(change_setting(self.core, self.team_id, speaker, args[1], " ".join(args[2:])), to=speaker)
-        elif action == "oncall":
-            people = [self._member(name).chat_user_id for name in args[1:]]
-            self.say(set_rotation(self.core, self.team_id, speaker, people), to=speaker)
-        elif action == "settings":
-            self.out.print(show_settings(self.core, self.team_id, speaker), highlight=False, markup=False)
-        else:
-            raise ConsoleError("Usage: /followup settings | /followup set NAME VALUE | /followup oncall NAME ...")
-
     def cmd_help(self, args: list[str], speaker: str) -> None:
-        self.out.print(HELP, highlight=False, markup=False)
+        for line in help_lines(PHRASES, CONSOLE_COMMANDS):
+            self.say(line)
 
     def cmd_quit(self, args: list[str], speaker: str) -> None:
         self.running = False

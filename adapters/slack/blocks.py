@@ -6,8 +6,6 @@ action needs no server-side session.
 
 from __future__ import annotations
 
-import json
-
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -22,7 +20,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from chatbot.messaging.views import LeadCard, Notice
+from adapters.slack.words import PHRASES
+from chatbot.messaging.views import LeadCard, Notice, Reply
 
 # action_id -> touch kind the core logs
 TOUCH_ACTIONS = {"touch_call": "call", "touch_text": "text", "touch_email": "email",
@@ -104,7 +103,8 @@ def render_card(card: LeadCard) -> dict:
 
 
 def notice_text(notice: Notice) -> str:
-    return (f"<@{notice.mention}> " if notice.mention else "") + esc(notice.text)
+    text = " ".join(part for part in (notice.text, PHRASES.hint(notice.hint)) if part)
+    return (f"<@{notice.mention}> " if notice.mention else "") + esc(text)
 
 
 def render_notice(notice: Notice) -> dict:
@@ -119,13 +119,19 @@ def render(view: object) -> dict:
     raise TypeError(f"Slack cannot show a {type(view).__name__}")
 
 
-def report_blocks(text: str, command: str, args: str) -> list[dict]:
-    """An ephemeral report answer with a button that shares it in the channel."""
-    value = json.dumps({"command": command, "text": args})[:2000]
-    return [
-        SectionBlock(text=MarkdownTextObject(text=clip("```" + esc(text) + "```", MAX_SECTION))).to_dict(),
-        ActionsBlock(elements=[ButtonElement(text="Share in channel", action_id=SHARE_ACTION, value=value)]).to_dict(),
-    ]
+def reply_message(reply: Reply) -> dict:
+    """A command's answer: its lines, a table as one line per row, and a Share button for reports."""
+    lines = [esc(line) for line in reply.lines]
+    if reply.table is not None:
+        lines += ["• " + esc(" · ".join(row)) for row in reply.table.rows]
+    text = clip("\n".join(lines) or " ", MAX_SECTION)
+    if reply.refused or not reply.share:
+        return {"text": text}
+    return {"text": text, "blocks": [
+        SectionBlock(text=MarkdownTextObject(text=text)).to_dict(),
+        ActionsBlock(elements=[ButtonElement(text="Share in channel", action_id=SHARE_ACTION,
+                                             value=reply.share[:2000])]).to_dict(),
+    ]}
 
 
 def lost_modal(lead_id: int, customer_name: str) -> dict:
@@ -142,12 +148,12 @@ def lost_modal(lead_id: int, customer_name: str) -> dict:
     ).to_dict()
 
 
-def home_view(title: str, text: str) -> dict:
+def home_view(reply: Reply) -> dict:
     """The App Home tab: my open leads and what is due."""
     return View(type="home", blocks=[
-        HeaderBlock(text=clip(title, 150)),
+        HeaderBlock(text="Your leads"),
         DividerBlock(),
-        SectionBlock(text=MarkdownTextObject(text=clip(esc(text), MAX_SECTION))),
+        SectionBlock(text=MarkdownTextObject(text=reply_message(reply)["text"])),
         ContextBlock(elements=[MarkdownTextObject(
             text="/leads · /stalled · /baseline · /oncall · /followup for help")]),
     ]).to_dict()

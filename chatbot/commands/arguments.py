@@ -1,8 +1,9 @@
-"""Arguments of the chat commands every adapter offers (/baseline, /stalled), read one way.
+"""What people type after a command, read one way for every chat.
 
-`/baseline [7d | 30d | last-week | 2026-11-09..2026-11-15] [@rep] [source]`: each word is a
-period, a rep (starting with @) or one of the team's lead sources; anything else is refused
-with the forms that work, so a typo never silently gives an empty report.
+Words are split on spaces only: quotes and apostrophes are ordinary text ("Sean O'Brien",
+"customer's wife called"). A person is '@name' (name, chat id or e-mail; the adapter has
+already turned its platform's mention markup into '@<chat id>'). Anything that cannot be read
+is refused with the forms that work, so a typo never silently does something else.
 """
 
 from __future__ import annotations
@@ -10,18 +11,36 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import Session
 
 from chatbot.errors import FollowUpError
-from chatbot.store.db import transaction
-from chatbot.store.models import Lead, Member
-from chatbot.team.roster import member_named
+from chatbot.store import queries
+from chatbot.store.models import Member
 
-PERIOD = re.compile(r"\d{1,3}d|last-week|this-week|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}", re.IGNORECASE)
+PERIOD = re.compile(r"\d+d|last-week|this-week|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}", re.IGNORECASE)
+PERIOD_FORMS = "7d, 30d, this-week, last-week or 2026-11-09..2026-11-15"
 
 
 class CommandError(FollowUpError):
     """A command's arguments could not be read; the message says which forms work."""
+
+
+def lead_number(words: list[str], usage: str) -> int:
+    """The lead a command acts on: its first word, '12' or '#12'."""
+    if not words:
+        raise CommandError(f"Which lead? Usage: {usage}")
+    digits = words[0].lstrip("#")
+    if not digits.isdigit() or len(digits) > 9:
+        raise CommandError(f"'{words[0][:40]}' is not a lead number. Usage: {usage}")
+    return int(digits)
+
+
+def member(session: Session, team_id: int, word: str) -> Member:
+    found = queries.member_named(session, team_id, word)
+    if found is None:
+        names = ", ".join(m.name for m in queries.members(session, team_id))
+        raise CommandError(f"Nobody called {word.lstrip('@')[:40]} is on this team. People: {names}.")
+    return found
 
 
 @dataclass(frozen=True)
@@ -30,27 +49,24 @@ class ReportQuery:
     rep: Member | None = None
     source: str | None = None
 
+    def scope(self) -> str:
+        return " · ".join(x for x in (self.rep.name if self.rep else None, self.source) if x)
 
-def parse_report_args(core, team_id: int, words: list[str], command: str = "/baseline") -> ReportQuery:
+
+def report_query(session: Session, team_id: int, words: list[str], command: str, *, periods: bool = True
+                 ) -> ReportQuery:
+    """`[period] [@rep] [source]`: each word is a period, a rep (starting with @) or a lead source."""
     period = rep = source = None
-    sources = _sources(core, team_id)
+    sources = queries.lead_sources(session, team_id)
     for word in words:
-        if PERIOD.fullmatch(word):
+        if periods and PERIOD.fullmatch(word):
             period = word
-        elif word.startswith("@") or word.startswith("<@"):
-            rep = member_named(core, team_id, word.strip("<>@").split("|")[0])
-            if rep is None:
-                raise CommandError(f"{command}: nobody called {word.lstrip('@')} is on this team.")
+        elif word.startswith("@"):
+            rep = member(session, team_id, word)
         elif word.lower() in sources:
             source = sources[word.lower()]
         else:
             known = ", ".join(sorted(sources.values())) or "none yet"
-            raise CommandError(f"{command}: '{word}' is not a period (7d, 30d, last-week, 2026-11-09..2026-11-15), "
-                               f"a @rep or a lead source ({known}).")
+            forms = f"a period ({PERIOD_FORMS}), " if periods else ""
+            raise CommandError(f"{command}: '{word[:40]}' is not {forms}a @rep or a lead source ({known}).")
     return ReportQuery(period, rep, source)
-
-
-def _sources(core, team_id: int) -> dict[str, str]:
-    with transaction(core.engine) as session:
-        names = session.exec(select(Lead.source).where(Lead.team_id == team_id).distinct()).all()
-    return {name.lower(): name for name in names}

@@ -18,10 +18,11 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from chatbot.domain.hours import on_call
-from chatbot.domain.policy import Step, due_steps
+from chatbot.domain.policy import Rule, Step, due_steps
 from chatbot.leads.deadlines import facts_of, fired_steps, hours_of, refresh_due, windows_of
 from chatbot.messaging import outbox
 from chatbot.messaging.views import escalation_text
+from chatbot.store import queries
 from chatbot.store.db import transaction
 from chatbot.store.models import Escalation, Lead, LeadStatus, Member, Team
 
@@ -59,7 +60,7 @@ def _escalate_lead(core, lead_id: int, now: datetime) -> list[int]:
         if steps:
             owner = session.get(Member, lead.owner_id) if lead.owner_id else None
             hours = hours_of(team)
-            duty = Duty(team, owner, on_call(rotation(session, team.id), hours, now), hours.is_open(now))
+            duty = Duty(team, owner, on_call(queries.rotation(session, team.id), hours, now), hours.is_open(now))
             fired = [_fire(session, lead, team, step, duty.recipient(step.level), owner, now) for step in steps]
             outbox.enqueue_card(session, lead, now)
         else:
@@ -78,12 +79,14 @@ def _fire(session: Session, lead: Lead, team: Team, step: Step, recipient: Recip
     session.add(escalation)
     text = escalation_text(step.rule, recipient.audience, lead, team, owner, now)
     mention = recipient.member.chat_user_id if recipient.member else None
-    outbox.enqueue_notice(session, lead, to="thread", address=None, text=text, mention=mention, now=now)
+    hint = "claim" if step.rule is Rule.CLAIM else None
+    outbox.enqueue_notice(session, lead, to="thread", address=None, text=text, mention=mention, now=now, hint=hint)
     if recipient.member is not None:
         outbox.enqueue_notice(session, lead, to="direct", address=recipient.member.chat_user_id, text=text,
-                              mention=None, now=now)
+                              mention=None, now=now, hint=hint)
     elif recipient.channel and recipient.channel != team.leads_channel:
-        outbox.enqueue_notice(session, lead, to="channel", address=recipient.channel, text=text, mention=None, now=now)
+        outbox.enqueue_notice(session, lead, to="channel", address=recipient.channel, text=text, mention=None,
+                              now=now, hint=hint)
     return escalation
 
 
@@ -107,11 +110,3 @@ class Duty:
         if level == 2 and self.on_call is not None and self.on_call.id != (self.owner.id if self.owner else None):
             return Recipient("on_call", self.on_call, None)
         return Recipient("managers", None, self.team.managers_channel or self.team.leads_channel)
-
-
-def rotation(session: Session, team_id: int) -> list[Member]:
-    """The after-hours rotation in its order."""
-    return list(session.exec(
-        select(Member).where(Member.team_id == team_id, Member.active, col(Member.oncall_order).is_not(None))
-        .order_by(Member.oncall_order, Member.id)
-    ))

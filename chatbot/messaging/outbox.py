@@ -22,8 +22,9 @@ from sqlmodel import Session, col, func, select
 from chatbot.leads.deadlines import due_window, refresh_due
 from chatbot.messaging.ports import Channel, ChatPort, ChatUnavailable, Destination, Direct, MessageRef, Thread
 from chatbot.messaging.views import Notice, lead_card, returning_note
+from chatbot.store import queries
 from chatbot.store.db import transaction
-from chatbot.store.models import Lead, Member, OutboxMessage, Team
+from chatbot.store.models import Lead, LeadStatus, Member, OutboxMessage, Team
 
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(minutes=15)
@@ -36,11 +37,14 @@ def enqueue_card(session: Session, lead: Lead, now: datetime) -> None:
 
 
 def enqueue_notice(session: Session, lead: Lead, *, to: str, address: str | None, text: str,
-                   mention: str | None, now: datetime) -> None:
-    """Queue a notice. `to` is 'thread' (under the card), 'direct' (address = user id) or 'channel'."""
+                   mention: str | None, now: datetime, hint: str | None = None) -> None:
+    """Queue a notice. `to` is 'thread' (under the card), 'direct' (address = user id) or 'channel'.
+
+    `hint` names a phrasebook phrase the platform's renderer adds (views.Notice).
+    """
     session.add(OutboxMessage(
         team_id=lead.team_id, lead_id=lead.id, kind=NOTICE, created_at=now, next_attempt_at=now,
-        payload={"to": to, "address": address, "text": text, "mention": mention},
+        payload={"to": to, "address": address, "text": text, "mention": mention, "hint": hint},
     ))
 
 
@@ -151,14 +155,16 @@ def _card(session: Session, message: OutboxMessage, lead: Lead, now: datetime) -
         select(OutboxMessage.id).where(OutboxMessage.lead_id == lead.id, OutboxMessage.kind == CARD,
                                        col(OutboxMessage.sent_at).is_(None))
     ).all()
-    card = lead_card(lead, team, owner, due_window(lead, team), now, _returning_note(session, lead, now))
+    card = lead_card(lead, team, owner, due_window(lead, team), now, _returning_note(session, lead, now),
+                     reps=queries.members(session, team.id) if lead.status == LeadStatus.OPEN else [])
     posted = MessageRef(lead.chat_channel, lead.chat_message_id) if lead.chat_message_id else None
     return Outgoing(message, Channel(team.leads_channel or "leads"), card, posted, tuple(covered))
 
 
 def _notice(message: OutboxMessage, lead: Lead) -> Outgoing:
     payload = message.payload
-    notice = Notice(text=payload["text"], mention=payload.get("mention"), lead_id=message.lead_id)
+    notice = Notice(text=payload["text"], mention=payload.get("mention"), lead_id=message.lead_id,
+                    hint=payload.get("hint"))
     if payload["to"] == "thread":
         if lead.chat_message_id is None:
             return Outgoing(message, waits=True)

@@ -84,6 +84,7 @@ class LeadCard:
     due: DueLine | None = None
     returning: str | None = None
     closed: str | None = None
+    reps: tuple[tuple[str, str], ...] = ()  # (chat user id, name) of who it can be handed to
 
     @property
     def is_open(self) -> bool:
@@ -92,11 +93,44 @@ class LeadCard:
 
 @dataclass(frozen=True)
 class Notice:
-    """A short message to a person or a channel; `mention` is a chat user id to address."""
+    """A short message to a person or a channel; `mention` is a chat user id to address.
+
+    `hint` names a phrase of the platform's phrasebook (chatbot.messaging.phrasebook) that the
+    renderer adds, e.g. "claim": how to claim a lead on that platform.
+    """
 
     text: str
     mention: str | None = None
     lead_id: int | None = None
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows a renderer may draw as a table (terminal) or as one line each (chat on a phone)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A command's answer to the person who typed it.
+
+    `refused`: nothing was done, and `lines` say why and what works. `share`: the command line
+    that recomputes this answer, when the channel may want to see it (reports).
+    """
+
+    lines: tuple[str, ...]
+    table: Table | None = None
+    refused: bool = False
+    share: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Everything as plain lines (table rows joined with ' · ')."""
+        rows = [" · ".join(row) for row in self.table.rows] if self.table else []
+        return "\n".join([*self.lines, *rows])
 
 
 def due_text(due: OpenWindow, zone: ZoneInfo, now: datetime) -> str:
@@ -109,9 +143,11 @@ def due_text(due: OpenWindow, zone: ZoneInfo, now: datetime) -> str:
 TOUCH_NAMES = {"call": "Call", "text": "Text", "email": "E-mail", "appointment": "Appointment", "note": "Note"}
 
 
-def touch_logged_text(kind: str, lead: Lead, team: Team, due: OpenWindow | None, first: bool, now: datetime) -> str:
+def touch_logged_text(kind: str, outcome: str | None, lead: Lead, team: Team, due: OpenWindow | None, first: bool,
+                      now: datetime) -> str:
     """What the rep hears after logging a touch: what was logged, and the promise to keep next."""
-    parts = [f"{TOUCH_NAMES[kind]} logged for {lead.customer_name}."]
+    said = f" ({outcome})" if outcome and kind != "note" else ""
+    parts = [f"{TOUCH_NAMES[kind]}{said} logged for {lead.customer_name}."]
     if first:
         parts.append(f"First contact {format_duration(lead.first_contact_at - lead.submitted_at)} after asking.")
     if due is not None:
@@ -119,8 +155,18 @@ def touch_logged_text(kind: str, lead: Lead, team: Team, due: OpenWindow | None,
     return " ".join(parts)
 
 
+def closed_text(lead: Lead, few: int) -> str:
+    """What the rep hears after closing a lead; lost too early is said plainly."""
+    if lead.status == LeadStatus.WON:
+        return f"{lead.customer_name} closed won after {lead.attempts} attempt(s). Nice work."
+    if lead.attempts < few:
+        return (f"{lead.customer_name} closed lost after only {lead.attempts} attempt(s): fewer than {few}. "
+                f"Most leads answer on a later try; this one shows in the baseline.")
+    return f"{lead.customer_name} closed lost after {lead.attempts} attempts."
+
+
 def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | None, now: datetime,
-              returning: str | None = None) -> LeadCard:
+              returning: str | None = None, reps: list[Member] = ()) -> LeadCard:
     zone = ZoneInfo(team.timezone)
     facts: list[str] = []
     if lead.claimed_at:
@@ -158,6 +204,7 @@ def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | No
         due=due_line,
         returning=returning,
         closed=closed,
+        reps=tuple((rep.chat_user_id, rep.name) for rep in reps if rep.id != lead.owner_id),
     )
 
 
@@ -171,9 +218,10 @@ def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Me
     phone = f" {display_phone(lead.phone, team.phone_region)}" if lead.phone else ""
     if rule is Rule.CLAIM:
         waited = format_duration(now - (lead.posted_at or lead.received_at))
-        core = f"Nobody has claimed {who} ({lead.source}) after {waited}. React to the card to take it."
+        core = f"Nobody has claimed {who} ({lead.source}) after {waited}."
     elif rule is Rule.FIRST_CONTACT:
-        core = f"{who} asked {format_duration(now - lead.submitted_at)} ago and has not been contacted. Call now:{phone}."
+        reach = f"Call now:{phone}." if phone else (f"E-mail now: {lead.email}." if lead.email else "Reach out now.")
+        core = f"{who} asked {format_duration(now - lead.submitted_at)} ago and has not been contacted. {reach}"
     elif rule is Rule.SECOND_CONTACT:
         first = lead.first_contact_at or lead.submitted_at
         core = (f"{who} is due a second contact: the first was {format_moment(first, zone, now)}, "

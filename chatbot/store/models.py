@@ -7,12 +7,12 @@ something a rep did to a lead, an escalation is one step of the ladder for one l
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from chatbot.domain.vocabulary import LeadStatus, LoggedVia, Role, TouchKind  # noqa: F401 (re-exported)
 from chatbot.store.db import UTCDateTime
 
 
@@ -21,39 +21,6 @@ def _time(**kwargs: Any) -> Any:
     nullable = kwargs.pop("nullable", True)
     index = kwargs.pop("index", False)
     return Field(sa_type=UTCDateTime(), nullable=nullable, index=index, **kwargs)
-
-
-class Role(StrEnum):
-    REP = "rep"
-    MANAGER = "manager"
-    ADMIN = "admin"
-
-
-class LeadStatus(StrEnum):
-    OPEN = "open"
-    WON = "won"
-    LOST = "lost"
-
-
-class TouchKind(StrEnum):
-    CALL = "call"
-    TEXT = "text"
-    EMAIL = "email"
-    APPOINTMENT = "appointment"
-    NOTE = "note"
-
-    @property
-    def is_attempt(self) -> bool:
-        """Calls, texts, e-mails and appointments are contact attempts; notes are not."""
-        return self is not TouchKind.NOTE
-
-
-class LoggedVia(StrEnum):
-    BUTTON = "button"
-    REACTION = "reaction"
-    COMMAND = "command"
-    WEBHOOK = "webhook"
-    IMPORT = "import"
 
 
 class Team(SQLModel, table=True):

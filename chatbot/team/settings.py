@@ -17,17 +17,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from sqlmodel import col, select
 
+from chatbot.core import Work
 from chatbot.domain.hours import DAY_NAMES
 from chatbot.errors import FollowUpError, NotAllowed
-from chatbot.escalation.sweeper import rotation
 from chatbot.leads.deadlines import hours_of, refresh_due
-from chatbot.leads.tracker import member_by_chat_id
+from chatbot.leads.rules import is_manager
+from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import format_duration
-from chatbot.store.db import transaction
-from chatbot.store.models import Lead, LeadStatus, Member, Role, Team
+from chatbot.store import queries
+from chatbot.store.models import Lead, LeadStatus, Member, Team
 
 DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
-SLACK_CHANNEL = re.compile(r"<#(\w+)(?:\|[^>]*)?>")
 
 
 class SettingError(FollowUpError):
@@ -74,11 +74,9 @@ def _channel(field: str, optional: bool) -> Callable[[Team, str], str]:
         if optional and text.lower() in ("none", "-"):
             setattr(team, field, None)
             return "none"
-        match = SLACK_CHANNEL.fullmatch(text)
-        channel = match.group(1) if match else text
-        if not channel or " " in channel:
+        if not text or " " in text or len(text) > 80:
             raise SettingError("Name one channel, e.g. #leads.")
-        setattr(team, field, channel)
+        setattr(team, field, text)  # the adapter has turned the platform's channel markup into its id
         return text
     return apply
 
@@ -133,7 +131,7 @@ def _claim_emoji(team: Team, value: str) -> str:
     if not re.fullmatch(r"[\w+\-]+", text):
         raise SettingError("Name one emoji, e.g. :raising_hand:, or 'any'.")
     team.claim_emoji = text
-    return f":{text}:"
+    return text
 
 
 def _region(team: Team, value: str) -> str:
@@ -164,69 +162,72 @@ SETTINGS: dict[str, Setting] = {
 
 
 def _manager(session, team_id: int, chat_user_id: str) -> Member:
-    member = member_by_chat_id(session, team_id, chat_user_id)
-    if member.role not in (Role.MANAGER, Role.ADMIN):
+    member = queries.member_by_chat_id(session, team_id, chat_user_id)
+    if not is_manager(member):
         raise NotAllowed("Settings are for managers. Ask your sales manager to change them.")
     return member
 
 
-def change_setting(core, team_id: int, by_user_id: str, name: str, value: str) -> str:
+def change_setting(work: Work, team_id: int, by_user_id: str, name: str, value: str) -> str:
     """Change one setting; returns the confirmation to show."""
     setting = SETTINGS.get(name.lower())
     if setting is None:
         raise SettingError(f"'{name}' is not a setting. Settings: {', '.join(SETTINGS)}.")
-    with transaction(core.engine) as session:
-        _manager(session, team_id, by_user_id)
-        team = session.get(Team, team_id)
-        shown = setting.apply(team, value)
-        session.add(team)
-        open_leads = session.exec(
-            select(Lead).where(Lead.team_id == team_id, Lead.status == LeadStatus.OPEN, col(Lead.history).is_(False))
-        ).all()
-        for lead in open_leads:
-            refresh_due(session, lead, team)
-    retimed = f" {len(open_leads)} open lead(s) re-timed." if name.startswith(("claim", "first", "second", "stall")) else ""
+    session = work.session
+    _manager(session, team_id, by_user_id)
+    team = queries.team(session, team_id)
+    shown = setting.apply(team, value)
+    session.add(team)
+    open_leads = session.exec(
+        select(Lead).where(Lead.team_id == team_id, Lead.status == LeadStatus.OPEN, col(Lead.history).is_(False))
+    ).all()
+    for lead in open_leads:
+        refresh_due(session, lead, team)
+    name = name.lower()
+    retimed = f" {len(open_leads)} open lead(s) re-timed." if name.startswith(("claim", "first", "second", "stall")) \
+        and name != "claim-emoji" else ""
     return f"{name} is now {shown}.{retimed}"
 
 
-def set_rotation(core, team_id: int, by_user_id: str, chat_user_ids: list[str]) -> str:
+def set_rotation(work: Work, team_id: int, by_user_id: str, chat_user_ids: list[str]) -> str:
     """The after-hours rotation, in this order; everyone else leaves it."""
     if not chat_user_ids:
         raise SettingError("Name the reps in rotation order, e.g. @sam @alex @jordan.")
-    with transaction(core.engine) as session:
-        _manager(session, team_id, by_user_id)
-        people = [member_by_chat_id(session, team_id, user_id) for user_id in chat_user_ids]
-        for member in session.exec(select(Member).where(Member.team_id == team_id)).all():
-            member.oncall_order = None
-            session.add(member)
-        session.flush()
-        for order, member in enumerate(people, start=1):
-            member.oncall_order = order
-            session.add(member)
-        return "On-call rotation: " + ", ".join(m.name for m in people) + ", one evening each, in turn."
+    session = work.session
+    _manager(session, team_id, by_user_id)
+    people = [queries.member_by_chat_id(session, team_id, user_id) for user_id in chat_user_ids]
+    if len({m.id for m in people}) != len(people):
+        raise SettingError("Name each rep once; the rotation takes them in the order given.")
+    for member in session.exec(select(Member).where(Member.team_id == team_id)).all():
+        member.oncall_order = None
+        session.add(member)
+    session.flush()
+    for order, member in enumerate(people, start=1):
+        member.oncall_order = order
+        session.add(member)
+    return "On-call rotation: " + ", ".join(m.name for m in people) + ", one evening each, in turn."
 
 
-def show_settings(core, team_id: int, by_user_id: str) -> str:
-    """The team's settings, for its managers (a rep is refused: they are managers' business)."""
-    with transaction(core.engine) as session:
-        _manager(session, team_id, by_user_id)
-        team = session.get(Team, team_id)
-        names = [member.name for member in rotation(session, team_id)]
-        return "\n".join(settings_lines(team, names))
+def show_settings(work: Work, team_id: int, by_user_id: str, phrases: Phrasebook) -> list[str]:
+    """The team's settings as a manager reads them, each with the name to change it by.
 
+    A rep is refused: settings are managers' business.
+    """
+    session = work.session
+    _manager(session, team_id, by_user_id)
+    team = queries.team(session, team_id)
+    rotation = [member.name for member in queries.rotation(session, team_id)]
 
-def settings_lines(team: Team, rotation: list[str]) -> list[str]:
-    """The team's settings as a manager reads them, each with the name to change it by."""
     def span(seconds: int) -> str:
         return format_duration(timedelta(seconds=seconds))
 
     return [
-        f"Settings for {team.name} (change with /followup set NAME VALUE):",
+        f"Settings for {team.name} (change with {phrases.command('followup set NAME VALUE')}):",
         f"  hours: {hours_of(team).describe()} · timezone: {team.timezone} · region: {team.phone_region}",
         f"  leads-channel: {team.leads_channel or 'not set'} · managers-channel: {team.managers_channel or 'none'}",
         f"  claim: {span(team.claim_window_s)} · first-contact: {span(team.first_contact_window_s)} · "
         f"second-contact: {span(team.second_contact_window_s)} · stall: {span(team.stall_window_s)}",
-        f"  claim-emoji: {(':' + team.claim_emoji + ':') if team.claim_emoji else 'any'}",
+        f"  claim-emoji: {phrases.emoji(team.claim_emoji) if team.claim_emoji else 'any'}",
         f"  playbook: {team.playbook}",
-        f"  on-call rotation (/followup oncall @a @b ...): {', '.join(rotation) or 'nobody'}",
+        f"  on-call rotation ({phrases.command('followup oncall @a @b ...')}): {', '.join(rotation) or 'nobody'}",
     ]

@@ -97,16 +97,19 @@ def test_a_lead_is_posted_claimed_escalated_followed_up_and_reported(transcript)
 
 @pytest.mark.parametrize("line, answer", [
     ("@bob /react 1", "✗ Nobody called bob is on this team. People: Alex, Jordan, Pat, Sam."),
-    ("/react 99", "✗ There is no lead #99 on this team. /leads lists the open ones."),
+    ("/react 99", "✗ There is no lead #99 on this team."),
     ("/frobnicate", "✗ /frobnicate is not a command. /help lists them."),
     ("hello", "✗ 'hello' is not a command. Commands start with /; /help lists them."),
-    ("/call", "✗ Which lead? Usage: /call N [outcome]"),
-    ("/call one", "✗ 'one' is not a lead number. Usage: /call N [outcome]"),
+    ("/call", "✗ Which lead? Usage: /call N [reached | voicemail | no answer]"),
+    ("/call one", "✗ 'one' is not a lead number. Usage: /call N [reached | voicemail | no answer]"),
     ("/wait soon", "✗ 'soon' is not a duration. Try 45s, 20m, 2h, 3d or 1h30m."),
-    ("/lost 1", "✗ Say why it was lost, e.g. /lost 3 bought elsewhere"),
-    ("/baseline yesterday", "✗ /baseline: 'yesterday' is not a period (7d, 30d, last-week, 2026-11-09..2026-11-15), "
-                            "a @rep or a lead source (Cars.com)."),
-    ('/note 1 "unclosed', "✗ Could not read that line"),
+    ("/lost 1", "✗ Say why it was lost, e.g. bought elsewhere."),
+    ("/note 1", "✗ A note needs text, e.g. customer's wife called back."),
+    ("/baseline yesterday", "✗ /baseline: 'yesterday' is not a period (7d, 30d, this-week, last-week or "
+                            "2026-11-09..2026-11-15), a @rep or a lead source (Cars.com)."),
+    ("/stalled sam", "✗ /stalled: 'sam' is not a @rep or a lead source (Cars.com)."),
+    ("@sam /followup set first-contact 5m", "✗ Settings are for managers. Ask your sales manager to change them."),
+    ("@sam /followup managers @sam", "✗ Only a manager can make someone a manager. Ask your sales manager."),
 ])
 def test_a_malformed_command_gets_a_clear_answer_and_changes_nothing(core, clock, line, answer):
     run_console(core, clock, "/demo 1\n")
@@ -131,7 +134,7 @@ def test_the_bot_runs_from_the_command_line_reading_a_script_on_standard_input(t
         env=env, timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "Demo Motors lead follow-up, console. Tue Nov 24 10:00 CST" in result.stdout
+    assert "Demo Motors (console) lead follow-up. Tue Nov 24 10:00 CST" in result.stdout
     assert "✉ to Sam: Maria Gonzalez asked 15 min ago" in result.stdout
 
 

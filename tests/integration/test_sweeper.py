@@ -37,8 +37,8 @@ def test_an_unclaimed_lead_is_escalated_to_the_channel_after_the_claim_window(co
     assert len(sweep(core)) == 1
     deliver_pending(core, chat)
     assert escalations(core) == [("claim", 1, None, "#leads")]
-    threads = [n.text for to, n in chat.notices(Thread)]
-    assert threads == ["Nobody has claimed Maria Gonzalez (Cars.com) after 5 min. React to the card to take it."]
+    threads = [(n.text, n.hint) for to, n in chat.notices(Thread)]
+    assert threads == [("Nobody has claimed Maria Gonzalez (Cars.com) after 5 min.", "claim")]
     assert chat.last_card(lead_id).due.text.startswith("Claim overdue since 10:05")
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.slack.blocks import card_blocks, lost_modal, render, report_blocks
+from adapters.slack.blocks import card_blocks, lost_modal, render, reply_message
 from adapters.slack.chat import SlackChat, make_client
 from chatbot.messaging.ports import Channel, ChatUnavailable, Direct, MessageRef, Thread
-from chatbot.messaging.views import DueLine, LeadCard, Notice
+from chatbot.messaging.views import DueLine, LeadCard, Notice, Reply, Table
 from tests.conftest import TUESDAY_10AM
 from tests.fakes.slack_web_api import FakeSlack, check_blocks
 
@@ -52,7 +52,8 @@ def test_a_notice_mentions_its_person():
 
 
 def test_report_and_modal_fit_slacks_limits():
-    assert check_blocks(report_blocks("x" * 5000, "/stalled", "@sam"), 50) == []
+    long_report = Reply(lines=("x" * 5000,), table=Table(("#",), (("y" * 3000,),)), share="stalled @sam")
+    assert check_blocks(reply_message(long_report)["blocks"], 50) == []
     modal = lost_modal(7, "Ana")
     assert len(modal["title"]["text"]) <= 24 and check_blocks(modal["blocks"], 100) == []
 

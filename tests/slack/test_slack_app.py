@@ -233,7 +233,8 @@ def test_baseline_with_a_bad_period_says_what_is_wrong(slack):
     slack.post(slack.command(PAT, "/baseline", "2026-11-15..2026-11-01"))
 
     (answer,) = wait_for(lambda: slack.fake.responses)
-    assert answer["text"] == "2026-11-15..2026-11-01: the period ends before it starts."
+    assert answer["text"] == ("'2026-11-15..2026-11-01' ends before it starts: put the earlier day first, "
+                              "e.g. 2026-11-09..2026-11-15.")
 
 
 def test_stalled_lists_quiet_leads_with_owner_and_last_touch(slack):
@@ -303,7 +304,7 @@ def test_the_home_tab_shows_my_open_leads(slack):
 
     home = wait_for(lambda: slack.fake.home_views.get(SAM))
     text = str(home["blocks"])
-    assert "Sam's open leads" in text and "Maria Gonzalez" in text
+    assert "Open leads for Sam: 1" in text and "Maria Gonzalez" in text
 
 
 # --- Slack down ------------------------------------------------------------------------------------
@@ -344,4 +345,4 @@ def test_slacks_url_verification_challenge_is_answered(slack):
 def test_baseline_with_a_word_it_cannot_read_says_which_forms_work(slack):
     slack.post(slack.command(SAM, "/baseline", "yesterday"))
     (answer,) = wait_for(lambda: slack.fake.responses)
-    assert answer["text"].startswith("/baseline: 'yesterday' is not a period (7d, 30d, last-week")
+    assert answer["text"].startswith("/baseline: 'yesterday' is not a period (7d, 30d, this-week, last-week")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from adapters.slack.blocks import LOST_ACTION, SHARE_ACTION, TOUCH_ACTIONS, WON_ACTION, lost_modal
-from adapters.slack.reports import report_text
+from adapters.slack.blocks import LOST_ACTION, SHARE_ACTION, TOUCH_ACTIONS, WON_ACTION, lost_modal, reply_message
+from adapters.slack.words import PHRASES
+from chatbot.commands import Caller, run_command
 from chatbot.errors import FollowUpError
 from chatbot.leads import tracker
 from chatbot.store.models import LoggedVia
@@ -54,14 +53,14 @@ def register(app: App, services) -> None:
     def share(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond) -> None:
         """Post a report someone ran privately to the channel, recomputed now."""
         ack()
-        asked = json.loads(action["value"])
         team_id = services.team_id(context.team_id)
-        try:
-            text = report_text(services, team_id, body["user"]["id"], asked["command"], asked.get("text", ""))
-        except FollowUpError as error:
-            respond(text=error.message, response_type="ephemeral", replace_original=False)
+        user = body["user"]["id"]
+        reply = run_command(services.core, Caller(team_id, user), action.get("value") or "", PHRASES)
+        if reply.refused:
+            respond(text=reply.text, response_type="ephemeral", replace_original=False)
             return
-        respond(text=f"<@{body['user']['id']}> shared {asked['command']}:\n```{text}```",
+        shared = reply_message(reply)["text"]
+        respond(text=f"<@{user}> shared {PHRASES.command(action['value'])}:\n{shared}",
                 response_type="in_channel", replace_original=False)
 
     for action_id in TOUCH_ACTIONS:

@@ -9,7 +9,8 @@ from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_sdk import WebClient
 
 from adapters.slack.blocks import home_view
-from adapters.slack.reports import my_leads_text
+from adapters.slack.words import PHRASES
+from chatbot.commands import Caller, run_command
 from chatbot.errors import FollowUpError
 from chatbot.leads import tracker
 from chatbot.store.deliveries import first_delivery
@@ -61,8 +62,9 @@ def register(app: App, services) -> None:
         if event.get("tab", "home") != "home":
             return
         team_id = services.team_id(context.team_id)
-        title, text = my_leads_text(services, team_id, event["user"])
-        client.views_publish(user_id=event["user"], view=home_view(title, text))
+        services.ensure_member(team_id, event["user"], client)
+        reply = run_command(services.core, Caller(team_id, event["user"]), "leads", PHRASES)
+        client.views_publish(user_id=event["user"], view=home_view(reply))
 
     def uninstalled(event: dict, context: BoltContext, client: WebClient) -> None:
         """Forget a workspace's revoked tokens (multi-workspace installs keep them in the database).

@@ -1,0 +1,32 @@
+"""`followup`: the team's settings, on-call rotation and managers (managers only)."""
+
+from __future__ import annotations
+
+from chatbot.commands.arguments import CommandError, member
+from chatbot.commands.base import Caller, say
+from chatbot.core import Work
+from chatbot.messaging.phrasebook import Phrasebook
+from chatbot.messaging.views import Reply
+from chatbot.team import settings
+from chatbot.team.managers import make_managers
+
+USAGE = "followup settings | set NAME VALUE | oncall @rep ... | managers @person ..."
+
+
+def followup(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:
+    action = args[0].lower() if args else "help"
+    rest = args[1:]
+    if action == "settings":
+        return say(*settings.show_settings(work, caller.team_id, caller.user_id, phrases))
+    if action == "set":
+        if len(rest) < 2:
+            names = ", ".join(settings.SETTINGS)
+            raise CommandError(f"Usage: {phrases.command('followup set NAME VALUE')}. Settings: {names}.")
+        return say(settings.change_setting(work, caller.team_id, caller.user_id, rest[0], " ".join(rest[1:])))
+    if action == "oncall":
+        people = [member(work.session, caller.team_id, word).chat_user_id for word in rest]
+        return say(settings.set_rotation(work, caller.team_id, caller.user_id, people))
+    if action == "managers":
+        people = [member(work.session, caller.team_id, word).chat_user_id for word in rest]
+        return say(make_managers(work, caller.team_id, caller.user_id, people))
+    raise CommandError(f"'{action[:40]}' is not a followup command. Usage: {phrases.command(USAGE)}")

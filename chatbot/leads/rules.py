@@ -1,0 +1,60 @@
+"""Who may do what to a lead, decided once for every chat and every command.
+
+- Anyone on the team may claim an unclaimed lead, log an attempt on it (which claims it), or
+  add a note to any open lead.
+- A claimed lead's calls, texts, e-mails and appointments, and closing, releasing or handing
+  it on, belong to its owner or a manager.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlmodel import Session
+
+from chatbot.errors import LeadClosed, NotAllowed
+from chatbot.store.models import Lead, LeadStatus, Member, Role
+
+
+class Act(StrEnum):
+    """Everything a person can do to a lead, as the card and the commands name it."""
+
+    CLAIM = "claim"
+    CALL = "call"
+    TEXT = "text"
+    EMAIL = "email"
+    APPOINTMENT = "appointment"
+    NOTE = "note"
+    WON = "won"
+    LOST = "lost"
+    RELEASE = "release"
+    REASSIGN = "reassign"
+
+
+ANYONE = frozenset({Act.CLAIM, Act.NOTE})
+ATTEMPTS = frozenset({Act.CALL, Act.TEXT, Act.EMAIL, Act.APPOINTMENT})
+VERBS = {Act.CALL: "log a call on it", Act.TEXT: "log a text on it", Act.EMAIL: "log an e-mail on it",
+         Act.APPOINTMENT: "set an appointment on it", Act.WON: "close it", Act.LOST: "close it",
+         Act.RELEASE: "release it", Act.REASSIGN: "hand it on"}
+
+
+def is_manager(member: Member) -> bool:
+    return member.role in (Role.MANAGER, Role.ADMIN)
+
+
+def require_open(lead: Lead) -> None:
+    if lead.status != LeadStatus.OPEN:
+        raise LeadClosed(f"Lead #{lead.id} ({lead.customer_name}) is closed {lead.status}; nothing to do.")
+
+
+def require_allowed(session: Session, act: Act, lead: Lead, member: Member) -> None:
+    """Raise NotAllowed (nothing changes) unless `member` may do `act` to this open lead."""
+    require_open(lead)
+    if act in ANYONE or is_manager(member) or lead.owner_id == member.id:
+        return
+    if lead.owner_id is None:
+        if act is Act.RELEASE:
+            raise NotAllowed(f"{lead.customer_name} is not claimed: there is nothing to release.")
+        return  # an unclaimed lead is anyone's: an attempt claims it, and anyone may triage it
+    owner = session.get(Member, lead.owner_id)
+    raise NotAllowed(f"{owner.name} owns {lead.customer_name}; only they or a manager can {VERBS[act]}.")

@@ -1,0 +1,338 @@
+"""The use cases on a lead: ingest, claim, log a touch, close, reassign, release.
+
+Each is a function on a `Work` (one open transaction and its moment), so several can run in
+one transaction; `chatbot.leads.tracker` wraps each in a transaction of its own. Each checks
+its input first and raises a `FollowUpError` (nothing changed) when it cannot do what was
+asked. On success it updates the lead's facts, recomputes the lead's next deadline, and queues
+the card update in the outbox, in the same transaction: the chat message can be late, but
+never wrong about the database and never lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from chatbot.core import Work
+from chatbot.domain.clock import whole_seconds
+from chatbot.domain.policy import OpenWindow
+from chatbot.errors import InvalidTouch, UnknownLead
+from chatbot.intake.fields import lead_fields
+from chatbot.intake.lead import IncomingLead
+from chatbot.leads.deadlines import due_window, hours_of, refresh_due
+from chatbot.leads.rules import Act, require_allowed, require_open
+from chatbot.messaging import outbox
+from chatbot.messaging.views import (
+    claimed_elsewhere_text,
+    closed_text,
+    format_duration,
+    format_moment,
+    shopper_back_text,
+    touch_logged_text,
+)
+from chatbot.store import queries
+from chatbot.store.models import Lead, LeadStatus, LoggedVia, Member, Touch, TouchKind
+
+FEW_ATTEMPTS = 3
+FUTURE_TOLERANCE = timedelta(minutes=5)
+RETURNING_WITHIN = timedelta(days=30)
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Ingested:
+    lead_id: int
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class Claimed:
+    lead_id: int
+    won: bool
+    owner_name: str
+    owner_user_id: str
+    claimed_at: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class TouchLogged:
+    lead_id: int
+    touch_id: int
+    first_contact: bool
+    next_due: OpenWindow | None
+    message: str
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class Closed:
+    lead_id: int
+    status: str
+    attempts: int
+    too_few_attempts: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    lead_id: int
+    owner_name: str
+    message: str
+
+
+# ---------------------------------------------------------------- ingest
+
+
+def ingest(work: Work, team_id: int, incoming: IncomingLead) -> Ingested:
+    """Store a new lead and queue its card; the same delivery twice is one lead.
+
+    A shopper who asked before (same phone or e-mail, same team, within 30 days) is linked to
+    their earlier lead; when that lead is open and owned, its owner hears first, directly.
+    Both leads still count separately in every figure.
+    """
+    session, now = work.session, work.now
+    team = queries.team(session, team_id)
+    fields = lead_fields(incoming, region=team.phone_region, now=now)
+    existing = _lead_id_for(session, team_id, fields["source"], fields["external_id"])
+    if existing is not None:
+        return Ingested(existing, duplicate=True)
+    submitted = fields["submitted_at"]
+    earlier = _earlier_lead_of(session, team_id, fields["phone"], fields["email"], submitted)
+    lead = Lead(
+        team_id=team_id,
+        **fields,
+        received_at=now,
+        last_activity_at=submitted,
+        after_hours=not hours_of(team).is_open(submitted),
+        returning_of_id=earlier.id if earlier else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(lead)
+            session.flush()
+    except IntegrityError:
+        # Another process stored the same delivery between our check and our insert.
+        session.expunge(lead)
+        return Ingested(_lead_id_for(session, team_id, fields["source"], fields["external_id"]), duplicate=True)
+    refresh_due(session, lead, team)
+    outbox.enqueue_card(session, lead, now)
+    if earlier is not None and earlier.status == LeadStatus.OPEN and earlier.owner_id is not None:
+        owner = session.get(Member, earlier.owner_id)
+        outbox.enqueue_direct(session, lead, owner.chat_user_id, shopper_back_text(lead, earlier, team, now), now)
+    return Ingested(lead.id, duplicate=False)
+
+
+def _lead_id_for(session: Session, team_id: int, source: str, external_id: str) -> int | None:
+    return session.exec(
+        select(Lead.id).where(Lead.team_id == team_id, Lead.source == source, Lead.external_id == external_id)
+    ).first()
+
+
+def _earlier_lead_of(session: Session, team_id: int, phone: str | None, email: str | None,
+                     submitted: datetime) -> Lead | None:
+    """The shopper's most recent lead on this team within RETURNING_WITHIN, by phone or e-mail."""
+    same_person = [c for c in (Lead.phone == phone if phone else None, Lead.email == email if email else None)
+                   if c is not None]
+    if not same_person:
+        return None
+    return session.exec(
+        select(Lead)
+        .where(Lead.team_id == team_id, or_(*same_person),
+               Lead.submitted_at >= submitted - RETURNING_WITHIN, Lead.submitted_at <= submitted)
+        .order_by(col(Lead.submitted_at).desc(), col(Lead.id).desc())
+        .limit(1)
+    ).first()
+
+
+# ---------------------------------------------------------------- claim
+
+
+def claim(work: Work, team_id: int, lead_id: int, chat_user_id: str, *, emoji: str | None = None) -> Claimed | None:
+    """The first rep to claim owns the lead; everyone after is told who has it.
+
+    One conditional UPDATE decides: under any number of concurrent claims on PostgreSQL or
+    SQLite exactly one matches `owner_id IS NULL`. `emoji` is the reaction's name (the adapter
+    strips platform markup); returns None for a reaction that does not claim (the team counts
+    only one emoji, and this is another).
+    """
+    session, now = work.session, work.now
+    team = queries.team(session, team_id)
+    if emoji is not None and team.claim_emoji and emoji != team.claim_emoji:
+        return None
+    member = queries.member_by_chat_id(session, team_id, chat_user_id)
+    lead = queries.lead_in_team(session, team_id, lead_id)
+    require_allowed(session, Act.CLAIM, lead, member)
+    won = _take_ownership(session, lead.id, member.id, now)
+    session.refresh(lead)
+    owner = session.get(Member, lead.owner_id)
+    if won:
+        lead.last_activity_at = max(lead.last_activity_at, now)
+        refresh_due(session, lead, team)
+        outbox.enqueue_card(session, lead, now)
+        posted = lead.posted_at or lead.received_at
+        message = (f"{lead.customer_name} is yours (claimed {format_duration(now - posted)} after posting). "
+                   f"{team.playbook}")
+    elif owner.id == member.id:
+        message = f"You already own {lead.customer_name}'s lead."
+    else:
+        message = claimed_elsewhere_text(owner, lead.claimed_at, team, now)
+    return Claimed(lead.id, won, owner.name, owner.chat_user_id, lead.claimed_at, message)
+
+
+def _take_ownership(session: Session, lead_id: int, member_id: int, now: datetime) -> bool:
+    result = session.execute(
+        update(Lead)
+        .where(col(Lead.id) == lead_id, col(Lead.owner_id).is_(None), col(Lead.status) == LeadStatus.OPEN)
+        .values(owner_id=member_id, claimed_at=now)
+    )
+    return result.rowcount == 1
+
+
+# ---------------------------------------------------------------- touches
+
+
+def log_touch(
+    work: Work,
+    team_id: int,
+    lead_id: int,
+    chat_user_id: str,
+    kind: str,
+    *,
+    outcome: str | None = None,
+    at: datetime | None = None,
+    via: str = LoggedVia.COMMAND,
+    external_id: str | None = None,
+) -> TouchLogged:
+    """Record a call, text, e-mail, appointment or note; an unclaimed lead becomes the rep's.
+
+    In chat, a claimed lead's attempts are its owner's or a manager's (rules.py); a CRM or
+    phone system (`via` webhook or import) reports what happened, whoever did it.
+    """
+    session, now = work.session, work.now
+    try:
+        touch_kind = TouchKind(kind)
+    except ValueError:
+        raise InvalidTouch(f"'{kind}' is not a touch. Use one of: {', '.join(k.value for k in TouchKind)}.") from None
+    when = whole_seconds(at) if at else now
+    if when > now + FUTURE_TOLERANCE:
+        raise InvalidTouch(f"That touch is in the future ({when:%Y-%m-%d %H:%M} UTC); log it when it happens.")
+    team = queries.team(session, team_id)
+    member = queries.member_by_chat_id(session, team_id, chat_user_id)
+    lead = queries.lead_in_team(session, team_id, lead_id, lock=True)
+    require_open(lead)
+    if via not in (LoggedVia.WEBHOOK, LoggedVia.IMPORT):
+        require_allowed(session, Act(touch_kind.value), lead, member)
+    if when < lead.submitted_at:
+        raise InvalidTouch(
+            f"A touch can't come before {lead.customer_name} asked "
+            f"({format_moment(lead.submitted_at, hours_of(team).zone, now)}). Check the time."
+        )
+    if external_id is not None:
+        seen = session.exec(select(Touch).where(Touch.lead_id == lead.id, Touch.external_id == external_id)).first()
+        if seen is not None:
+            return TouchLogged(lead.id, seen.id, False, due_window(lead, team), "Already logged.", duplicate=True)
+    if lead.owner_id is None and touch_kind.is_attempt:
+        _take_ownership(session, lead.id, member.id, now)
+        session.refresh(lead)
+    touch = Touch(lead_id=lead.id, member_id=member.id, kind=touch_kind, outcome=outcome, at=when,
+                  logged_via=via, recorded_at=now, external_id=external_id)
+    session.add(touch)
+    session.flush()
+    was_contacted = lead.first_contact_at is not None
+    _recount(session, lead, when)
+    refresh_due(session, lead, team)
+    outbox.enqueue_card(session, lead, now)
+    due = due_window(lead, team)
+    first = not was_contacted and lead.first_contact_at is not None
+    return TouchLogged(lead.id, touch.id, first, due,
+                       touch_logged_text(touch_kind, outcome, lead, team, due, first, now))
+
+
+class NoSuchLead(UnknownLead):
+    """A CRM named a lead (by source and external id) that this team does not have."""
+
+
+def log_reported_touch(work: Work, team_id: int, source: str, external_id: str, rep: str, kind: str, *,
+                       outcome: str | None, at: datetime, touch_id: str) -> TouchLogged:
+    """A touch a CRM or phone system reports: find the lead by its source id and the rep by chat id or
+    e-mail, then log it, all in one transaction (a retry with the same `touch_id` logs once)."""
+    lead_id = _lead_id_for(work.session, team_id, source, external_id)
+    if lead_id is None:
+        raise NoSuchLead("no lead with this source and external_id on your team")
+    member = queries.member_by_chat_id_or_email(work.session, team_id, rep)
+    return log_touch(work, team_id, lead_id, member.chat_user_id, kind, outcome=outcome, at=at,
+                     via=LoggedVia.WEBHOOK, external_id=touch_id)
+
+
+def _recount(session: Session, lead: Lead, when: datetime) -> None:
+    """Recompute the lead's contact facts from its touches (a CRM may report one late)."""
+    attempts = session.exec(
+        select(Touch.at).where(Touch.lead_id == lead.id, col(Touch.kind) != TouchKind.NOTE).order_by(Touch.at)
+    ).all()
+    lead.attempts = len(attempts)
+    lead.first_contact_at = attempts[0] if attempts else None
+    lead.second_contact_at = attempts[1] if len(attempts) > 1 else None
+    lead.last_touch_at = max(lead.last_touch_at or when, when)
+    lead.last_activity_at = max(lead.last_activity_at, when)
+
+
+# ---------------------------------------------------------------- close, reassign, release
+
+
+def close(work: Work, team_id: int, lead_id: int, chat_user_id: str, *, won: bool,
+          reason: str | None = None) -> Closed:
+    """Close a lead won or lost; its timers stop. Lost with fewer than 3 attempts is flagged."""
+    session, now = work.session, work.now
+    team = queries.team(session, team_id)
+    member = queries.member_by_chat_id(session, team_id, chat_user_id)
+    lead = queries.lead_in_team(session, team_id, lead_id, lock=True)
+    require_allowed(session, Act.WON if won else Act.LOST, lead, member)
+    lead.status = LeadStatus.WON if won else LeadStatus.LOST
+    lead.closed_at = now
+    lead.close_reason = reason
+    lead.last_activity_at = max(lead.last_activity_at, now)
+    refresh_due(session, lead, team)
+    outbox.enqueue_card(session, lead, now)
+    too_few = not won and lead.attempts < FEW_ATTEMPTS
+    return Closed(lead.id, lead.status, lead.attempts, too_few, closed_text(lead, FEW_ATTEMPTS))
+
+
+def reassign(work: Work, team_id: int, lead_id: int, by_user_id: str, to_user_id: str) -> Reassigned:
+    """Hand a lead to another rep: its owner or a manager may (anyone, while it is unclaimed)."""
+    session, now = work.session, work.now
+    team = queries.team(session, team_id)
+    by = queries.member_by_chat_id(session, team_id, by_user_id)
+    to = queries.member_by_chat_id(session, team_id, to_user_id)
+    lead = queries.lead_in_team(session, team_id, lead_id, lock=True)
+    require_allowed(session, Act.REASSIGN, lead, by)
+    lead.owner_id = to.id
+    lead.claimed_at = lead.claimed_at or now
+    lead.last_activity_at = max(lead.last_activity_at, now)
+    refresh_due(session, lead, team)
+    outbox.enqueue_card(session, lead, now)
+    if to.id != by.id:
+        outbox.enqueue_direct(session, lead, to.chat_user_id,
+                              f"{by.name} handed you {lead.customer_name} (lead #{lead.id}). {team.playbook}", now)
+    return Reassigned(lead.id, to.name, f"{lead.customer_name} is now {to.name}'s.")
+
+
+def release(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Reassigned:
+    """Give a lead back to the channel, so someone else can claim it."""
+    session, now = work.session, work.now
+    team = queries.team(session, team_id)
+    member = queries.member_by_chat_id(session, team_id, chat_user_id)
+    lead = queries.lead_in_team(session, team_id, lead_id, lock=True)
+    require_allowed(session, Act.RELEASE, lead, member)
+    lead.owner_id = None
+    lead.claimed_at = None
+    lead.last_activity_at = max(lead.last_activity_at, now)
+    refresh_due(session, lead, team)
+    outbox.enqueue_card(session, lead, now)
+    return Reassigned(lead.id, "", f"{lead.customer_name} is back in the channel for anyone to claim.")
