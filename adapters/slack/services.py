@@ -9,15 +9,13 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import select
 
 from adapters.slack.chat import SlackChat
 from adapters.slack.settings import SlackSettings
 from chatbot.core import Core
+from chatbot.domain.vocabulary import Role
 from chatbot.messaging import outbox
 from chatbot.messaging.platforms import ChatFor, Platforms
-from chatbot.store.db import transaction
-from chatbot.store.models import Member, Role, Team
 from chatbot.team import roster
 
 log = logging.getLogger(__name__)
@@ -36,13 +34,7 @@ class SlackServices:
                                   leads_channel=s.leads_channel, managers_channel=s.managers_channel)
         return team.id
 
-    def member(self, team_id: int, user_id: str) -> Member | None:
-        with transaction(self.core.engine) as session:
-            return session.exec(
-                select(Member).where(Member.team_id == team_id, Member.chat_user_id == user_id, Member.active)
-            ).first()
-
-    def ensure_member(self, team_id: int, user_id: str, client: WebClient) -> Member:
+    def ensure_member(self, team_id: int, user_id: str, client: WebClient):
         """Who this Slack user is on the team, added the first time they act.
 
         Someone already on the team by Slack id is returned as they are (a removed member stays
@@ -50,10 +42,7 @@ class SlackServices:
         e-mail users.info gives (profile.email, with the users:read.email scope) and their row
         takes this Slack id. Anyone else becomes a rep (workspace admins and owners: managers).
         """
-        with transaction(self.core.engine) as session:
-            known = session.exec(
-                select(Member).where(Member.team_id == team_id, Member.chat_user_id == user_id)
-            ).first()
+        known = roster.member_with_chat_id(self.core, team_id, user_id)
         if known is not None:
             return known
         name, role, email = user_id, Role.REP, None
@@ -89,7 +78,7 @@ def slack_chat_for(core: Core, settings: SlackSettings, client: WebClient | None
 
     store = installation_store(core.engine, settings.slack_client_id)
 
-    def chat_for(team: Team) -> SlackChat | None:
+    def chat_for(team) -> SlackChat | None:
         bot = store.find_bot(enterprise_id=None, team_id=team.platform_team_id)
         if bot is None:
             return None

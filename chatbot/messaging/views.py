@@ -256,7 +256,7 @@ def claimed_elsewhere_text(owner: Member, claimed_at: datetime, team: Team, now:
 
 
 def baseline_text(b: Baseline, scope: str = "") -> str:
-    """The /baseline answer: the numbers a sales manager acts on, in a few lines."""
+    """The baseline answer: the numbers a sales manager acts on, in a few lines."""
 
     def pct(part: int, whole: int) -> str:
         value = part / whole if whole else None
@@ -282,7 +282,7 @@ def baseline_text(b: Baseline, scope: str = "") -> str:
 
 
 def stalled_text(rows: list[StalledLead], team: Team, now: datetime) -> str:
-    """The /stalled answer: each quiet lead with its owner, last touch and how long it has been quiet."""
+    """The stalled answer: each quiet lead with its owner, last touch and how long it has been quiet."""
     window = format_duration(timedelta(seconds=team.stall_window_s))
     if not rows:
         return f"No stalled leads: every contacted open lead has had activity in the last {window}."
@@ -297,9 +297,7 @@ def stalled_text(rows: list[StalledLead], team: Team, now: datetime) -> str:
 
 
 def oncall_lines(people: list[Member], hours: BusinessHours, now: datetime) -> list[str]:
-    """The /oncall answer: tonight's rep and the week ahead."""
-    if not people:
-        return ["Nobody is in the on-call rotation. A manager sets it with /followup."]
+    """The on-call answer: tonight's rep and the week ahead (`people` is not empty)."""
     shifts = upcoming_shifts(people, hours, now, 7)
     state = "open now" if hours.is_open(now) else "closed now"
     return [f"On call tonight: {shifts[0][1].name} (after {hours.closes:%H:%M}; {state}). Hours {hours.describe()}.",
@@ -312,15 +310,3 @@ def due_short(lead: Lead, team: Team, due: OpenWindow | None, now: datetime) -> 
         return "-"
     zone = ZoneInfo(team.timezone)
     return f"{RULE_NAMES[due.rule]} {'overdue ' if due.deadline <= now else ''}{format_moment(due.deadline, zone, now)}"
-
-
-def open_leads_text(rows: list[tuple[Lead, str | None, OpenWindow | None]], team: Team, now: datetime, *,
-                    whose: str | None) -> str:
-    """The /leads answer as plain lines: `whose` is a rep's name, or None for the whole team."""
-    if not rows:
-        return "You have no open leads. /leads all shows the team's." if whose else "No open leads."
-    lines = [f"Open leads{' for ' + whose if whose else ''}: {len(rows)}"]
-    for lead, owner, due in rows:
-        lines.append(f"  #{lead.id} {lead.customer_name} · {owner or 'unclaimed'} · asked {relative(lead.submitted_at, now)} · "
-                     f"{lead.attempts} attempt(s) · next: {due_short(lead, team, due, now)}")
-    return "\n".join(lines)

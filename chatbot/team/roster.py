@@ -22,9 +22,11 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from chatbot.errors import FollowUpError, NotAllowed, UnknownMember
+from chatbot.core import run
+from chatbot.errors import FollowUpError, UnknownMember
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, LeadStatus, Member, Role, Team
+from chatbot.team import managers
 
 PLACEHOLDER_PREFIX = "email:"
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -214,6 +216,14 @@ def member_from_chat(core, team_id: int, *, chat_user_id: str, name: str, email:
         return _find(session, team_id, chat_user_id=chat_user_id, email=None)
 
 
+def member_with_chat_id(core, team_id: int, chat_user_id: str) -> Member | None:
+    """The team's member with this chat id, active or removed (None: never seen)."""
+    with transaction(core.engine) as session:
+        return session.exec(
+            select(Member).where(Member.team_id == team_id, Member.chat_user_id == chat_user_id)
+        ).first()
+
+
 def members(core, team_id: int) -> list[Member]:
     with transaction(core.engine) as session:
         return list(session.exec(
@@ -282,38 +292,7 @@ def remove_member(core, team_id: int, member_spec: str) -> str:
 
 
 def make_managers(core, team_id: int, by_user_id: str, user_ids: list[str]) -> str:
-    """Make these chat users managers (admins stay admins); only a manager or admin may.
+    """`chatbot.team.managers.make_managers` in a transaction of its own."""
+    return run(core, managers.make_managers, team_id, by_user_id, user_ids)
 
-    `by_user_id` and `user_ids` are chat user ids (Slack mentions like <@U123|pat> are read
-    too). Returns the sentence to show, naming every manager now, e.g. "Managers now: Pat, Sam.".
-    A rep is refused (NotAllowed), an id not on the team is refused (UnknownMember): nothing changes.
-    """
-    wanted = [user_id.strip().strip("<>").lstrip("@").split("|")[0] for user_id in user_ids if user_id.strip()]
-    with transaction(core.engine) as session:
-        actor = session.exec(
-            select(Member).where(Member.team_id == team_id, Member.chat_user_id == by_user_id, Member.active)
-        ).first()
-        if actor is None or actor.role not in MANAGING_ROLES:
-            raise NotAllowed("Only managers can name managers. Ask your sales manager.")
-        if not wanted:
-            raise MemberError("Name the people to make managers, e.g. /followup managers @pat @sam.")
-        people = session.exec(
-            select(Member).where(Member.team_id == team_id, Member.active, col(Member.chat_user_id).in_(wanted))
-        ).all()
-        found = {m.chat_user_id for m in people}
-        unknown = [user_id for user_id in dict.fromkeys(wanted) if user_id not in found]
-        if unknown:
-            who = ", ".join(unknown)
-            raise UnknownMember(f"{who} {'is' if len(unknown) == 1 else 'are'} not on this team yet, so nobody was "
-                                f"made a manager. They join by using the bot once, or: chatbot member add.")
-        for member in people:
-            if member.role not in MANAGING_ROLES:
-                member.role = Role.MANAGER
-                session.add(member)
-        session.flush()
-        managers = session.exec(
-            select(Member.name).where(Member.team_id == team_id, Member.active,
-                                      col(Member.role).in_([r.value for r in MANAGING_ROLES]))
-            .order_by(Member.name)
-        ).all()
-        return "Managers now: " + ", ".join(managers) + "."
+

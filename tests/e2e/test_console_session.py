@@ -109,7 +109,7 @@ def test_a_lead_is_posted_claimed_escalated_followed_up_and_reported(transcript)
                             "2026-11-09..2026-11-15), a @rep or a lead source (Cars.com)."),
     ("/stalled sam", "✗ /stalled: 'sam' is not a @rep or a lead source (Cars.com)."),
     ("@sam /followup set first-contact 5m", "✗ Settings are for managers. Ask your sales manager to change them."),
-    ("@sam /followup managers @sam", "✗ Only a manager can make someone a manager. Ask your sales manager."),
+    ("@sam /followup managers @sam", "✗ Only managers can name managers. Ask your sales manager."),
 ])
 def test_a_malformed_command_gets_a_clear_answer_and_changes_nothing(core, clock, line, answer):
     run_console(core, clock, "/demo 1\n")

@@ -3,6 +3,7 @@ migrations build is the one the models describe (including 0003's processed even
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,28 @@ def test_the_core_imports_no_chat_sdk_and_no_web_framework():
               "'fastapi', 'starlette', 'uvicorn', 'adapters', 'entrypoints'}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_adapters_and_entrypoints_reach_the_data_only_through_core_functions():
+    """No adapter opens a transaction or touches the tables: it calls a use case or a read function."""
+    forbidden = ("chatbot.store.db", "chatbot.store.models")
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(name for name in imports_of(path) if name.startswith(forbidden))
+        for path in (ROOT / "adapters").rglob("*.py")
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
 
 
 def test_migrations_build_exactly_the_models_schema(core):
