@@ -1,7 +1,14 @@
-"""Block Kit for the core's views: the lead card, notices, report answers and the Lost modal.
+"""Block Kit for the core's views: the lead card, notices, report answers and the card's modals.
 
-Context for every button travels in its `value` (the lead id, or the report to share), so an
-action needs no server-side session.
+The card's controls are drawn from the core's one list of actions (chatbot.leads.actions
+CARD_ACTIONS). Context travels with each control, so an action needs no server-side session:
+
+- action_id ``lead:<act>`` (``lead:call``, ``lead:reassign``, ...), one per CardAction;
+- a button's value is the lead id (``"42"``); a select option's value is ``"<lead id>|<detail>"``
+  (``"42|voicemail"``, ``"42|U0REP0002"``);
+- an action that asks for text opens a modal with callback_id ``lead:<act>``, private_metadata
+  ``"<lead id>|<channel id>"`` (the channel to answer in) and one input, block ``detail`` /
+  action ``detail_input``.
 """
 
 from __future__ import annotations
@@ -10,28 +17,48 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
+    Option,
     PlainTextInputElement,
     SectionBlock,
+    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from adapters.slack.words import PHRASES
+from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, CardAction
+from chatbot.leads.rules import ANYONE, ATTEMPTS, Act
 from chatbot.messaging.views import LeadCard, Notice, Reply
 
-# action_id -> touch kind the core logs
-TOUCH_ACTIONS = {"touch_call": "call", "touch_text": "text", "touch_email": "email",
-                 "touch_appointment": "appointment"}
-WON_ACTION = "close_won"
-LOST_ACTION = "close_lost"
 SHARE_ACTION = "share_report"
-LOST_MODAL = "lost_reason"
-LOST_BLOCK, LOST_INPUT = "reason", "reason_input"
+CARD_ACTION_PREFIX = "lead:"
+DETAIL_BLOCK, DETAIL_INPUT = "detail", "detail_input"
+SEPARATOR = "|"
 MAX_SECTION = 3000
+# Slack's limits (docs.slack.dev/reference/block-kit): options per select, option text and value.
+MAX_OPTIONS, MAX_OPTION_TEXT, MAX_OPTION_VALUE = 100, 75, 150
+MAX_LEAD_ID_DIGITS = 9  # lead ids are database integers; longer digit strings are not ours
+# How Slack draws some actions: decoration only; which actions exist comes from CARD_ACTIONS.
+ICONS = {Act.CALL: ":telephone_receiver:", Act.TEXT: ":speech_balloon:", Act.EMAIL: ":email:",
+         Act.APPOINTMENT: ":calendar:", Act.NOTE: ":memo:", Act.WON: ":trophy:", Act.RELEASE: ":leftwards_arrow_with_hook:",
+         Act.REASSIGN: ":busts_in_silhouette:"}
+DANGER = {Act.LOST}
+CONFIRM = {  # acts a mis-tap would undo work for: Slack asks "are you sure?" first
+    Act.WON: ("Close as won?", "{name} is closed won and its timers stop.", "Close as won"),
+    Act.RELEASE: ("Release this lead?", "{name} goes back to the channel for anyone to claim.", "Release"),
+}
+# What a modal asks, by what the action asks for (CardAction.asks): title, prompt, placeholder, submit.
+ASKS = {
+    "note": ("Add a note", "A note on *{name}* (lead #{lead_id}). Notes are not counted as attempts.",
+             "customer's wife called back, wants a trade-in quote", "Save note"),
+    "reason": ("Close lead as lost", "Why was *{name}* (lead #{lead_id}) lost?",
+               "bought elsewhere, no answer after 5 tries, ...", "Close as lost"),
+}
 
 
 def esc(text: str) -> str:
@@ -70,9 +97,9 @@ def card_blocks(card: LeadCard) -> list[Block]:
     if card.comments:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip("> " + esc(card.comments).replace("\n", "\n> "),
                                                                      MAX_SECTION))))
-    if card.closed:
+    if card.closed or not card.is_open:
         blocks.append(SectionBlock(text=MarkdownTextObject(
-            text=clip(f"*{esc(card.closed)}*" + (f" · {mention(card.owner_user_id, card.owner_name)}"
+            text=clip(f"*{esc(card.closed or card.status)}*" + (f" · {mention(card.owner_user_id, card.owner_name)}"
                                                    if card.owner_name else ""), MAX_SECTION))))
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=esc(" · ".join(card.facts)))]))
         return blocks
@@ -85,16 +112,101 @@ def card_blocks(card: LeadCard) -> list[Block]:
     if card.due:
         icon = ":rotating_light:" if card.due.overdue else ":alarm_clock:"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{icon} *{esc(card.due.text)}*")))
-    value = str(card.lead_id)
-    blocks.append(ActionsBlock(block_id="lead_actions", elements=[
-        ButtonElement(text=":telephone_receiver: Call", action_id="touch_call", value=value, style="primary"),
-        ButtonElement(text=":speech_balloon: Text", action_id="touch_text", value=value),
-        ButtonElement(text=":email: E-mail", action_id="touch_email", value=value),
-        ButtonElement(text=":calendar: Appointment", action_id="touch_appointment", value=value),
-        ButtonElement(text="Won", action_id=WON_ACTION, value=value),
-        ButtonElement(text="Lost", action_id=LOST_ACTION, value=value, style="danger"),
-    ]))
+    blocks.extend(card_actions(card))
     return blocks
+
+
+# --- the card's actions ---------------------------------------------------------------------
+
+
+def card_action_id(act: Act | str) -> str:
+    """The action_id (and a modal's callback_id) of a card action: 'lead:call', 'lead:reassign', ..."""
+    return f"{CARD_ACTION_PREFIX}{act}"
+
+
+def card_action_for(action_id: str | None) -> CardAction | None:
+    """The core's CardAction an action_id / callback_id names, or None when it names none."""
+    if not action_id or not action_id.startswith(CARD_ACTION_PREFIX):
+        return None
+    wanted = action_id[len(CARD_ACTION_PREFIX):]
+    return next((action for action in CARD_ACTIONS if action.act.value == wanted), None)
+
+
+def lead_value(lead_id: int, detail: str | None = None) -> str:
+    """A control's value: '42', or '42|voicemail' when it carries what the action asks."""
+    return str(lead_id) if detail is None else f"{lead_id}{SEPARATOR}{detail}"
+
+
+def read_lead_value(value: object) -> tuple[int, str | None] | None:
+    """(lead id, detail or None) from a control's value or a modal's private_metadata; None when
+    it is not one this app wrote."""
+    if not isinstance(value, str):
+        return None
+    lead, sep, detail = value.partition(SEPARATOR)
+    if not (lead.isascii() and lead.isdigit() and len(lead) <= MAX_LEAD_ID_DIGITS) or int(lead) < 1:
+        return None
+    if sep and not detail.strip():
+        return None
+    return int(lead), (detail if sep else None)
+
+
+def control_of(action: CardAction) -> str:
+    """How Slack offers a card action: 'choices' (a select of the action's choices), 'rep' (a
+    select of the team's people), 'modal' (a button opening a form for what it asks) or 'button'."""
+    if action.choices:
+        return "choices"
+    if action.asks == "rep":
+        return "rep"
+    return "modal" if action.asks else "button"
+
+
+def _label(action: CardAction) -> str:
+    icon = ICONS.get(action.act)
+    return f"{icon} {action.label}" if icon else action.label
+
+
+def _option(text: str, value: str) -> Option:
+    return Option(text=clip(text, MAX_OPTION_TEXT), value=value)
+
+
+def _element(action: CardAction, card: LeadCard):
+    """One Block Kit element for one core action on this card, or None when it does not apply."""
+    action_id, name = card_action_id(action.act), esc(clip(card.customer_name, 80))
+    control = control_of(action)
+    if control == "choices":
+        return StaticSelectElement(action_id=action_id, placeholder=clip(f"{_label(action)} ▾", 150), options=[
+            _option(choice, lead_value(card.lead_id, choice)) for choice in action.choices[:MAX_OPTIONS]
+            if len(lead_value(card.lead_id, choice)) <= MAX_OPTION_VALUE])
+    if control == "rep":
+        options = [_option(rep_name or user_id, lead_value(card.lead_id, user_id))
+                   for user_id, rep_name in card.reps if user_id
+                   and len(lead_value(card.lead_id, user_id)) <= MAX_OPTION_VALUE][:MAX_OPTIONS]
+        if not options:
+            return None  # nobody else on the team to hand it to
+        return StaticSelectElement(action_id=action_id, placeholder=clip(f"{_label(action)} to… ▾", 150),
+                                   options=options)
+    if action.act is Act.RELEASE and not card.owner_name:
+        return None  # an unclaimed lead has nothing to release
+    style = "primary" if action.primary else "danger" if action.act in DANGER else None
+    confirm = None
+    if action.act in CONFIRM:
+        title, text, yes = CONFIRM[action.act]
+        confirm = ConfirmObject(title=title, text=clip(text.format(name=name), 300), confirm=yes, deny="Cancel")
+    return ButtonElement(text=clip(_label(action), 75), action_id=action_id, value=lead_value(card.lead_id),
+                         style=style, confirm=confirm)
+
+
+def card_actions(card: LeadCard) -> list[Block]:
+    """The open card's controls, one per core CARD_ACTION that applies, in the core's order: the
+    work on the lead (attempts, notes) on one row, what ends or moves it on a second."""
+    if not card.is_open:
+        return []
+    rows: dict[str, list] = {"lead_actions": [], "lead_outcome": []}
+    for action in CARD_ACTIONS:
+        element = _element(action, card)
+        if element is not None:
+            rows["lead_actions" if action.act in ATTEMPTS | ANYONE else "lead_outcome"].append(element)
+    return [ActionsBlock(block_id=block_id, elements=elements[:25]) for block_id, elements in rows.items() if elements]
 
 
 def render_card(card: LeadCard) -> dict:
@@ -134,16 +246,28 @@ def reply_message(reply: Reply) -> dict:
     ]}
 
 
-def lost_modal(lead_id: int, customer_name: str) -> dict:
-    """Asks why a lead was lost; the lead id rides in private_metadata."""
+def customer_of(message: dict | None) -> str | None:
+    """The customer's name from a card message as Slack sends it back (its header block)."""
+    blocks = (message or {}).get("blocks") or [{}]
+    header = ((blocks[0] if isinstance(blocks[0], dict) else {}).get("text") or {}).get("text") or ""
+    return header.split(": ", 1)[-1] or None
+
+
+def action_modal(action: CardAction, lead_id: int, customer_name: str | None, channel: str | None = None) -> dict:
+    """Asks what a card action needs in words (a note, the reason it was lost); the lead id (and
+    the channel to answer in) ride in private_metadata, the action in callback_id."""
+    name = esc(customer_name or f"lead #{lead_id}")
+    title, prompt, placeholder, submit = ASKS.get(action.asks, (
+        action.label, f"{action.label}: *{{name}}* (lead #{{lead_id}})", "", action.label))
     return View(
-        type="modal", callback_id=LOST_MODAL, private_metadata=str(lead_id),
-        title="Close lead as lost", submit="Close as lost", close="Cancel",
+        type="modal", callback_id=card_action_id(action.act), private_metadata=lead_value(lead_id, channel),
+        title=clip(title, 24), submit=clip(submit, 24), close="Cancel",
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=f"Why was *{esc(customer_name)}* (lead #{lead_id}) lost?")),
-            InputBlock(block_id=LOST_BLOCK, label="Reason",
-                       element=PlainTextInputElement(action_id=LOST_INPUT, max_length=500,
-                                                     placeholder="bought elsewhere, no answer after 5 tries, ...")),
+            SectionBlock(text=MarkdownTextObject(text=clip(prompt.format(name=name, lead_id=lead_id), MAX_SECTION))),
+            InputBlock(block_id=DETAIL_BLOCK, label=clip(action.label, 2000),
+                       element=PlainTextInputElement(action_id=DETAIL_INPUT, max_length=MAX_TEXT,
+                                                     multiline=action.asks == "note",
+                                                     placeholder=clip(placeholder, 150) or None)),
         ],
     ).to_dict()
 

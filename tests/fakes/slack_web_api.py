@@ -98,7 +98,23 @@ LIMITS = {
     "section.text": 3000, "section.field": 2000, "section.fields": 10, "header.text": 150,
     "button.text": 75, "action_id": 255, "block_id": 255, "button.value": 2000, "button.url": 3000,
     "actions.elements": 25, "context.elements": 10, "modal.title": 24,
+    # select menus and overflow menus (docs.slack.dev/reference/block-kit/block-elements/...)
+    "select.placeholder": 150, "select.options": 100, "overflow.options": 5, "overflow.options.min": 2,
+    # option objects and confirmation dialogs (docs.slack.dev/reference/block-kit/composition-objects)
+    "option.text": 75, "option.value": 150, "option.description": 75,
+    "confirm.title": 100, "confirm.text": 300, "confirm.confirm": 30, "confirm.deny": 30,
+    # input blocks and modals (docs.slack.dev/reference/block-kit/blocks/input-block, .../views)
+    "input.label": 2000, "plain_text_input.max_length": 3000, "modal.submit": 24, "modal.close": 24,
+    "view.callback_id": 255, "view.private_metadata": 3000,
 }
+# Interactive elements an actions block may hold (docs.slack.dev/reference/block-kit/blocks/actions-block).
+ACTIONS_ELEMENT_TYPES = {
+    "button", "checkboxes", "datepicker", "datetimepicker", "overflow", "radio_buttons", "timepicker",
+    "workflow_button", "rich_text_input", "static_select", "external_select", "users_select",
+    "conversations_select", "channels_select", "multi_static_select", "multi_external_select",
+    "multi_users_select", "multi_conversations_select", "multi_channels_select",
+}
+SELECT_TYPES = {"static_select", "multi_static_select"}
 
 
 @lru_cache(maxsize=None)
@@ -172,17 +188,84 @@ def _text_of(obj: Any) -> Any:
     return obj.get("text") if isinstance(obj, dict) else None
 
 
+def _plain_text(obj: Any, limit: int, ptr: str, out: list[str]) -> None:
+    """A plain_text object no longer than ``limit`` characters."""
+    if not isinstance(obj, dict) or obj.get("type") != "plain_text" or not isinstance(obj.get("text"), str):
+        out.append(f"[ERROR] must be a plain_text object [json-pointer:{ptr}]")
+        return
+    _too_long(obj["text"], limit, f"{ptr}/text", out)
+
+
+def _check_options(options: Any, ptr: str, out: list[str], *, most: int, least: int = 1) -> None:
+    """An element's option objects: how many, and each one's text, value and description."""
+    if not isinstance(options, list) or len(options) < least:
+        out.append(f"[ERROR] must provide at least {least} options [json-pointer:{ptr}]")
+        return
+    if len(options) > most:
+        out.append(f"[ERROR] no more than {most} items allowed [json-pointer:{ptr}]")
+    values: set[str] = set()
+    for k, option in enumerate(options):
+        where = f"{ptr}/{k}"
+        if not isinstance(option, dict):
+            out.append(f"[ERROR] must be an option object [json-pointer:{where}]")
+            continue
+        _plain_text(option.get("text"), LIMITS["option.text"], f"{where}/text", out)
+        if "description" in option:
+            _plain_text(option["description"], LIMITS["option.description"], f"{where}/description", out)
+        value = option.get("value")
+        if not isinstance(value, str) or not value:
+            out.append(f"[ERROR] missing required field: value [json-pointer:{where}]")
+            continue
+        _too_long(value, LIMITS["option.value"], f"{where}/value", out)
+        if value in values:
+            out.append(f"[ERROR] duplicate option value [json-pointer:{where}/value]")
+        values.add(value)
+
+
+def _check_confirm(confirm: Any, ptr: str, out: list[str]) -> None:
+    if not isinstance(confirm, dict):
+        out.append(f"[ERROR] must be a confirm object [json-pointer:{ptr}]")
+        return
+    for part in ("title", "confirm", "deny"):
+        _plain_text(confirm.get(part), LIMITS[f"confirm.{part}"], f"{ptr}/{part}", out)
+    text = confirm.get("text")
+    if not isinstance(text, dict) or text.get("type") not in ("plain_text", "mrkdwn"):
+        out.append(f"[ERROR] must be a text object [json-pointer:{ptr}/text]")
+    else:
+        _too_long(text.get("text"), LIMITS["confirm.text"], f"{ptr}/text/text", out)
+    if confirm.get("style") not in (None, "primary", "danger"):
+        out.append(f"[ERROR] must be primary or danger [json-pointer:{ptr}/style]")
+
+
 def _check_element(el: Any, ptr: str, out: list[str]) -> None:
     if not isinstance(el, dict) or "type" not in el:
         out.append(f"[ERROR] must be an object with a type [json-pointer:{ptr}]")
         return
     _too_long(el.get("action_id"), LIMITS["action_id"], f"{ptr}/action_id", out)
+    if "confirm" in el:
+        _check_confirm(el["confirm"], f"{ptr}/confirm", out)
     if el["type"] == "button":
         _too_long(_text_of(el.get("text")), LIMITS["button.text"], f"{ptr}/text/text", out)
         _too_long(el.get("value"), LIMITS["button.value"], f"{ptr}/value", out)
         _too_long(el.get("url"), LIMITS["button.url"], f"{ptr}/url", out)
         if not isinstance(el.get("text"), dict) or el["text"].get("type") != "plain_text":
             out.append(f"[ERROR] must be a plain_text object [json-pointer:{ptr}/text]")
+        if el.get("style") not in (None, "primary", "danger"):
+            out.append(f"[ERROR] must be primary or danger [json-pointer:{ptr}/style]")
+    elif el["type"] in SELECT_TYPES:
+        if "placeholder" in el:
+            _plain_text(el["placeholder"], LIMITS["select.placeholder"], f"{ptr}/placeholder", out)
+        if ("options" in el) == ("option_groups" in el):
+            out.append(f"[ERROR] must provide exactly one of options or option_groups [json-pointer:{ptr}]")
+        elif "options" in el:
+            _check_options(el["options"], f"{ptr}/options", out, most=LIMITS["select.options"])
+    elif el["type"] == "overflow":
+        _check_options(el.get("options"), f"{ptr}/options", out, most=LIMITS["overflow.options"],
+                       least=LIMITS["overflow.options.min"])
+    elif el["type"] == "plain_text_input":
+        length = el.get("max_length")
+        if length is not None and not (isinstance(length, int) and 1 <= length <= LIMITS["plain_text_input.max_length"]):
+            out.append(f"[ERROR] must be between 1 and 3000 [json-pointer:{ptr}/max_length]")
 
 
 def check_blocks(blocks: Any, max_blocks: int, root: str = "/blocks") -> list[str]:
@@ -222,6 +305,12 @@ def check_blocks(blocks: Any, max_blocks: int, root: str = "/blocks") -> list[st
             if not isinstance(text, dict) or text.get("type") != "plain_text":
                 out.append(f"[ERROR] must be a plain_text object [json-pointer:{ptr}/text]")
             _too_long(_text_of(text), LIMITS["header.text"], f"{ptr}/text/text", out)
+        elif kind == "input":
+            _plain_text(block.get("label"), LIMITS["input.label"], f"{ptr}/label", out)
+            if not isinstance(block.get("element"), dict):
+                out.append(f"[ERROR] missing required field: element [json-pointer:{ptr}]")
+            else:
+                _check_element(block["element"], f"{ptr}/element", out)
         elif kind in ("actions", "context"):
             elements = block.get("elements")
             limit = LIMITS[f"{kind}.elements"]
@@ -233,6 +322,8 @@ def check_blocks(blocks: Any, max_blocks: int, root: str = "/blocks") -> list[st
             action_ids: set[str] = set()
             for j, el in enumerate(elements):
                 if kind == "actions":
+                    if isinstance(el, dict) and el.get("type") not in ACTIONS_ELEMENT_TYPES:
+                        out.append(f"[ERROR] unsupported type: {el.get('type')} [json-pointer:{ptr}/elements/{j}]")
                     _check_element(el, f"{ptr}/elements/{j}", out)
                     aid = el.get("action_id") if isinstance(el, dict) else None
                     if aid is not None and aid in action_ids:
@@ -676,6 +767,12 @@ def _check_args(method: str, spec: dict[str, Any], args: dict[str, Any]) -> None
                 if not title:
                     errors.append("[ERROR] missing required field: title [json-pointer:/view]")
                 _too_long(title, LIMITS["modal.title"], "/view/title/text", errors)
+                for part in ("submit", "close"):
+                    if part in view:
+                        _plain_text(view[part], LIMITS[f"modal.{part}"], f"/view/{part}", errors)
+            _too_long(view.get("callback_id"), LIMITS["view.callback_id"], "/view/callback_id", errors)
+            _too_long(view.get("private_metadata"), LIMITS["view.private_metadata"], "/view/private_metadata",
+                      errors)
             errors += check_blocks(view.get("blocks"), MAX_VIEW_BLOCKS, "/view/blocks")
         if errors:
             raise SlackError("invalid_arguments", violation=True, messages=errors)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.slack.blocks import card_blocks, lost_modal, render, reply_message
+from adapters.slack.blocks import action_modal, card_action_for, card_blocks, render, reply_message
 from adapters.slack.chat import SlackChat, make_client
 from chatbot.messaging.ports import Channel, ChatUnavailable, Direct, MessageRef, Thread
 from chatbot.messaging.views import DueLine, LeadCard, Notice, Reply, Table
@@ -54,8 +54,41 @@ def test_a_notice_mentions_its_person():
 def test_report_and_modal_fit_slacks_limits():
     long_report = Reply(lines=("x" * 5000,), table=Table(("#",), (("y" * 3000,),)), share="stalled @sam")
     assert check_blocks(reply_message(long_report)["blocks"], 50) == []
-    modal = lost_modal(7, "Ana")
-    assert len(modal["title"]["text"]) <= 24 and check_blocks(modal["blocks"], 100) == []
+    for act in ("lost", "note"):
+        modal = action_modal(card_action_for(f"lead:{act}"), 7, "Ana " * 500, "C0LEADS01")
+        assert len(modal["title"]["text"]) <= 24 and check_blocks(modal["blocks"], 100) == []
+        assert (modal["callback_id"], modal["private_metadata"]) == (f"lead:{act}", "7|C0LEADS01")
+
+
+def test_a_card_for_a_big_team_stays_within_slacks_select_limits():
+    reps = tuple((f"U{n:08d}", f"Rep {n} " + "x" * 100) for n in range(150))
+    blocks = [b.to_dict() for b in card_blocks(card(owner_name="Sam", owner_user_id="U0REP0001", reps=reps))]
+    assert check_blocks(blocks, 50) == []
+    (reassign,) = [e for b in blocks if b["type"] == "actions" for e in b["elements"]
+                   if e["action_id"] == "lead:reassign"]
+    assert len(reassign["options"]) == 100
+    assert reassign["options"][0] == {"text": {"type": "plain_text", "text": "Rep 0 " + "x" * 68 + "…", "emoji": True},
+                                      "value": "7|U00000000"}
+
+
+def test_the_fakes_block_checks_know_selects_options_and_confirm_dialogs():
+    too_much = {"type": "actions", "elements": [
+        {"type": "static_select", "action_id": "a", "placeholder": {"type": "plain_text", "text": "p" * 151},
+         "options": [{"text": {"type": "plain_text", "text": "t" * 76}, "value": "v" * 151}] * 2},
+        {"type": "overflow", "action_id": "b", "options": [{"text": {"type": "plain_text", "text": "x"},
+                                                            "value": "1"}]},
+        {"type": "button", "action_id": "c", "text": {"type": "plain_text", "text": "Go"},
+         "confirm": {"title": {"type": "plain_text", "text": "t"}, "text": {"type": "mrkdwn", "text": "x" * 301},
+                     "confirm": {"type": "plain_text", "text": "y" * 31}, "deny": {"type": "plain_text", "text": "n"}}},
+        {"type": "image", "image_url": "https://example.com/a.png", "alt_text": "a"},
+    ]}
+    errors = check_blocks([too_much], 50)
+    assert [e.split("[json-pointer:")[1] for e in errors] == [
+        "/blocks/0/elements/0/placeholder/text]", "/blocks/0/elements/0/options/0/text/text]",
+        "/blocks/0/elements/0/options/0/value]", "/blocks/0/elements/0/options/1/text/text]",
+        "/blocks/0/elements/0/options/1/value]", "/blocks/0/elements/0/options/1/value]",
+        "/blocks/0/elements/1/options]", "/blocks/0/elements/2/confirm/confirm/text]",
+        "/blocks/0/elements/2/confirm/text/text]", "/blocks/0/elements/3]"]
 
 
 def test_chat_posts_cards_threads_and_direct_messages(fake):

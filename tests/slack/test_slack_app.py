@@ -56,10 +56,10 @@ def test_a_new_lead_is_posted_as_a_card_with_buttons_and_a_tap_to_call_link(slac
     assert "<mailto:maria@example.com|maria@example.com>" in text
     assert "2022 Toyota RAV4" in text and "Cars.com" in text and "Unclaimed" in text
     assert "Claim due by" in text
-    actions = next(b for b in card["blocks"] if b["type"] == "actions")["elements"]
-    assert [a["action_id"] for a in actions] == ["touch_call", "touch_text", "touch_email", "touch_appointment",
-                                                 "close_won", "close_lost"]
-    assert {a["value"] for a in actions} == {str(lead_id)}
+    actions = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [a["action_id"] for a in actions] == ["lead:call", "lead:text", "lead:email", "lead:appointment",
+                                                 "lead:note", "lead:won", "lead:lost"]  # unclaimed: no release
+    assert {a["value"] for a in actions if a["type"] == "button"} == {str(lead_id)}
     assert lead(slack.core, lead_id).chat_message_id == ts
 
 
@@ -157,7 +157,7 @@ def test_the_call_button_logs_a_touch_and_the_card_shows_the_48_hour_deadline(sl
     lead_id, ts = posted_lead(slack)
     slack.core.clock.advance(timedelta(minutes=4))
 
-    response = slack.post(slack.button(SAM, ts, "touch_call", str(lead_id)))
+    response = slack.post(slack.button(SAM, ts, "lead:call", str(lead_id)))
 
     assert response.status_code == 200
     wait_for(lambda: updates(slack.fake) == 1)
@@ -174,7 +174,7 @@ def test_a_button_refusal_is_answered_privately_with_the_reason(slack):
     tracker.claim(slack.core, slack.team_id, lead_id, slack.services.ensure_member(slack.team_id, SAM, slack.client)
                   .chat_user_id)
 
-    slack.post(slack.button(ALEX, ts, "close_won", str(lead_id)))
+    slack.post(slack.button(ALEX, ts, "lead:won", str(lead_id)))
 
     (said,) = wait_for(lambda: slack.ephemeral_to(ALEX))
     assert said == "Sam owns Maria Gonzalez; only they or a manager can close it."
@@ -186,14 +186,15 @@ def test_lost_opens_a_modal_and_its_reason_closes_the_lead(slack):
     slack.post(slack.reaction(SAM, ts))
     wait_for(lambda: updates(slack.fake) == 1)
 
-    slack.post(slack.button(SAM, ts, "close_lost", str(lead_id)))
+    slack.post(slack.button(SAM, ts, "lead:lost", str(lead_id)))
     (modal,) = wait_for(lambda: slack.fake.opened_views)
-    assert modal["callback_id"] == "lost_reason" and modal["private_metadata"] == str(lead_id)
+    assert modal["callback_id"] == "lead:lost" and modal["private_metadata"] == f"{lead_id}|{LEADS}"
 
-    empty = slack.post(slack.view_submission(SAM, modal, {"reason": {"reason_input": {
+    empty = slack.post(slack.view_submission(SAM, modal, {"detail": {"detail_input": {
         "type": "plain_text_input", "value": "  "}}}))
-    assert empty.json() == {"response_action": "errors", "errors": {"reason": "Say why it was lost."}}
-    done = slack.post(slack.view_submission(SAM, modal, {"reason": {"reason_input": {
+    assert empty.json() == {"response_action": "errors",
+                            "errors": {"detail": "Say why it was lost, e.g. bought elsewhere."}}
+    done = slack.post(slack.view_submission(SAM, modal, {"detail": {"detail_input": {
         "type": "plain_text_input", "value": "bought elsewhere"}}}))
 
     assert done.status_code == 200 and done.text == ""  # the modal closes

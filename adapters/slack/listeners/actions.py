@@ -1,54 +1,105 @@
-"""Buttons on the lead card (log a touch, won, lost) and on report answers (share)."""
+"""The lead card's actions (every one of the core's CARD_ACTIONS, through one path) and the
+Share button on report answers."""
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Callable
+
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from adapters.slack.blocks import LOST_ACTION, SHARE_ACTION, TOUCH_ACTIONS, WON_ACTION, lost_modal, reply_message
+from adapters.slack.blocks import (
+    CARD_ACTION_PREFIX,
+    SHARE_ACTION,
+    action_modal,
+    card_action_for,
+    card_action_id,
+    control_of,
+    customer_of,
+    read_lead_value,
+    reply_message,
+)
 from adapters.slack.words import PHRASES
 from chatbot.commands import Caller, run_command
+from chatbot.domain.vocabulary import LoggedVia
 from chatbot.errors import FollowUpError
 from chatbot.leads import tracker
-from chatbot.store.models import LoggedVia
+from chatbot.leads.actions import CardAction
+from chatbot.leads.rules import Act
+
+CARD_ACTIONS_PATTERN = re.compile("^" + re.escape(CARD_ACTION_PREFIX))
+# Buttons on cards posted before the card's actions came from the core's list: same actions.
+OLD_ACTION_IDS = {"touch_call": Act.CALL, "touch_text": Act.TEXT, "touch_email": Act.EMAIL,
+                  "touch_appointment": Act.APPOINTMENT, "close_won": Act.WON, "close_lost": Act.LOST}
+log = logging.getLogger(__name__)
+UNREADABLE = "That button's lead could not be read, so nothing was done. Use the buttons on the lead's card."
+
+
+def tell(client: WebClient, channel: str | None, user: str, text: str) -> None:
+    """Say something to one person only: privately in the channel they acted in, else by DM."""
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+            return
+        except SlackApiError as exc:  # not a channel the bot is in (or not theirs): say it directly
+            log.info("chat.postEphemeral in %s failed (%s); telling %s by DM", channel,
+                     exc.response.get("error"), user)
+    client.chat_postMessage(channel=user, text=text)
+
+
+def fits(action: CardAction, detail: str | None) -> bool:
+    """Whether a control's detail is one the card offered: a choice of the action's choices, a
+    person for 'rep', nothing for a plain button (a call without an outcome is a call)."""
+    control = control_of(action)
+    if detail is None:
+        return True
+    return control == "rep" or (control == "choices" and detail in action.choices)
+
+
+def run_card_action(services, client: WebClient, slack_team_id: str | None, user: str, action: CardAction,
+                    lead_id: int, detail: str | None, *, answer: Callable[[str], None],
+                    refuse: Callable[[str], None]) -> bool:
+    """The one path of every card action: do it as this person in the core, `answer` them (or
+    `refuse` them with the core's sentence: nothing changed), then deliver the card update and
+    any notice the core queued (a new owner is told). True when it was done."""
+    team_id = services.team_id(slack_team_id)
+    services.ensure_member(team_id, user, client)
+    try:
+        said = tracker.perform(services.core, team_id, lead_id, user, action.act, detail, via=LoggedVia.BUTTON)
+    except FollowUpError as error:
+        refuse(error.message)
+        return False
+    answer(said)
+    services.deliver(client, team_id)
+    return True
 
 
 def register(app: App, services) -> None:
-    def tell(client: WebClient, body: dict, user: str, text: str) -> None:
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=text)
-
-    def act(body: dict, context: BoltContext, client: WebClient, use_case) -> None:
-        """Run a card button's use case as the presser; answer them privately, update the card."""
-        team_id = services.team_id(context.team_id)
+    def card_action(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+        """A control on a lead card: a button (value: lead id) or a select (value: lead id|detail)."""
+        ack()
         user = body["user"]["id"]
-        services.ensure_member(team_id, user, client)
-        try:
-            result = use_case(team_id, user)
-        except FollowUpError as error:
-            tell(client, body, user, error.message)
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        action_id = action.get("action_id")
+        wanted = card_action_for(action_id) or card_action_for(card_action_id(OLD_ACTION_IDS.get(action_id, "")))
+        value = action.get("value") if "value" in action else (action.get("selected_option") or {}).get("value")
+        read = read_lead_value(value)
+        if wanted is None or read is None or not fits(wanted, read[1]):
+            tell(client, channel, user, UNREADABLE)
             return
-        tell(client, body, user, result.message)
-        services.deliver(client, team_id)
+        lead_id, detail = read
+        if control_of(wanted) == "modal":  # it asks for words: a form, whose submission runs it (views.py)
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=action_modal(wanted, lead_id, customer_of(body.get("message")), channel))
+            return
 
-    def log_touch(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-        ack()
-        act(body, context, client, lambda team_id, user: tracker.log_touch(
-            services.core, team_id, int(action["value"]), user, TOUCH_ACTIONS[action["action_id"]],
-            via=LoggedVia.BUTTON))
+        def say(text: str) -> None:
+            tell(client, channel, user, text)
 
-    def won(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-        ack()
-        act(body, context, client, lambda team_id, user: tracker.close(
-            services.core, team_id, int(action["value"]), user, won=True))
-
-    def lost(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
-        """Lost needs a reason: open a modal; its submission closes the lead (see views.py)."""
-        ack()
-        card = ((body.get("message") or {}).get("blocks") or [{}])[0]
-        name = ((card.get("text") or {}).get("text") or "").split(": ", 1)[-1] or f"lead #{action['value']}"
-        client.views_open(trigger_id=body["trigger_id"], view=lost_modal(int(action["value"]), name))
+        run_card_action(services, client, context.team_id, user, wanted, lead_id, detail, answer=say, refuse=say)
 
     def share(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond) -> None:
         """Post a report someone ran privately to the channel, recomputed now."""
@@ -63,8 +114,7 @@ def register(app: App, services) -> None:
         respond(text=f"<@{user}> shared {PHRASES.command(action['value'])}:\n{shared}",
                 response_type="in_channel", replace_original=False)
 
-    for action_id in TOUCH_ACTIONS:
-        app.action(action_id)(log_touch)
-    app.action(WON_ACTION)(won)
-    app.action(LOST_ACTION)(lost)
+    app.action(CARD_ACTIONS_PATTERN)(card_action)
+    for old in OLD_ACTION_IDS:
+        app.action(old)(card_action)
     app.action(SHARE_ACTION)(share)

@@ -1,33 +1,39 @@
-"""Modal submissions: the reason a lead was lost."""
+"""Modal submissions: what a card action asked for in words (a note, the reason a lead was lost)."""
 
 from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from adapters.slack.blocks import LOST_BLOCK, LOST_INPUT, LOST_MODAL
-from chatbot.errors import FollowUpError
-from chatbot.leads import tracker
+from adapters.slack.blocks import DETAIL_BLOCK, DETAIL_INPUT, card_action_for, clip, read_lead_value
+from adapters.slack.listeners.actions import CARD_ACTIONS_PATTERN, run_card_action, tell
+
+MAX_FIELD_ERROR = 150
+UNREADABLE = "This form's lead could not be read. Close it and use the button on the lead's card again."
 
 
 def register(app: App, services) -> None:
-    def lost_reason(ack: Ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
-        """Close the lead lost; a refusal shows under the reason field, the modal stays open."""
-        reason = (view["state"]["values"][LOST_BLOCK][LOST_INPUT].get("value") or "").strip()
-        team_id = services.team_id(context.team_id)
+    def card_action_form(ack: Ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
+        """Run the card action with the words typed; a refusal shows under the field and the modal
+        stays open, nothing changed. Done: the modal closes and the person is told privately."""
         user = body["user"]["id"]
-        if not reason:
-            ack(response_action="errors", errors={LOST_BLOCK: "Say why it was lost."})
+        action = card_action_for(view.get("callback_id"))
+        read = read_lead_value(view.get("private_metadata"))
+        if action is None or read is None:
+            ack(response_action="errors", errors={DETAIL_BLOCK: UNREADABLE})
             return
-        services.ensure_member(team_id, user, client)
-        try:
-            result = tracker.close(services.core, team_id, int(view["private_metadata"]), user, won=False,
-                                   reason=reason)
-        except FollowUpError as error:
-            ack(response_action="errors", errors={LOST_BLOCK: error.message[:150]})
-            return
-        ack()
-        client.chat_postMessage(channel=user, text=result.message)
-        services.deliver(client, team_id)
+        lead_id, channel = read
+        field = ((view.get("state") or {}).get("values") or {}).get(DETAIL_BLOCK) or {}
+        words = (field.get(DETAIL_INPUT) or {}).get("value")
 
-    app.view(LOST_MODAL)(lost_reason)
+        def refuse(text: str) -> None:
+            ack(response_action="errors", errors={DETAIL_BLOCK: clip(text, MAX_FIELD_ERROR)})
+
+        def answer(text: str) -> None:
+            ack()
+            tell(client, channel, user, text)
+
+        run_card_action(services, client, context.team_id, user, action, lead_id, words,
+                        answer=answer, refuse=refuse)
+
+    app.view(CARD_ACTIONS_PATTERN)(card_action_form)
