@@ -29,11 +29,13 @@ from slack_bolt import App
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from adapters.slack.app import create_slack_app  # noqa: E402
 from adapters.slack.chat import make_client  # noqa: E402
-from adapters.slack.services import SlackServices  # noqa: E402
+from adapters.slack.services import SlackServices, register_slack  # noqa: E402
 from adapters.slack.settings import SlackSettings  # noqa: E402
 from chatbot.core import bootstrap  # noqa: E402
 from chatbot.leads import tracker  # noqa: E402
+from chatbot.messaging.platforms import Platforms  # noqa: E402
 from chatbot.store.db import transaction  # noqa: E402
 from chatbot.store.models import Lead  # noqa: E402
 from entrypoints.web import create_web_app  # noqa: E402
@@ -143,8 +145,9 @@ def main() -> None:
                         overrides={"event_id": f"Ev{tag}{i:06d}", "authorizations.0.team_id": fake.team_id,
                                    "authorizations.0.user_id": fake.bot_user_id})
 
-        ours = create_web_app(core, settings, client=client)
-        bare = create_web_app(core, settings, slack_app=bare_bolt_app(client))
+        platforms = register_slack(Platforms(), core, settings, client)
+        ours = create_web_app(core, platforms, slack_app=create_slack_app(core, settings, client))
+        bare = create_web_app(core, platforms, slack_app=bare_bolt_app(client))
         results: dict[tuple[str, str], list[float]] = {}
         with Served(ours) as ours_url, Served(bare) as bare_url, httpx.Client(timeout=10) as http:
             for name, endpoint in (("bare Bolt", bare_url), ("create_web_app", ours_url)):  # warm up

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from importlib import resources
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from rich.table import Table
 
 from adapters.console.chat import PHRASES, ConsoleChat
 from chatbot.commands import Caller, help_lines, run_command
+from chatbot.commands.arguments import lead_number
 from chatbot.core import Core
 from chatbot.domain.clock import ManualClock
 from chatbot.errors import FollowUpError
@@ -133,7 +135,7 @@ class ConsoleSession:
         if handler is not None:
             handler(words[1:], speaker)
         else:
-            self.show(run_command(self.core, Caller(self.team_id, speaker), line, PHRASES))
+            self.show(run_command(self.core, Caller(self.team_id, speaker), line, PHRASES), to=speaker)
 
     def after_command(self) -> None:
         """What the production worker does continuously: escalate what is due, deliver the outbox."""
@@ -142,13 +144,13 @@ class ConsoleSession:
 
     # ------------------------------------------------------------ output
 
-    def show(self, reply: Reply) -> None:
-        """A core Reply: refusals as one line, tables as a terminal table."""
+    def show(self, reply: Reply, to: str) -> None:
+        """A core Reply, private to `to`: refusals as one line, tables as a terminal table."""
         if reply.refused:
             self.refuse(reply.text)
             return
         for line in reply.lines:
-            self.say(line)
+            self.say(line, to=to)
         if reply.table is not None:
             table = Table(show_edge=False)
             for column in reply.table.columns:
@@ -195,8 +197,8 @@ class ConsoleSession:
                                 region=self.team.phone_region))
 
     def cmd_demo(self, args: list[str], speaker: str) -> None:
-        if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 50)):
-            raise ConsoleError("/demo takes a number of leads from 1 to 50, e.g. /demo 3.")
+        if len(args) > 1 or (args and not (re.fullmatch(r"[0-9]{1,2}", args[0]) and 1 <= int(args[0]) <= 50)):
+            raise ConsoleError("/demo takes 1 to 50 leads.")
         for _ in range(int(args[0]) if args else 1):
             number = lookups.lead_count(self.core, self.team_id) + 1
             data = dict(self._demo[(number - 1) % len(self._demo)])
@@ -217,10 +219,11 @@ class ConsoleSession:
 
     def cmd_react(self, args: list[str], speaker: str) -> None:
         usage = "/react N [:emoji:]"
-        if not args or not args[0].lstrip("#").isdigit() or len(args[0]) > 9 or len(args) > 2:
-            raise ConsoleError(f"Which lead? Usage: {usage}")
+        if len(args) > 2:
+            raise ConsoleError(f"One lead and one emoji. Usage: {usage}")
+        lead_id = lead_number(args, usage)
         emoji = args[1].strip(":") if len(args) > 1 else "eyes"
-        result = tracker.claim(self.core, self.team_id, int(args[0].lstrip("#")), speaker, emoji=emoji)
+        result = tracker.claim(self.core, self.team_id, lead_id, speaker, emoji=emoji)
         if result is None:
             self.say(f":{emoji}: does not claim here; react with :{self.team.claim_emoji}: to claim.", to=speaker)
         else:

@@ -30,7 +30,7 @@ def lead_number(words: list[str], usage: str) -> int:
     if not words:
         raise CommandError(f"Which lead? Usage: {usage}")
     digits = words[0].lstrip("#")
-    if not digits.isdigit() or len(digits) > 9:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:
         raise CommandError(f"'{words[0][:40]}' is not a lead number. Usage: {usage}")
     return int(digits)
 
