@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 from make_crm_export import write  # noqa: E402
 
 from chatbot.core import bootstrap  # noqa: E402
-from chatbot.intake.history_import import import_history  # noqa: E402
+from chatbot.intake.history import import_history  # noqa: E402
 from chatbot.team import roster  # noqa: E402
 
 

@@ -44,7 +44,7 @@ from chatbot.intake import apikeys
 from chatbot.intake.detect import parse_any
 from chatbot.intake.errors import LeadFormatError
 from chatbot.intake.fields import lead_fields
-from chatbot.intake.history_import import CannotImport, import_history
+from chatbot.intake.history import CannotImport, import_history
 from chatbot.leads.deadlines import hours_of
 from chatbot.messaging.outbox import pending_count
 from chatbot.messaging.platforms import Platforms

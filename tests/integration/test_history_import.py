@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from chatbot.intake.history_import import CannotImport, import_history
+from chatbot.intake.history import CannotImport, import_history
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, OutboxMessage, Touch
 from entrypoints.cli import app
