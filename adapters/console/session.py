@@ -149,8 +149,8 @@ class ConsoleSession:
         if reply.refused:
             self.refuse(reply.text)
             return
-        for line in reply.lines:
-            self.say(line, to=to)
+        for number, line in enumerate(reply.lines):
+            self.say(line, to=to if number == 0 else None)
         if reply.table is not None:
             table = Table(show_edge=False)
             for column in reply.table.columns:

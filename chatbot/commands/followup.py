@@ -11,6 +11,7 @@ from chatbot.team import settings
 from chatbot.team.managers import make_managers
 
 USAGE = "followup settings | set NAME VALUE | oncall @rep ... | managers @person ..."
+SUBCOMMANDS = ("settings", "set", "oncall", "managers")
 
 
 def followup(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:

@@ -10,18 +10,19 @@ from slack_sdk import WebClient
 from adapters.slack.blocks import reply_message
 from adapters.slack.words import PHRASES, SLASH_COMMANDS, mentioned_users, to_core_text
 from chatbot.commands import Caller, run_command
-from chatbot.commands.registry import BY_NAME
+from chatbot.commands.followup import SUBCOMMANDS
 
 
 def core_line(command: str, text: str) -> str:
-    """The core command line for a slash command: '/followup reps' -> 'reps', '/leads all' -> 'leads all'."""
+    """The core command line for a slash command: '/followup reps' -> 'reps', '/leads all' -> 'leads all',
+    '/followup oncall @sam' -> 'followup oncall @sam' (the team's settings come first)."""
     words = to_core_text(text).split()
     if command == "/followup":
         if not words:
             return "help"
-        if words[0].lower() in BY_NAME or words[0].lower() == "help":
-            return " ".join(words)
-        return " ".join(["followup", *words])
+        if words[0].lower() in SUBCOMMANDS:
+            return " ".join(["followup", *words])
+        return " ".join(words)
     return " ".join([command.lstrip("/"), *words])
 
 
