@@ -171,6 +171,8 @@ def _option(text: str, value: str) -> Option:
 
 def _element(action: CardAction, card: LeadCard):
     """One Block Kit element for one core action on this card, or None when it does not apply."""
+    if action.act not in card.offers:
+        return None
     action_id, name = card_action_id(action.act), esc(clip(card.customer_name, 80))
     control = control_of(action)
     if control == "choices":
@@ -185,8 +187,6 @@ def _element(action: CardAction, card: LeadCard):
             return None  # nobody else on the team to hand it to
         return StaticSelectElement(action_id=action_id, placeholder=clip(f"{_label(action)} to… ▾", 150),
                                    options=options)
-    if action.act is Act.RELEASE and not card.owner_name:
-        return None  # an unclaimed lead has nothing to release
     style = "primary" if action.primary else "danger" if action.act in DANGER else None
     confirm = None
     if action.act in CONFIRM:

@@ -38,6 +38,19 @@ VERBS = {Act.CALL: "log a call on it", Act.TEXT: "log a text on it", Act.EMAIL: 
          Act.RELEASE: "release it", Act.REASSIGN: "hand it on"}
 
 
+def card_offers(lead: Lead, can_hand_to: int) -> frozenset[Act]:
+    """What the lead's card offers now: nothing once it is closed, release only while someone owns
+    it, reassign only when there is someone to hand it to (`can_hand_to` people)."""
+    if lead.status != LeadStatus.OPEN:
+        return frozenset()
+    offers = set(Act) - {Act.CLAIM}  # a reaction claims; the card's actions work the lead
+    if lead.owner_id is None:
+        offers.discard(Act.RELEASE)
+    if not can_hand_to:
+        offers.discard(Act.REASSIGN)
+    return frozenset(offers)
+
+
 def is_manager(member: Member) -> bool:
     return member.role in (Role.MANAGER, Role.ADMIN)
 

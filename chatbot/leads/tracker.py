@@ -7,13 +7,14 @@ transaction); each function here is the thin wrapper that opens the transaction.
 from __future__ import annotations
 
 from chatbot.core import Core, run
+from chatbot.errors import FollowUpError
 from chatbot.leads import actions, usecases
 from chatbot.leads.rules import Act
 from chatbot.leads.usecases import Claimed, Closed, Ingested, Reassigned, TouchLogged
 from chatbot.store import queries
 
 __all__ = ["Claimed", "Closed", "Ingested", "Reassigned", "TouchLogged", "ingest", "claim", "log_touch", "log_reported_touch", "close",
-           "reassign", "release", "perform", "lead_for_message"]
+           "reassign", "release", "perform", "refusal", "lead_for_message"]
 
 
 def ingest(core: Core, team_id: int, incoming) -> Ingested:
@@ -49,6 +50,15 @@ def perform(core: Core, team_id: int, lead_id: int, user_id: str, act: Act, deta
             **options) -> str:
     """One card action as this person (chatbot.leads.actions); returns what they are told."""
     return run(core, actions.perform, team_id, lead_id, user_id, act, detail, **options)
+
+
+def refusal(core: Core, team_id: int, lead_id: int, user_id: str, act: Act) -> str | None:
+    """Why this person may not do `act` to this lead now, or None when they may."""
+    try:
+        run(core, usecases.check_allowed, team_id, lead_id, user_id, act)
+    except FollowUpError as refused:
+        return refused.message
+    return None
 
 
 def lead_for_message(core: Core, channel: str, message_id: str) -> tuple[int, int] | None:

@@ -186,6 +186,12 @@ def claim(work: Work, team_id: int, lead_id: int, chat_user_id: str, *, emoji: s
     return Claimed(lead.id, won, owner.name, owner.chat_user_id, lead.claimed_at, message)
 
 
+def check_allowed(work: Work, team_id: int, lead_id: int, chat_user_id: str, act: Act) -> None:
+    """Raise the refusal `act` would meet now (a form can refuse before it asks for anything)."""
+    member = queries.member_by_chat_id(work.session, team_id, chat_user_id)
+    require_allowed(work.session, act, queries.lead_in_team(work.session, team_id, lead_id), member)
+
+
 def _take_ownership(session: Session, lead_id: int, member_id: int, now: datetime) -> bool:
     result = session.execute(
         update(Lead)

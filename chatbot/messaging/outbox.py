@@ -156,7 +156,7 @@ def _card(session: Session, message: OutboxMessage, lead: Lead, now: datetime) -
                                        col(OutboxMessage.sent_at).is_(None))
     ).all()
     card = lead_card(lead, team, owner, due_window(lead, team), now, _returning_note(session, lead, now),
-                     reps=queries.members(session, team.id) if lead.status == LeadStatus.OPEN else [])
+                     reps=queries.reachable_members(session, team.id) if lead.status == LeadStatus.OPEN else [])
     posted = MessageRef(lead.chat_channel, lead.chat_message_id) if lead.chat_message_id else None
     return Outgoing(message, Channel(team.leads_channel or "leads"), card, posted, tuple(covered))
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from chatbot.domain.contact import display_phone
 from chatbot.domain.hours import BusinessHours, upcoming_shifts
 from chatbot.domain.policy import OpenWindow, Rule
+from chatbot.leads.rules import card_offers
 from chatbot.reports.figures import Baseline, StalledLead
 from chatbot.store.models import Lead, LeadStatus, Member, Team
 
@@ -85,6 +86,7 @@ class LeadCard:
     returning: str | None = None
     closed: str | None = None
     reps: tuple[tuple[str, str], ...] = ()  # (chat user id, name) of who it can be handed to
+    offers: frozenset[str] = frozenset()  # the card actions (rules.Act values) that apply now
 
     @property
     def is_open(self) -> bool:
@@ -180,6 +182,7 @@ def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | No
     if due is not None and lead.status == LeadStatus.OPEN:
         due_line = DueLine(RULE_NAMES[due.rule].capitalize(), due.deadline, due.deadline <= now,
                            due_text(due, zone, now))
+    hand_to = tuple((rep.chat_user_id, rep.name) for rep in reps if rep.id != lead.owner_id)
     closed = None
     if lead.status != LeadStatus.OPEN and lead.closed_at:
         closed = f"Closed {lead.status} {format_moment(lead.closed_at, zone, now)}" + (
@@ -204,7 +207,8 @@ def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | No
         due=due_line,
         returning=returning,
         closed=closed,
-        reps=tuple((rep.chat_user_id, rep.name) for rep in reps if rep.id != lead.owner_id),
+        reps=hand_to,
+        offers=frozenset(act.value for act in card_offers(lead, len(hand_to))),
     )
 
 

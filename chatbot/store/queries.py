@@ -27,11 +27,19 @@ def team_by_platform(session: Session, platform: str, platform_team_id: str) -> 
     ).first()
 
 
+PLACEHOLDER_PREFIX = "email:"  # the chat id of someone added by e-mail who has not used the chat yet
+
+
 def members(session: Session, team_id: int) -> list[Member]:
     """The team's active people, by name."""
     return list(session.exec(
         select(Member).where(Member.team_id == team_id, Member.active).order_by(Member.name)
     ))
+
+
+def reachable_members(session: Session, team_id: int) -> list[Member]:
+    """The team's active people the chat can reach (not those known only by e-mail so far)."""
+    return [m for m in members(session, team_id) if not m.chat_user_id.startswith(PLACEHOLDER_PREFIX)]
 
 
 def member_by_chat_id(session: Session, team_id: int, chat_user_id: str) -> Member:

@@ -26,9 +26,9 @@ from chatbot.core import run
 from chatbot.errors import FollowUpError, UnknownMember
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, LeadStatus, Member, Role, Team
+from chatbot.store.queries import PLACEHOLDER_PREFIX
 from chatbot.team import managers
 
-PLACEHOLDER_PREFIX = "email:"
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MANAGING_ROLES = (Role.MANAGER, Role.ADMIN)
 

@@ -18,7 +18,9 @@ def card(**changes) -> LeadCard:
                   vehicle="2024 Honda CR-V", source="Autotrader", asked="asked 2 min ago (09:58)",
                   comments="Is it still <available>?\nCall after 5", playbook="Call now.", status="open",
                   owner_name=None, owner_user_id=None, facts=["0 attempts"],
-                  due=DueLine("Claim", TUESDAY_10AM, False, "Claim due by 10:05 (in 3 min)"))
+                  due=DueLine("Claim", TUESDAY_10AM, False, "Claim due by 10:05 (in 3 min)"),
+                  # what the core offers on an unclaimed card with people to hand it to: all but release
+                  offers=frozenset({"call", "text", "email", "appointment", "note", "won", "lost", "reassign"}))
     fields.update(changes)
     return LeadCard(**fields)
 

@@ -275,6 +275,18 @@ def test_another_reps_won_is_refused_privately_and_changes_nothing(slack):
     assert slack.fake.ephemeral[-1]["channel"] == LEADS
 
 
+def test_lost_on_another_reps_lead_is_refused_before_the_form_opens(slack):
+    lead_id, ts = claimed_by_sam(slack)
+
+    press(slack, ALEX, ts, "lead:lost")
+
+    (said,) = wait_for(lambda: slack.ephemeral_to(ALEX))
+    assert said == "Sam owns Maria Gonzalez; only they or a manager can close it."
+    settle()
+    assert slack.fake.opened_views == []
+    assert lead(slack, lead_id).status == LeadStatus.OPEN
+
+
 def test_an_action_on_a_closed_lead_is_refused_privately(slack):
     lead_id, ts = claimed_by_sam(slack)
     old_card = slack.card(ts)  # a client still showing the open card

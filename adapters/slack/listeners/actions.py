@@ -92,6 +92,12 @@ def register(app: App, services) -> None:
             return
         lead_id, detail = read
         if control_of(wanted) == "modal":  # it asks for words: a form, whose submission runs it (views.py)
+            team_id = services.team_id(context.team_id)
+            services.ensure_member(team_id, user, client)
+            refused = tracker.refusal(services.core, team_id, lead_id, user, wanted.act)
+            if refused:  # say no now, not after they have typed the reason
+                tell(client, channel, user, refused)
+                return
             client.views_open(trigger_id=body["trigger_id"],
                               view=action_modal(wanted, lead_id, customer_of(body.get("message")), channel))
             return
