@@ -389,7 +389,7 @@ def member_list(team: str = TEAM_OPTION, database: str = DATABASE_OPTION) -> Non
     core = bootstrap(database)
     chosen = resolve_team(core, team)
     people = roster.members(core, chosen.id)
-    typer.echo(f"{chosen.name}: {len(people)} people")
+    typer.echo(f"{chosen.name}: {len(people)} {'person' if len(people) == 1 else 'people'}")
     for member in people:
         typer.echo(f"  {member.name}  {member.role}  {_member_how(member)}")
 

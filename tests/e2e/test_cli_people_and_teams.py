@@ -64,7 +64,7 @@ class TestMembers:
 
         assert promoted.stdout == "Sam is now a manager (was a rep).\n"
         assert removed.stdout == "Alex is off the team.\n"
-        assert cli(db, "member", "list").stdout.splitlines()[0] == "Demo Motors: 1 people"
+        assert cli(db, "member", "list").stdout.splitlines()[0] == "Demo Motors: 1 person"
 
     def test_refusals_are_one_line_and_change_nothing(self, db):
         cli(db, "team", "create", "--name", "Demo Motors")
