@@ -4,7 +4,7 @@
     PYTHONPATH=. python bench/import_speed.py --rows 100000 --database-url postgresql://postgres@127.0.0.1/bench
 
 The export comes from examples/make_crm_export.py (one row per activity, US local times,
-a few percent of data errors the import skips). Timed: import_history in-process, from
+assignment rows read as claims, a few percent of data errors the import skips). Timed: import_history in-process, from
 opening the file to the last commit (reading+parsing, then storing), on an empty database.
 The CSV is written before the clock starts. `chatbot import` adds ~1 s of start-up.
 

@@ -44,7 +44,7 @@ from chatbot.intake import apikeys
 from chatbot.intake.detect import parse_any
 from chatbot.intake.errors import LeadFormatError
 from chatbot.intake.fields import lead_fields
-from chatbot.intake.history import CannotImport, import_history
+from chatbot.intake.history import CannotImport, check_header, import_history
 from chatbot.leads.deadlines import hours_of
 from chatbot.messaging.outbox import pending_count
 from chatbot.messaging.platforms import Platforms
@@ -458,13 +458,17 @@ def lead_check(
 @app.command("import")
 def import_csv(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A CRM export (.csv) of leads and activities."),
-    team: str = typer.Option(None, "--team", help="Team name or id (not needed when there is only one)."),
-    tz: str = typer.Option(None, "--tz", help="Zone of the file's local times (default: the team's)."),
+    team: str = typer.Option(None, "--team", help="Team name or id (not needed when there is only one). "
+                                                   "With --tz, a team of that name is created if there is none."),
+    tz: str = typer.Option(None, "--tz", help="Zone of the file's local times (default: the team's); "
+                                              "a team created by this import gets it."),
     mapping: list[str] = typer.Option(None, "--map", help="COLUMN=FIELD for a column the aliases miss, e.g. "
                                                          "'Opp #=lead_id'. Repeatable."),
     database: str = DATABASE_OPTION,
 ) -> None:
-    """Import a CRM's leads and activities as history: counted in figures, never posted or escalated."""
+    """Import a CRM's leads and activities as history: counted in figures, never posted or escalated.
+
+    On a new database, `--team NAME --tz ZONE` creates the team first (phones read as US)."""
 
 
     pairs: dict[str, str] = {}
@@ -479,6 +483,13 @@ def import_csv(
         except (ZoneInfoNotFoundError, ValueError):
             raise typer.BadParameter(f"{tz!r} is not a time zone like America/Chicago", param_hint="--tz")
     core = bootstrap(database)
+    created = None
+    if team is not None and tz is not None and not _names_a_team(core, team):
+        try:
+            check_header(file, pairs)  # a file that cannot be imported creates no team
+        except CannotImport as exc:
+            _fail(f"Cannot import {file.name}: {exc}")
+        created = _create_api_team(core, team, tz)
     chosen = resolve_team(core, team)
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description:8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -494,10 +505,35 @@ def import_csv(
             report = import_history(core, chosen.id, file, tz=tz, mapping=pairs, progress=progress)
         except CannotImport as exc:
             _fail(f"Cannot import {file.name}: {exc}")
+    if created is not None:
+        typer.echo(f"Created team #{created.id}: {created.name} ({created.timezone}, phones read as "
+                   f"{created.phone_region}); it did not exist.")
     typer.echo(f"Imported {file.name} into {chosen.name}:")
     for line in report.lines():
         typer.echo(f"  {line}")
     typer.echo("  columns: " + ", ".join(f"{f}={c!r}" for f, c in report.columns.items()))
+
+
+def _names_a_team(core: Core, spec: str) -> bool:
+    """Whether --team SPEC picks a team, as resolve_team reads it (name in any case, or number)."""
+    wanted = " ".join(spec.split()).lower()
+    teams = roster.all_teams(core)
+    if any(t.name.lower() == wanted for t in teams):
+        return True
+    return wanted.lstrip("#").isdigit() and any(t.id == int(wanted.lstrip("#")) for t in teams)
+
+
+def _create_api_team(core: Core, name: str, timezone: str):
+    """A team for `chatbot import --team NAME --tz ZONE` on a database that has none by that name.
+    A number is never taken for a name (it means a team id): resolve_team then refuses."""
+    if " ".join(name.split()).lstrip("#").isdigit():
+        return None
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "team"
+    try:
+        return roster.create_team(core, name=name, platform="api", platform_team_id=slug, timezone=timezone,
+                                  phone_region="US")
+    except FollowUpError as exc:
+        _fail(exc.message)
 
 
 # ---------------------------------------------------------------- baseline

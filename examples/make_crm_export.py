@@ -1,12 +1,17 @@
 """Make a plausible CRM export of leads and their activities (one row per activity).
 
-    python examples/make_crm_export.py                        # examples/crm_export_sample.csv, ~300 rows
+    python examples/make_crm_export.py                        # examples/crm_export_sample.csv, ~400 rows
     python examples/make_crm_export.py --rows 1000000 -o /tmp/big.csv
 
 Everything is fake: names from short lists, phones in the 555-01xx range reserved for fiction,
 e-mails at example.com. Times are local to the dealership (no offset), as CRMs export them.
 Response times follow what dealer studies report: a few reps answer in minutes, the median is
 tens of minutes, the tail runs to days, and about one lead in seven is never contacted.
+Assignments, as dealer CRMs log them: a round robin gives about a third of the leads a rep
+within the minute ("Round Robin Assignment"), a desk manager assigns most of the rest by hand
+("Lead Assigned": minutes in the day, hours overnight), one in twelve is never assigned, and
+some are handed to another rep later ("Reassigned"). Assignments draw from their own random
+stream, so the leads and contact activities are the same with or without them.
 """
 
 from __future__ import annotations
@@ -44,10 +49,25 @@ def _first_response(rng: random.Random, after_hours: bool) -> timedelta | None:
     return timedelta(minutes=min(minutes, 6 * 24 * 60))
 
 
+def _assignment(rng: random.Random, after_hours: bool, response: timedelta | None) -> tuple[str, timedelta] | None:
+    """How and when the lead got its rep, or None: left in the unassigned queue."""
+    roll = rng.random()
+    if roll < 0.08:
+        return None
+    if roll < 0.40:
+        return "Round Robin Assignment", timedelta(seconds=rng.randint(3, 90))
+    minutes = rng.lognormvariate(2.0 if not after_hours else 5.0, 1.0)  # median ~7 min; after hours ~2.5 h
+    delay = timedelta(seconds=round(min(minutes, 3 * 24 * 60) * 60))
+    if response is not None and delay > response:  # the rep who answered had usually been given the lead first
+        delay = timedelta(seconds=round(response.total_seconds() * rng.uniform(0.3, 0.9)))
+    return "Lead Assigned", delay
+
+
 def rows(count: int, *, seed: int = 7, start: datetime = datetime(2026, 10, 5, 8, 0),
          days: int = 45) -> Iterator[list[str]]:
     """About `count` activity rows (a lead never contacted is one row with no activity)."""
     rng = random.Random(seed)
+    assigner = random.Random(seed * 7919 + 1)  # assignments' own stream: the other rows do not change
     sources = [s for s, _ in SOURCES]
     weights = [w for _, w in SOURCES]
     made = 0
@@ -80,13 +100,22 @@ def rows(count: int, *, seed: int = 7, start: datetime = datetime(2026, 10, 5, 8
             activities.append(("Auto Response", created + timedelta(seconds=30)))
         roll = rng.random()
         status = "Sold" if roll < 0.12 else "Lost" if roll < 0.45 else "Active"
-        if not activities:
+        assignments: list[tuple[str, datetime]] = []
+        if (assigned := _assignment(assigner, after_hours, response)) is not None:
+            assignments.append((assigned[0], created + assigned[1]))
+            if assigner.random() < 0.12:
+                assignments.append(("Reassigned", assignments[0][1] + timedelta(
+                    minutes=min(assigner.lognormvariate(6.0, 1.2), 10 * 24 * 60))))  # median ~7 h
+        if not activities and not assignments:
             yield [lead_id, _fmt(created), customer, phone, email, source, vehicle, "", "", "", rep, status]
             made += 1
             continue
-        for kind, at in activities:
+        # Real exports carry a few data errors (the import must report them): each row's roll is
+        # drawn in the order the rows were made, then the rows are written in time order.
+        ordered = sorted([(at, 0, kind, assigner.random()) for kind, at in assignments]
+                         + [(at, 1, kind, rng.random()) for kind, at in activities])
+        for at, _, kind, roll in ordered:
             activity_no += 1
-            roll = rng.random()  # real exports carry a few data errors: the import must report them
             when = "" if roll < 0.01 else _fmt(created - timedelta(hours=2)) if roll < 0.03 else _fmt(at)
             yield [lead_id, _fmt(created), customer, phone, email, source, vehicle, f"ACT-{activity_no}", kind,
                    when, rep, status]
@@ -106,7 +135,7 @@ def write(path: Path, count: int, *, seed: int = 7) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=300)
+    parser.add_argument("--rows", type=int, default=410)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("-o", "--output", type=Path, default=Path(__file__).parent / "crm_export_sample.csv")
     args = parser.parse_args()

@@ -9,9 +9,13 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from chatbot.core import bootstrap
 from chatbot.intake.history import CannotImport, import_history
+from chatbot.leads.deadlines import hours_of
+from chatbot.reports.figures import baseline, period_for
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, OutboxMessage, Touch
+from chatbot.team import roster
 from entrypoints.cli import app
 
 SAMPLE = Path(__file__).parents[2] / "examples" / "crm_export_sample.csv"
@@ -122,6 +126,73 @@ class TestImport:
         assert leads(core)["L1"].submitted_at == datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
 
 
+def claim_median_s(core, team, days: str) -> float | None:
+    with transaction(core.engine) as session:
+        return baseline(session, team, period_for(days, hours_of(team), core.clock.now()), core.clock.now()).claim_median_s
+
+
+# Chicago, Friday 2026-11-20 (CST, UTC-6). Claims by hand: L1 09:00 -> 09:02 = 120 s (its
+# reassignment the next day does not move it); L2 10:00 -> 10:10 = 600 s (its 09:30 assignment
+# precedes the lead: skipped); L3 never assigned; L4 13:00 -> 13:30 = 1,800 s (the 15:00 owner
+# change, listed first, is later). Median of 120, 600, 1,800: 600 s.
+ASSIGNMENTS = (HEADER
+               + "L1,11/20/2026 09:00 AM,Ann Lee,,,Web,Lead Assigned,11/20/2026 09:02 AM,Sam,Active\n"
+               + "L1,11/20/2026 09:00 AM,Ann Lee,,,Web,Phone Call,11/20/2026 09:10 AM,Sam,Active\n"
+               + "L1,11/20/2026 09:00 AM,Ann Lee,,,Web,Reassigned,11/21/2026 10:00 AM,Alex,Active\n"
+               + "L2,11/20/2026 10:00 AM,Bo Park,,,Web,Assigned to,11/20/2026 09:30 AM,Jordan,Active\n"
+               + "L2,11/20/2026 10:00 AM,Bo Park,,,Web,Round Robin Auto-Assign,11/20/2026 10:10 AM,Jordan,Active\n"
+               + "L3,11/20/2026 11:00 AM,Cy Diaz,,,Web,Phone Call,11/20/2026 11:05 AM,Sam,Active\n"
+               + "L4,11/20/2026 01:00 PM,Di Fox,,,Web,Owner Changed,11/20/2026 03:00 PM,Alex,Active\n"
+               + "L4,11/20/2026 01:00 PM,Di Fox,,,Web,Lead Assigned,11/20/2026 01:30 PM,Sam,Active\n")
+
+
+class TestClaims:
+    def test_the_first_assignment_at_or_after_submission_is_the_claim(self, core, team, tmp_path):
+        report = import_history(core, team.id, write(tmp_path, ASSIGNMENTS))
+        found = leads(core)
+        claims = {key: lead.claimed_at and lead.claimed_at - lead.submitted_at for key, lead in found.items()}
+        assert claims == {"L1": timedelta(minutes=2), "L2": timedelta(minutes=10), "L3": None,
+                          "L4": timedelta(minutes=30)}
+        assert found["L1"].claimed_at == datetime(2026, 11, 20, 15, 2, tzinfo=timezone.utc)  # 09:02 CST
+        assert claim_median_s(core, team, "2026-11-20..2026-11-20") == 600
+        assert (report.claims_read, report.claims_new, report.reassignments) == (3, 3, 2)
+        assert dict(report.skipped) == {"activity before submission": 1}
+
+    def test_assignments_are_not_contact_attempts(self, core, team, tmp_path):
+        report = import_history(core, team.id, write(tmp_path, ASSIGNMENTS))
+        found = leads(core)
+        assert report.touches_new == table_counts(core)[1] == 2  # L1's call and L3's call
+        assert {key: lead.attempts for key, lead in found.items()} == {"L1": 1, "L2": 0, "L3": 1, "L4": 0}
+        assert found["L1"].first_contact_at - found["L1"].submitted_at == timedelta(minutes=10)
+        assert found["L2"].first_contact_at is None and found["L2"].last_activity_at == found["L2"].submitted_at
+
+    def test_the_report_says_how_many_claims_it_read(self, core, team, tmp_path):
+        lines = import_history(core, team.id, write(tmp_path, ASSIGNMENTS)).lines()
+        assert "claims: 3 read (each lead's first assignment), 3 new; 2 later reassignments do not move them" in lines
+        again = import_history(core, team.id, write(tmp_path, ASSIGNMENTS)).lines()
+        assert "claims: 3 read (each lead's first assignment), 0 new; 2 later reassignments do not move them" in again
+        no_claims = HEADER + "L9,11/20/2026 09:00 AM,Ed Poe,,,Web,Phone Call,11/20/2026 09:05 AM,Sam,Active\n"
+        assert "claims: none read (no assignment activities, so no time to claim)" in import_history(
+            core, team.id, write(tmp_path, no_claims, "no_claims.csv")).lines()
+
+    def test_importing_assignments_twice_changes_no_claim(self, core, team, tmp_path):
+        import_history(core, team.id, write(tmp_path, ASSIGNMENTS))
+        before = {key: lead.claimed_at for key, lead in leads(core).items()}
+        import_history(core, team.id, write(tmp_path, ASSIGNMENTS))
+        assert {key: lead.claimed_at for key, lead in leads(core).items()} == before
+
+    def test_a_later_export_with_an_earlier_assignment_moves_an_imported_claim_back_and_never_forward(
+            self, core, team, tmp_path):
+        lead_row = "L4,11/20/2026 01:00 PM,Di Fox,,,Web,{},{},Sam,Active\n"
+        first = HEADER + lead_row.format("Owner Changed", "11/20/2026 03:00 PM")  # claim 2 h after
+        import_history(core, team.id, write(tmp_path, first))
+        later = first + lead_row.format("Lead Assigned", "11/20/2026 01:30 PM") + lead_row.format(
+            "Reassigned", "11/20/2026 05:00 PM")
+        report = import_history(core, team.id, write(tmp_path, later, "later.csv"))
+        assert report.claims_new == 1
+        assert leads(core)["L4"].claimed_at == datetime(2026, 11, 20, 19, 30, tzinfo=timezone.utc)  # 13:30 CST
+
+
 class TestDaylightSavingEnds:
     """Chicago, 2026-11-01: 01:00-01:59 happens twice (CDT, UTC-5, then CST, UTC-6)."""
 
@@ -154,3 +225,56 @@ def test_the_import_command_shows_the_report(tmp_path):
     assert "leads:" in result.output and "activities:" in result.output and "skipped" in result.output
     bad = runner.invoke(app, ["import", str(SAMPLE), "--map", "Nope=lead_id", "--database-url", url])
     assert bad.exit_code == 1 and "no column 'Nope'" in bad.output
+
+
+class TestGettingStartedFromAnExport:
+    def test_import_with_tz_creates_the_team_it_names_and_says_so(self, tmp_path):
+        url = f"sqlite:///{tmp_path / 'new.db'}"
+        export = write(tmp_path, HEADER + "L1,11/20/2026 09:00 AM,Ann Lee,,,Web,Phone Call,11/20/2026 09:05 AM,Sam,Won\n")
+        command = ["import", str(export), "--team", "Demo Motors", "--tz", "America/New_York", "--database-url", url]
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith(
+            "Created team #1: Demo Motors (America/New_York, phones read as US); it did not exist.\n"
+            "Imported export.csv into Demo Motors:\n")
+        core = bootstrap(url)
+        assert [(t.name, t.timezone, t.platform) for t in roster.all_teams(core)] == [
+            ("Demo Motors", "America/New_York", "api")]
+        assert leads(core)["L1"].submitted_at == datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)  # 09:00 EST
+
+        again = CliRunner().invoke(app, command)
+        assert again.exit_code == 0 and "Created team" not in again.stdout
+        assert len(roster.all_teams(core)) == 1
+
+    def test_a_file_that_cannot_be_imported_creates_no_team(self, tmp_path):
+        url = f"sqlite:///{tmp_path / 'new.db'}"
+        export = write(tmp_path, "Opp #,Opened\nA1,11/20/2026 09:00 AM\n")
+        result = CliRunner().invoke(app, ["import", str(export), "--team", "Demo Motors", "--tz", "America/Chicago",
+                                          "--database-url", url])
+        assert result.exit_code == 1
+        assert result.stderr == ("Cannot import export.csv: no lead id or customer column; name one with --map, "
+                                 "e.g. --map 'Opp #=lead_id'\n")
+        assert roster.all_teams(bootstrap(url)) == []
+
+    def test_without_tz_a_team_that_does_not_exist_is_still_refused_saying_how(self, tmp_path):
+        url = f"sqlite:///{tmp_path / 'new.db'}"
+        result = CliRunner().invoke(app, ["import", str(SAMPLE), "--team", "Demo Motors", "--database-url", url])
+        assert result.exit_code == 1
+        assert result.stderr == ("No team called 'Demo Motors'. Create it first: chatbot team create --name "
+                                 "'Demo Motors' --timezone America/Chicago\n")
+        assert roster.all_teams(bootstrap(url)) == []
+
+    def test_the_baseline_shows_time_to_claim_after_importing_the_sample(self, tmp_path):
+        # By hand from examples/crm_export_sample.csv: 87 leads were created Oct 21-Nov 19; 77 of
+        # them have an assignment at or after creation. Their first assignments, sorted, put
+        # CRM-100099 39th, the middle: created 11/05/2026 05:38 PM, Lead Assigned 05:41 PM, 3 min.
+        url = f"sqlite:///{tmp_path / 'demo.db'}"
+        runner = CliRunner()
+        imported = runner.invoke(app, ["import", str(SAMPLE), "--team", "Demo Motors", "--tz", "America/Chicago",
+                                       "--database-url", url])
+        assert imported.exit_code == 0, imported.output
+        shown = runner.invoke(app, ["baseline", "--team", "Demo Motors", "--period", "30d",
+                                    "--as-of", "2026-11-20T00:00-06:00", "--database-url", url])
+        assert shown.exit_code == 0, shown.output
+        assert "Demo Motors: 87 lead(s)" in shown.stdout
+        assert "  Time to claim: median 3 min · " in shown.stdout

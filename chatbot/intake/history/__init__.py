@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from chatbot.core import Core
-from chatbot.intake.history.reader import read_file
+from chatbot.intake.history.reader import check_header, read_file
 from chatbot.intake.history.report import CannotImport, ImportReport
 from chatbot.intake.history.vocabulary import FIELDS, detect_columns
 from chatbot.intake.history.writer import store
@@ -25,7 +25,7 @@ from chatbot.leads.deadlines import hours_of
 from chatbot.store.db import transaction
 from chatbot.store.models import Member, Team
 
-__all__ = ["FIELDS", "CannotImport", "ImportReport", "detect_columns", "import_history"]
+__all__ = ["FIELDS", "CannotImport", "ImportReport", "check_header", "detect_columns", "import_history"]
 
 
 def import_history(core: Core, team_id: int, path: Path, *, tz: str | None = None,

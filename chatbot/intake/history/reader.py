@@ -8,6 +8,10 @@ Two layouts are recognised from the header (see vocabulary):
 Keys make the import idempotent: a lead is its source + lead id (or, without one, a hash of
 customer and creation date), an activity its "Activity ID" or, without one, a hash of its kind,
 time and rep. Rows are parsed in one pass; nothing here touches the database.
+
+Assignment activities ("Lead Assigned", "Reassigned", "Owner Changed" ...) are not touches: the
+earliest one at or after the lead's submission is its claim (`HistoryLead.claimed_at`), later
+ones do not move it, and one before the submission is skipped like any other early activity.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from zoneinfo import ZoneInfo
 from chatbot.domain.contact import normalise_email, normalise_phone
 from chatbot.intake.history.local_time import LocalTimes
 from chatbot.intake.history.report import CannotImport, ImportReport
-from chatbot.intake.history.vocabulary import FIELDS, detect_columns, lead_status, touch_kind
+from chatbot.intake.history.vocabulary import ASSIGNMENT, FIELDS, activity_kind, detect_columns, lead_status
 from chatbot.store.models import TouchKind
 
 Progress = Callable[[str, int, int], None]
@@ -48,6 +52,8 @@ class HistoryLead:
     rep: str | None
     closed_at: datetime | None
     touches: dict[str, tuple[TouchKind, datetime, str | None]] = field(default_factory=dict)  # ext id -> (kind, at, rep)
+    claimed_at: datetime | None = None  # the earliest assignment at or after submission
+    assignments: set[str] | None = None  # their ext ids (a row twice in the file is one assignment)
 
 
 _NANP = {"US", "CA"}
@@ -76,6 +82,17 @@ def _touch_hash(kind: str, at: datetime, rep: str | None) -> str:
 def _customer(row: list[str], ix: dict[str, int]) -> str:
     return row[ix["customer"]].strip() or " ".join(
         p for p in (row[ix["first_name"]].strip(), row[ix["last_name"]].strip()) if p)
+
+
+def check_header(path: Path, mapping: dict[str, str] | None = None) -> None:
+    """Raise CannotImport if the file's header line cannot be imported (what read_rows would say
+    first), reading nothing else: lets a caller refuse before it changes anything."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        first = handle.readline()
+    if not first:
+        raise CannotImport("the file is empty")
+    delimiter = max(",;\t|", key=first.count)
+    detect_columns(next(csv.reader([first], delimiter=delimiter)), mapping)
 
 
 def read_file(path: Path, zone: ZoneInfo, region: str, now: datetime, *, mapping: dict[str, str] | None,
@@ -118,7 +135,7 @@ def read_rows(lines: Iterable[str], zone: ZoneInfo, region: str, now: datetime, 
     width = blank + 1
     leads: dict[tuple[str, str], HistoryLead] = {}
     skipped = report.skipped
-    kinds: dict[str, TouchKind | str] = {}
+    kinds: dict[str, object] = {}  # activity type as written -> TouchKind, ASSIGNMENT or skip reason
     i_created, i_source, i_lead, i_rep, i_act = ix["created"], ix["source"], ix["lead_id"], ix["rep"], ix["activity_id"]
     activity_columns = ([(ix["first_contact"], ix["first_contact_type"]), (ix["second_contact"],
                                                                             ix["second_contact_type"])]
@@ -174,8 +191,8 @@ def read_rows(lines: Iterable[str], zone: ZoneInfo, region: str, now: datetime, 
                 continue
             kind = kinds.get(kind_text)
             if kind is None:
-                kind = kinds[kind_text] = touch_kind(kind_text or "call")
-            if kind.__class__ is not TouchKind:
+                kind = kinds[kind_text] = activity_kind(kind_text or "call")
+            if kind.__class__ is not TouchKind and kind is not ASSIGNMENT:
                 skipped[kind] += 1
                 continue
             try:
@@ -192,9 +209,28 @@ def read_rows(lines: Iterable[str], zone: ZoneInfo, region: str, now: datetime, 
                 continue
             rep = row[i_rep].strip() or None
             ext = row[i_act].strip() if not per_lead else ""
+            if kind is ASSIGNMENT:
+                _assigned(lead, ext[:200] if ext else _touch_hash("assigned", at, rep), at, report)
+                continue
             ext = ext[:200] if ext else _touch_hash(kind, at, rep)
             if ext in lead.touches:
                 skipped["same activity twice in the file"] += 1
                 continue
             lead.touches[ext] = (kind, at, rep)
     return leads
+
+
+def _assigned(lead: HistoryLead, ext: str, at: datetime, report: ImportReport) -> None:
+    """An assignment of `lead` at `at` (at or after its submission): the earliest is the claim."""
+    if lead.assignments is None:
+        lead.assignments = {ext}
+        lead.claimed_at = at
+        report.claims_read += 1
+        return
+    if ext in lead.assignments:
+        report.skipped["same activity twice in the file"] += 1
+        return
+    lead.assignments.add(ext)
+    report.reassignments += 1
+    if at < lead.claimed_at:
+        lead.claimed_at = at

@@ -1,5 +1,8 @@
 """The words of CRM exports: column aliases, activity types and lead outcomes, and what they mean here.
 
+An activity type is a contact attempt or note (a TouchKind), an assignment (ASSIGNMENT: the
+lead's claim, never an attempt), or a reason the row is skipped (see `activity_kind`).
+
 Headers and values are compared by `header_key` (case, spaces and punctuation ignored), so
 "Lead ID", "lead_id" and "LeadId" are one column. `--map column=field` names a column the
 aliases do not know (fields: see FIELDS).
@@ -54,6 +57,24 @@ KINDS = {
 KIND_WORDS = (("call", TouchKind.CALL), ("text", TouchKind.TEXT), ("sms", TouchKind.TEXT),
               ("email", TouchKind.EMAIL), ("appoint", TouchKind.APPOINTMENT), ("note", TouchKind.NOTE))
 AUTOMATED = re.compile(r"auto|automat|system|drip|campaign|template", re.IGNORECASE)
+# Assignment activities, matched on the header_key of the type: "Lead Assigned", "Assigned to",
+# "Reassigned", "Round Robin Assignment", "Auto-Assigned", "Owner Changed", "Change Owner",
+# "Sales Rep Changed", "Lead Claimed". Not "Unassigned" (the lead loses its owner: no claim).
+ASSIGNED = re.compile(r"(?<!un)assign|roundrobin|(?<!un)claim|owner(ship)?(chang|updat|transfer|set)"
+                      r"|(chang|updat|new)\w{0,8}owner|(rep|salesperson|user|bdcagent)(chang|updat|transfer)")
+
+
+class Assignment:
+    """The kind of an assignment activity: the first one at or after submission is the lead's
+    claim; it is never a contact attempt, so it is not stored as a touch."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ASSIGNMENT"
+
+
+ASSIGNMENT = Assignment()
 WON = {"won", "sold", "delivered", "closedwon", "purchased"}
 LOST = {"lost", "dead", "closedlost", "bad", "badlead", "duplicate", "inactive", "junk", "notinterested"}
 
@@ -88,11 +109,16 @@ def detect_columns(header: list[str], mapping: dict[str, str] | None = None) -> 
     return found
 
 
-def touch_kind(raw: str) -> TouchKind | str:
-    """A TouchKind, or the reason the activity is skipped."""
+def activity_kind(raw: str) -> TouchKind | Assignment | str:
+    """A TouchKind, ASSIGNMENT, or the reason the activity is skipped.
+
+    Assignments are recognised before automated activities: a round-robin auto-assignment
+    ("Auto-Assigned") is still when the lead got its owner."""
     key = header_key(raw)
     if key in KINDS:
         return KINDS[key]
+    if ASSIGNED.search(key):
+        return ASSIGNMENT
     if AUTOMATED.search(raw):
         return "automated, not a contact attempt"
     for word, kind in KIND_WORDS:

@@ -2,7 +2,9 @@
 
 Imported leads are `history=True`: they count in every figure, are never posted and never
 escalate. Leads already here (an earlier import, or delivered live) gain only the activities
-not yet seen, so running the same file twice adds nothing.
+not yet seen, so running the same file twice adds nothing. A claim read from the file (the
+lead's first assignment) is stored on a new lead, and on a history lead already here that had
+none or a later one; a lead delivered live keeps the claim the bot saw.
 
 Speed (docs/PERFORMANCE.md): leads and touches are written in batches of 20,000 with one DBAPI
 executemany per batch through SQLAlchemy's connection (`exec_driver_sql`), never through the
@@ -16,7 +18,7 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, Integer, MetaData, Table, func, select, tuple_
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, func, select, tuple_, update
 from sqlmodel import col
 
 from chatbot.core import Core
@@ -130,14 +132,16 @@ def store(core: Core, team: Team, hours, reps: dict[str, int], leads: dict[tuple
     Calls `progress("storing", done, total)` after each batch, and ANALYZEs after a large import."""
     keys = list(leads)
     existing: dict[tuple[str, str], int] = {}
+    claims_here: dict[int, tuple[bool, datetime | None]] = {}  # lead id -> (history, claimed_at)
     with core.engine.connect() as connection:
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             rows = connection.execute(
-                select(Lead.source, Lead.external_id, Lead.id)
+                select(Lead.source, Lead.external_id, Lead.id, Lead.history, Lead.claimed_at)
                 .where(Lead.team_id == team.id, tuple_(Lead.source, Lead.external_id).in_(chunk))
             ).all()
-            existing.update({(s, e): i for s, e, i in rows})
+            existing.update({(s, e): i for s, e, i, _, _ in rows})
+            claims_here.update({i: (h, c) for _, _, i, h, c in rows})
     total = len(leads) + sum(len(lead.touches) for lead in leads.values())
     done = 0
     writer = BulkWriter(core.engine.dialect.name, core.engine.dialect.paramstyle)
@@ -168,12 +172,14 @@ def store(core: Core, team: Team, hours, reps: dict[str, int], leads: dict[tuple
                 "customer_name": lead.customer_name, "phone": lead.phone, "email": lead.email,
                 "vehicle": lead.vehicle, "comments": None,
                 "details": {"imported": True, "crm_status": lead.raw_status, "rep": lead.rep},
-                "status": str(lead.status), "owner_id": reps.get((lead.rep or "").lower()), "claimed_at": None,
+                "status": str(lead.status), "owner_id": reps.get((lead.rep or "").lower()),
+                "claimed_at": lead.claimed_at,
                 "close_reason": "imported" if lead.status != LeadStatus.OPEN else None,
                 "due_at": None, "due_rule": None, "due_level": None, "chat_channel": None, "chat_message_id": None,
                 "returning_of_id": None, "after_hours": after_hours(lead.submitted_at), "history": True,
                 **facts,
             })
+        report.claims_new += sum(1 for row in rows if row["claimed_at"] is not None)
         with transaction(core.engine) as session:
             ids = writer.leads(session, team.id, rows)
             touch_rows = [touch_row(lead_id, ext, kind, at, rep)
@@ -206,6 +212,12 @@ def store(core: Core, team: Team, hours, reps: dict[str, int], leads: dict[tuple
                 writer.touches(session, touch_rows)
                 report.touches_new += len(touch_rows)
                 _recount(session, team, changed)
+            claims = _earlier_claims(batch, leads, existing, claims_here)
+            if claims:
+                table = Lead.__table__  # core, typed: an executemany of plain UPDATEs
+                session.execute(update(table).where(table.c.id == bindparam("lead_id"))
+                                .values(claimed_at=bindparam("claim")), claims)
+                report.claims_new += len(claims)
         done += len(batch) + sum(len(leads[k].touches) for k in batch)
         if progress:
             progress("storing", done, total)
@@ -216,6 +228,25 @@ def store(core: Core, team: Team, hours, reps: dict[str, int], leads: dict[tuple
         with core.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE lead")
             connection.exec_driver_sql("ANALYZE touch")
+
+
+def _earlier_claims(batch: list[tuple[str, str]], leads: dict[tuple[str, str], HistoryLead],
+                    existing: dict[tuple[str, str], int],
+                    claims_here: dict[int, tuple[bool, datetime | None]]) -> list[dict]:
+    """{lead_id, claim} for the history leads here whose claim the file gives earlier (or at all).
+
+    A later export repeats the first assignment (nothing changes) or adds reassignments (which
+    never move a claim). Leads delivered live keep the claim the bot recorded."""
+    found = []
+    for key in batch:
+        claim = leads[key].claimed_at
+        if claim is None:
+            continue
+        lead_id = existing[key]
+        history, claimed_at = claims_here[lead_id]
+        if history and (claimed_at is None or claim < claimed_at):
+            found.append({"lead_id": lead_id, "claim": claim})
+    return found
 
 
 def _recount(session, team: Team, lead_ids: set[int]) -> None:
