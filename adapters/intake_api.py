@@ -67,16 +67,23 @@ EMAIL_TYPES = ("message/rfc822", "multipart/form-data", "application/x-www-form-
 # ---------------------------------------------------------------- documented shapes
 
 
+WARNINGS_DOC = ("What intake had to guess or drop, in words; the lead was stored and its card says the same, "
+                "e.g. \"the provider's date '...' could not be read; timed from arrival\", "
+                "\"phone given: abc, not a number\"")
+
+
 class LeadResult(BaseModel):
     lead_id: int
     duplicate: bool
+    warnings: list[str] = Field(default_factory=list, description=WARNINGS_DOC)
 
 
 class Accepted(BaseModel):
-    """What a lead delivery stored. `lead_id`/`duplicate` describe the first lead of the body."""
+    """What a lead delivery stored. `lead_id`/`duplicate`/`warnings` describe the first lead of the body."""
 
     lead_id: int
     duplicate: bool
+    warnings: list[str] = Field(default_factory=list, description=WARNINGS_DOC)
     leads: list[LeadResult] = Field(description="Every lead in the body (an ADF or e-mail can hold several)")
 
 
@@ -208,14 +215,15 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
                 done = await run_in_threadpool(tracker.ingest, core, caller.team_id, lead)
             except (OverflowError, ValueError) as exc:  # a date the database cannot hold
                 raise Refused(422, f"the lead cannot be stored: {exc}", "submitted_at") from None
-            results.append(LeadResult(lead_id=done.lead_id, duplicate=done.duplicate))
+            results.append(LeadResult(lead_id=done.lead_id, duplicate=done.duplicate, warnings=list(done.warnings)))
         any_new = any(not r.duplicate for r in results)
-        for r in results:
-            log.info("intake: lead %s %s via key %s", r.lead_id, "duplicate" if r.duplicate else "stored",
-                     caller.prefix)
+        for r in results:  # warnings quote what the customer gave: counted, never logged
+            log.info("intake: lead %s %s via key %s, %d warning(s)", r.lead_id,
+                     "duplicate" if r.duplicate else "stored", caller.prefix, len(r.warnings))
         if any_new:
             stored()
-        body = Accepted(lead_id=results[0].lead_id, duplicate=results[0].duplicate, leads=results)
+        body = Accepted(lead_id=results[0].lead_id, duplicate=results[0].duplicate, warnings=results[0].warnings,
+                        leads=results)
         return JSONResponse(body.model_dump(), status_code=201 if any_new else 200)
 
     @router.post(
@@ -272,11 +280,12 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     async def post_email(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
             caller, body = await _admit(core, request, EMAIL_TYPES, max_email_bytes)
+            zone = await run_in_threadpool(_team_zone, core, caller.team_id)
             if _media_type(request) == "message/rfc822":
-                leads = parse_email(body)
+                leads = parse_email(body, default_tz=zone)
             else:
                 fields, attachments = await _form(request, body)
-                leads = parse_inbound_form(fields, attachments)
+                leads = parse_inbound_form(fields, attachments, default_tz=zone)
             return await leads_response(caller, leads)
         return await _answer(handle)
 

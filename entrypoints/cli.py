@@ -48,7 +48,7 @@ from chatbot.intake.history import CannotImport, check_header, import_history
 from chatbot.leads.deadlines import hours_of
 from chatbot.messaging.outbox import pending_count
 from chatbot.messaging.platforms import Platforms
-from chatbot.messaging.views import baseline_text
+from chatbot.messaging.views import baseline_text, warning_texts
 from chatbot.reports.baseline_json import baseline_document
 from chatbot.reports.figures import PeriodError, after_hours_split, baseline, period_for
 from chatbot.store.db import database_url, make_engine, transaction
@@ -434,7 +434,8 @@ def lead_check(
     tz: str = typer.Option("America/Chicago", "--tz", help="Zone for ADF request dates without an offset."),
     region: str = typer.Option("US", "--region", help="Country of phone numbers without a country code."),
 ) -> None:
-    """Print, as JSON, exactly what intake would store from FILE. Touches no database."""
+    """Print, as JSON, exactly what intake would store from FILE, with a `warnings` list of what it had to
+    guess or drop (an unreadable date, a phone that is not a number). Touches no database."""
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -449,6 +450,7 @@ def lead_check(
     stored = [lead_fields(lead, region=region.upper(), now=now) for lead in leads]
     for fields in stored:
         fields["submitted_at"] = fields["submitted_at"].isoformat()
+        fields["warnings"] = warning_texts(fields["details"])  # what it had to guess or drop, in words
     typer.echo(json.dumps(stored, indent=2, ensure_ascii=False))
 
 

@@ -71,9 +71,12 @@ def card_summary(card: LeadCard) -> str:
 def card_panel(card: LeadCard, channel: str) -> Panel:
     body = Text()
     body.append(f"{card.vehicle}\n", style="bold")
-    contact = [p for p in (card.phone_display, card.email) if p]
-    body.append((" · ".join(contact) or "no phone or e-mail given") + "\n")
+    contact = " · ".join(p for p in (card.phone_display, card.email) if p) or card.no_contact
+    if contact:
+        body.append(contact + "\n")
     body.append(f"{card.source} · {card.asked}\n")
+    for warning in card.warnings:
+        body.append(f"⚠ {warning}\n", style="yellow")
     if card.returning:
         body.append(card.returning + "\n", style="yellow")
     if card.comments:

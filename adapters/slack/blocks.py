@@ -84,8 +84,12 @@ def card_blocks(card: LeadCard) -> list[Block]:
     fields = [f"*Customer*\n{esc(card.customer_name)}", f"*Vehicle*\n{esc(card.vehicle)}"]
     if card.phone:
         fields.append(f"*Phone*\n<tel:{card.phone}|{esc(card.phone_display or card.phone)}>")
+    elif card.phone_given:  # not a number: shown as given, never a tap-to-call link
+        fields.append(f"*Phone*\n:warning: {esc(card.phone_given)}")
     if card.email:
         fields.append(f"*E-mail*\n<mailto:{card.email}|{esc(card.email)}>")
+    elif card.email_given:
+        fields.append(f"*E-mail*\n:warning: {esc(card.email_given)}")
     fields.append(f"*Source*\n{esc(card.source)}")
     fields.append(f"*Asked*\n{esc(card.asked)}")
     blocks: list[Block] = [
@@ -94,6 +98,9 @@ def card_blocks(card: LeadCard) -> list[Block]:
     ]
     if card.returning:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f":repeat: {esc(card.returning)}")]))
+    if card.warnings:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(
+            text=clip(":warning: " + esc(" · ".join(card.warnings)), MAX_SECTION))]))
     if card.comments:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip("> " + esc(card.comments).replace("\n", "\n> "),
                                                                      MAX_SECTION))))

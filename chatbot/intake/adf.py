@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import tzinfo
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 from xml.parsers import expat
@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
+from chatbot.intake.dates import read_date
 from chatbot.intake.errors import LeadFormatError
 from chatbot.intake.lead import IncomingLead
 from chatbot.intake.validation import build_lead, clip
@@ -40,9 +41,10 @@ def parse_adf(data: bytes | str, default_tz: str = "UTC") -> list[IncomingLead]:
 
     ``default_tz`` (an IANA name such as "America/Chicago") is the zone assumed for a
     ``<requestdate>`` written without a UTC offset: providers that omit it mean local
-    time, and only the caller knows whose. A request date that cannot be read at all
-    gives ``submitted_at=None`` (the time the lead reached the bot) rather than losing
-    the lead.
+    time, and only the caller knows whose. Every form providers send is read (see
+    chatbot.intake.dates). A request date that still cannot be read gives
+    ``submitted_at=None`` with the text kept in ``unread_date``, so the lead is stored, timed
+    from its arrival, and says so, rather than being lost or timed from "now" quietly.
 
     Raises LeadFormatError when the data is too large, not well-formed XML (with the
     line and column), declares entities (refused: entity expansion and external entities
@@ -176,17 +178,21 @@ def _lead(prospect: Element, where: str, zone: tzinfo) -> IncomingLead:
     contact = _child(customer, "contact")
     provider_name = _text(_child(prospect, "provider"), "name")
     lead_id = _child(prospect, "id")
+    request_date = _text(prospect, "requestdate")
     fields: dict[str, Any] = {
         "source": _source(lead_id, provider_name),
         "external_id": _content(lead_id),
-        "submitted_at": _request_date(_text(prospect, "requestdate"), zone),
+        "submitted_at": read_date(request_date, zone),
         "customer": _customer(contact, f"{where} > customer > contact"),
         "vehicles": [_vehicle(vehicle) for vehicle in _children(prospect, "vehicle")],
         "comments": clip(_block(_child(customer, "comments")), COMMENTS_LIMIT),
         "provider": provider_name,
         "vendor": _vendor_name(_child(prospect, "vendor")),
     }
-    return build_lead(fields, where)
+    lead = build_lead(fields, where)
+    if request_date and lead.submitted_at is None:
+        lead.note_unread_date(request_date)
+    return lead
 
 
 def _source(lead_id: Element | None, provider_name: str | None) -> str:
@@ -302,52 +308,3 @@ def _block(element: Element | None) -> str | None:
         return None
     lines = [line.strip() for line in "".join(element.itertext()).strip().splitlines()]
     return "\n".join(lines) or None
-
-
-# --- Request date ----------------------------------------------------------------------
-
-_REQUEST_DATE = re.compile(
-    r"""(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})
-        (?:[T\s]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,]\d+)?)?)?
-        \s*(?P<offset>Z|UTC|GMT|[+-]\d{1,2}:\d{0,2}|[+-]\d{1,4})?""",
-    re.IGNORECASE | re.VERBOSE,
-)
-
-
-def _request_date(text: str | None, zone: tzinfo) -> datetime | None:
-    """ISO 8601 and the variants providers really send.
-
-    Accepted: "T" or a space between date and time, no seconds, fractional seconds, no time
-    at all (midnight), "Z"/"UTC", "-0800", "-08", and the truncated "-08:0" of the Wikipedia
-    example (a short minutes part is read as cut off: "-08:0" is -08:00, "+05:3" is +05:30).
-    No offset: ``zone``. Anything else: None.
-    """
-    match = _REQUEST_DATE.fullmatch(text or "")
-    if match is None:
-        return None
-    parts = {key: int(value) for key, value in match.groupdict().items() if key != "offset" and value}
-    try:
-        naive = datetime(parts["year"], parts["month"], parts["day"],
-                         parts.get("hour", 0), parts.get("minute", 0), parts.get("second", 0))
-    except ValueError:
-        return None
-    offset = match["offset"]
-    if offset is None:
-        return naive.replace(tzinfo=zone)
-    offset_zone = _offset(offset)
-    return naive.replace(tzinfo=offset_zone) if offset_zone else None
-
-
-def _offset(text: str) -> timezone | None:
-    if text.upper() in ("Z", "UTC", "GMT"):
-        return timezone.utc
-    sign = -1 if text[0] == "-" else 1
-    digits = text[1:]
-    if ":" in digits:
-        hours, minutes = digits.split(":")
-        minutes = minutes.ljust(2, "0")
-    else:
-        hours, minutes = (digits, "0") if len(digits) <= 2 else (digits[:-2], digits[-2:])
-    if int(hours) > 18 or int(minutes) > 59:
-        return None
-    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))

@@ -24,7 +24,8 @@ def parse_any(data: bytes, content_type: str | None = None, filename: str | None
     Generic types (text/plain, application/octet-stream) and unknown extensions say nothing,
     so detection falls through to sniffing: ``{`` is JSON, ``<`` or an ``<adf`` tag is ADF,
     a first line like "From: ..." is an e-mail. Always returns leads or raises LeadFormatError.
-    ``default_tz`` is the zone of ADF request dates written without an offset (see parse_adf).
+    ``default_tz`` is the zone of ADF request dates written without an offset (see parse_adf),
+    e-mailed ADF included.
     """
     kind = _kind_from_content_type(content_type) or _kind_from_filename(filename) or _sniff(data)
     if kind == "adf":
@@ -32,7 +33,7 @@ def parse_any(data: bytes, content_type: str | None = None, filename: str | None
     if kind == "json":
         return [parse_json(data)]
     if kind == "email":
-        return parse_email(data)
+        return parse_email(data, default_tz=default_tz)
     raise LeadFormatError("unrecognised format: expected ADF/XML, JSON or an e-mail", where="body")
 
 

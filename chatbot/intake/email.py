@@ -41,15 +41,17 @@ class _Envelope:
     sender: str | None
     message_id: str | None
     date: datetime | None
+    date_text: str | None = None  # the Date: header as sent
 
 
-def parse_email(raw: bytes) -> list[IncomingLead]:
+def parse_email(raw: bytes, default_tz: str = "UTC") -> list[IncomingLead]:
     """The leads in a raw MIME e-mail (RFC 5322 bytes).
 
     Every ADF document found (attachment, xml part, or the body) is parsed with parse_adf;
     without one, the body is read as a labelled plain-text lead whose source is the From:
     domain unless a "Source:" line names it. Leads without a request date take the Date:
-    header; a single lead without an id takes the Message-ID.
+    header; a single lead without an id takes the Message-ID. ``default_tz`` is the zone of
+    ADF request dates written without an offset (see parse_adf).
     """
     if len(raw) > MAX_BYTES:
         raise LeadFormatError(f"too large: the limit is {MAX_BYTES:,} bytes", where="e-mail")
@@ -60,10 +62,11 @@ def parse_email(raw: bytes) -> list[IncomingLead]:
         body = _body_text(message)
     except Exception as exc:  # noqa: BLE001 - the stdlib's lazy header parsers crash on some hostile input
         raise LeadFormatError(f"could not read the e-mail: {exc}", where="MIME structure") from None
-    return _leads(documents, body, envelope)
+    return _leads(documents, body, envelope, default_tz)
 
 
-def parse_inbound_form(fields: dict[str, str], attachments: dict[str, bytes]) -> list[IncomingLead]:
+def parse_inbound_form(fields: dict[str, str], attachments: dict[str, bytes],
+                       default_tz: str = "UTC") -> list[IncomingLead]:
     """The leads in a multipart form posted by SendGrid Inbound Parse or Mailgun routes.
 
     With SendGrid's "send raw" on, the ``email`` field is the whole MIME message and is read
@@ -74,10 +77,10 @@ def parse_inbound_form(fields: dict[str, str], attachments: dict[str, bytes]) ->
     """
     raw = fields.get("email") or ""
     if _HEADER_LINE.match(raw.lstrip()):
-        return parse_email(raw.encode("utf-8", "replace"))
+        return parse_email(raw.encode("utf-8", "replace"), default_tz)
     documents: list[str | bytes] = [content for content in attachments.values() if _ADF_TAG_BYTES.search(content)]
     body = fields.get("text") or fields.get("body-plain") or html_to_text(fields.get("html") or fields.get("body-html") or "")
-    return _leads(documents, body, _envelope(_form_header_lookup(fields)))
+    return _leads(documents, body, _envelope(_form_header_lookup(fields)), default_tz)
 
 
 # --- Reading MIME ----------------------------------------------------------------------
@@ -136,7 +139,8 @@ def _form_header_lookup(fields: dict[str, str]) -> Callable[[str], str | None]:
 def _envelope(header: Callable[[str], str | None]) -> _Envelope:
     sender = parseaddr(header("From") or "")[1] or None
     message_id = (header("Message-ID") or "").strip().strip("<>") or None
-    return _Envelope(sender=sender, message_id=message_id, date=_date(header("Date")))
+    date_text = " ".join((header("Date") or "").split()) or None
+    return _Envelope(sender=sender, message_id=message_id, date=_date(date_text), date_text=date_text)
 
 
 def _date(value: str | None) -> datetime | None:
@@ -150,11 +154,11 @@ def _date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _leads(documents: list[str | bytes], body: str, envelope: _Envelope) -> list[IncomingLead]:
+def _leads(documents: list[str | bytes], body: str, envelope: _Envelope, default_tz: str) -> list[IncomingLead]:
     if not documents and _ADF_TAG.search(body):
         documents = [body]
     if documents:
-        leads = [lead for document in documents for lead in parse_adf(document)]
+        leads = [lead for document in documents for lead in parse_adf(document, default_tz=default_tz)]
     else:
         leads = [parse_text_lead(body, default_source=_source_from(envelope.sender))]
     return _with_envelope(_unique(leads), envelope)
@@ -171,7 +175,10 @@ def _unique(leads: list[IncomingLead]) -> list[IncomingLead]:
 
 def _with_envelope(leads: list[IncomingLead], envelope: _Envelope) -> list[IncomingLead]:
     """Fill request time from Date:, and the id from Message-ID when the e-mail is one lead
-    (with several, one Message-ID would make them look like re-deliveries of each other)."""
+    (with several, one Message-ID would make them look like re-deliveries of each other).
+
+    A provider date that could not be read stays noted (the lead then says it was timed from
+    the e-mail's Date:); a Date: header that cannot be read either is noted in its place."""
     filled = []
     for lead in leads:
         updates = {}
@@ -179,7 +186,12 @@ def _with_envelope(leads: list[IncomingLead], envelope: _Envelope) -> list[Incom
             updates["submitted_at"] = envelope.date
         if lead.external_id is None and envelope.message_id and len(leads) == 1:
             updates["external_id"] = envelope.message_id
-        filled.append(build_lead({**lead.model_dump(), **updates}, where="e-mail") if updates else lead)
+        unread = lead.unread_date
+        if lead.submitted_at is None and envelope.date is None and unread is None:
+            unread = envelope.date_text
+        if updates:
+            lead = build_lead({**lead.model_dump(), **updates}, where="e-mail")
+        filled.append(lead.note_unread_date(unread))
     return filled
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 PhoneType = Literal["voice", "cell", "fax", "pager", "unknown"]
 VehicleInterest = Literal["buy", "lease", "sell", "trade-in", "test-drive", "unknown"]
@@ -75,6 +75,9 @@ class IncomingLead(BaseModel):
     comments: str | None = Field(default=None, max_length=4000)
     provider: str | None = Field(default=None, max_length=200, description="The lead provider's name (ADF <provider>).")
     vendor: str | None = Field(default=None, max_length=200, description="The dealership named by the provider (ADF <vendor>).")
+    # The provider's date as sent, when it could not be read (so submitted_at is None). Not a
+    # field: no sender can set it; a parser notes it, and intake warns instead of timing quietly.
+    _unread_date: str | None = PrivateAttr(default=None)
 
     @field_validator("submitted_at")
     @classmethod
@@ -82,6 +85,16 @@ class IncomingLead(BaseModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("submitted_at needs a time zone, e.g. 2026-11-24T09:30:00-05:00")
         return value
+
+    @property
+    def unread_date(self) -> str | None:
+        """The provider's date exactly as sent, when it could not be read; otherwise None."""
+        return self._unread_date
+
+    def note_unread_date(self, text: str | None) -> IncomingLead:
+        """Record that the provider sent ``text`` as the date and it could not be read."""
+        self._unread_date = text
+        return self
 
     def vehicle_of_interest(self) -> Vehicle | None:
         """The car the customer wants (not the trade-in), or None."""

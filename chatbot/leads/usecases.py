@@ -33,6 +33,7 @@ from chatbot.messaging.views import (
     format_moment,
     shopper_back_text,
     touch_logged_text,
+    warning_texts,
 )
 from chatbot.store import queries
 from chatbot.store.models import Lead, LeadStatus, LoggedVia, Member, Touch, TouchKind
@@ -49,6 +50,7 @@ RETURNING_WITHIN = timedelta(days=30)
 class Ingested:
     lead_id: int
     duplicate: bool
+    warnings: tuple[str, ...] = ()  # what intake guessed or dropped, in words (views.warning_texts)
 
 
 @dataclass(frozen=True)
@@ -95,14 +97,16 @@ def ingest(work: Work, team_id: int, incoming: IncomingLead) -> Ingested:
 
     A shopper who asked before (same phone or e-mail, same team, within 30 days) is linked to
     their earlier lead; when that lead is open and owned, its owner hears first, directly.
-    Both leads still count separately in every figure.
+    Both leads still count separately in every figure. What intake had to guess or drop (an
+    unreadable date, a phone that is not a number) is stored with the lead and returned.
     """
     session, now = work.session, work.now
     team = queries.team(session, team_id)
     fields = lead_fields(incoming, region=team.phone_region, now=now)
+    warnings = tuple(warning_texts(fields["details"]))
     existing = _lead_id_for(session, team_id, fields["source"], fields["external_id"])
     if existing is not None:
-        return Ingested(existing, duplicate=True)
+        return Ingested(existing, duplicate=True, warnings=warnings)
     submitted = fields["submitted_at"]
     earlier = _earlier_lead_of(session, team_id, fields["phone"], fields["email"], submitted)
     lead = Lead(
@@ -120,13 +124,14 @@ def ingest(work: Work, team_id: int, incoming: IncomingLead) -> Ingested:
     except IntegrityError:
         # Another process stored the same delivery between our check and our insert.
         session.expunge(lead)
-        return Ingested(_lead_id_for(session, team_id, fields["source"], fields["external_id"]), duplicate=True)
+        return Ingested(_lead_id_for(session, team_id, fields["source"], fields["external_id"]), duplicate=True,
+                        warnings=warnings)
     refresh_due(session, lead, team)
     outbox.enqueue_card(session, lead, now)
     if earlier is not None and earlier.status == LeadStatus.OPEN and earlier.owner_id is not None:
         owner = session.get(Member, earlier.owner_id)
         outbox.enqueue_direct(session, lead, owner.chat_user_id, shopper_back_text(lead, earlier, team, now), now)
-    return Ingested(lead.id, duplicate=False)
+    return Ingested(lead.id, duplicate=False, warnings=warnings)
 
 
 def _lead_id_for(session: Session, team_id: int, source: str, external_id: str) -> int | None:

@@ -87,6 +87,11 @@ class LeadCard:
     closed: str | None = None
     reps: tuple[tuple[str, str], ...] = ()  # (chat user id, name) of who it can be handed to
     offers: frozenset[str] = frozenset()  # the card actions (rules.Act values) that apply now
+    # What intake guessed or dropped: "phone given: abc, not a number", "the provider's date ..."
+    warnings: tuple[str, ...] = ()
+    phone_given: str | None = None  # a phone that is not a number, as given: shown, never dialled
+    email_given: str | None = None  # an e-mail that is not an address, as given: shown, never linked
+    no_contact: str | None = None  # "no phone or e-mail given", when nothing at all was given
 
     @property
     def is_open(self) -> bool:
@@ -167,6 +172,46 @@ def closed_text(lead: Lead, few: int) -> str:
     return f"{lead.customer_name} closed lost after {lead.attempts} attempts."
 
 
+NO_CONTACT = "no phone or e-mail given"
+
+
+def warning_text(warning: dict) -> str | None:
+    """One thing intake guessed or dropped (chatbot.intake.fields.lead_warnings), in words."""
+    given = warning.get("given", "")
+    kind = warning.get("kind")
+    if kind == "date_unread":
+        timed = "the e-mail's date" if warning.get("timed_from") == "e-mail" else "arrival"
+        return f"the provider's date '{given}' could not be read; timed from {timed}"
+    if kind == "date_future":
+        return f"the provider's date '{given}' is in the future; timed from arrival"
+    if kind == "phone_invalid":
+        return f"phone given: {given}, not a number"
+    if kind == "email_invalid":
+        return f"e-mail given: {given}, not an address"
+    return None
+
+
+def warning_texts(details: dict | None) -> list[str]:
+    """The sentences for a lead's stored warnings (``Lead.details["warnings"]``), in order."""
+    found = (details or {}).get("warnings") or []
+    return [text for text in (warning_text(w) for w in found if isinstance(w, dict)) if text]
+
+
+def _given(details: dict | None, kind: str) -> str | None:
+    return next((w.get("given") for w in (details or {}).get("warnings") or []
+                 if isinstance(w, dict) and w.get("kind") == kind), None)
+
+
+def reach_text(lead: Lead, team: Team, *, call: str = "Call now") -> str:
+    """How to reach the customer with what the lead has: 'Call now: (773) 555-0188.',
+    'E-mail now: name@example.com.', or 'No phone or e-mail: check the lead in your CRM.'"""
+    if lead.phone:
+        return f"{call}: {display_phone(lead.phone, team.phone_region)}."
+    if lead.email:
+        return f"E-mail now: {lead.email}."
+    return "No phone or e-mail: check the lead in your CRM."
+
+
 def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | None, now: datetime,
               returning: str | None = None, reps: list[Member] = ()) -> LeadCard:
     zone = ZoneInfo(team.timezone)
@@ -187,6 +232,8 @@ def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | No
     if lead.status != LeadStatus.OPEN and lead.closed_at:
         closed = f"Closed {lead.status} {format_moment(lead.closed_at, zone, now)}" + (
             f": {lead.close_reason}" if lead.close_reason else "")
+    phone_given = None if lead.phone else _given(lead.details, "phone_invalid")
+    email_given = None if lead.email else _given(lead.details, "email_invalid")
     return LeadCard(
         lead_id=lead.id or 0,
         title=f"New lead #{lead.id}: {lead.customer_name}" if lead.status == LeadStatus.OPEN and not lead.owner_id
@@ -209,6 +256,10 @@ def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | No
         closed=closed,
         reps=hand_to,
         offers=frozenset(act.value for act in card_offers(lead, len(hand_to))),
+        warnings=tuple(warning_texts(lead.details)),
+        phone_given=phone_given,
+        email_given=email_given,
+        no_contact=NO_CONTACT if not (lead.phone or lead.email or phone_given or email_given) else None,
     )
 
 
@@ -219,17 +270,16 @@ def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Me
     """
     zone = ZoneInfo(team.timezone)
     who = lead.customer_name
-    phone = f" {display_phone(lead.phone, team.phone_region)}" if lead.phone else ""
     if rule is Rule.CLAIM:
         waited = format_duration(now - (lead.posted_at or lead.received_at))
         core = f"Nobody has claimed {who} ({lead.source}) after {waited}."
     elif rule is Rule.FIRST_CONTACT:
-        reach = f"Call now:{phone}." if phone else (f"E-mail now: {lead.email}." if lead.email else "Reach out now.")
-        core = f"{who} asked {format_duration(now - lead.submitted_at)} ago and has not been contacted. {reach}"
+        core = (f"{who} asked {format_duration(now - lead.submitted_at)} ago and has not been contacted. "
+                f"{reach_text(lead, team)}")
     elif rule is Rule.SECOND_CONTACT:
         first = lead.first_contact_at or lead.submitted_at
         core = (f"{who} is due a second contact: the first was {format_moment(first, zone, now)}, "
-                f"{format_duration(now - first)} ago. Call or text now.")
+                f"{format_duration(now - first)} ago. {reach_text(lead, team, call='Call or text now')}")
     else:
         core = (f"{who} has had no activity for {format_duration(now - lead.last_activity_at)} "
                 f"(last {format_moment(lead.last_activity_at, zone, now)}). Move it forward or close it.")

@@ -42,8 +42,8 @@ class TestJsonLeads:
         response = api.post("/intake/leads", json=LEAD, headers=auth)
         assert response.status_code == 201, response.text
         [lead] = stored_leads(core)
-        assert response.json() == {"lead_id": lead.id, "duplicate": False,
-                                   "leads": [{"lead_id": lead.id, "duplicate": False}]}
+        assert response.json() == {"lead_id": lead.id, "duplicate": False, "warnings": [],
+                                   "leads": [{"lead_id": lead.id, "duplicate": False, "warnings": []}]}
         assert (lead.customer_name, lead.phone, lead.email) == ("Maria Gonzalez", "+13125550147", "maria@example.com")
 
     def test_the_same_delivery_twice_is_one_lead_answered_200_duplicate(self, api, auth, core):
