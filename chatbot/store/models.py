@@ -186,3 +186,21 @@ class ApiKey(SQLModel, table=True):
     revoked_at: Optional[datetime] = _time()
 
     __table_args__ = (UniqueConstraint("prefix", name="uq_apikey_prefix"),)
+
+
+class ConversationRef(SQLModel, table=True):
+    """Where a chat platform lets the bot speak later without being spoken to (a proactive message).
+
+    Teams: captured when the app is installed in a team or a personal chat (conversationUpdate)
+    and on every activity after: the conversation id, the service URL and the tenant. `address`
+    names what it reaches: 'service' (the team's service URL and tenant), 'channel:<id>' or
+    'user:<chat user id>' (their personal chat with the bot).
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    address: str = Field(max_length=255)
+    reference: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = _time(nullable=False)
+
+    __table_args__ = (UniqueConstraint("team_id", "address", name="uq_conversationref_address"),)

@@ -1,0 +1,189 @@
+"""The bot's turn handlers, one small method per kind of Teams activity, each calling the core.
+
+- conversationUpdate (the app installed in a team or a personal chat): remember where to post,
+  take the channel as the leads channel when none is set, greet.
+- message (an @mention in a channel, or a personal chat): a core command; the reply is a card.
+- messageReaction on a lead card: the first reaction claims it; others hear who has it, privately.
+- invoke adaptiveCard/action (Action.Execute): Claim, or one of the core's card actions; the
+  person is answered in the invoke's response, the card is updated for everyone by the outbox.
+
+The core is synchronous (SQLAlchemy); each call runs in a worker thread so the event loop
+stays free. Nothing here decides who may do what: the core does, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from http import HTTPStatus
+
+from microsoft_agents.activity import (
+    Activity,
+    AdaptiveCardInvokeResponse,
+    Attachment,
+    InvokeResponse,
+)
+from microsoft_agents.hosting.core import ActivityHandler, TurnContext
+
+from adapters.teams import cards
+from adapters.teams.chat import base_conversation
+from adapters.teams.services import TeamsServices, tenant_of
+from adapters.teams.words import PHRASES, to_core_text
+from chatbot.commands import Caller, run_command
+from chatbot.domain.vocabulary import LoggedVia
+from chatbot.errors import FollowUpError
+from chatbot.leads import tracker
+from chatbot.leads.rules import Act
+from chatbot.messaging import conversations
+from chatbot.messaging.ports import Direct
+from chatbot.messaging.views import Notice
+from chatbot.store.deliveries import first_delivery
+
+log = logging.getLogger(__name__)
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+UNREADABLE = "That button's lead could not be read, so nothing was done. Use the buttons on the lead's card."
+WELCOME = ("Lead follow-up is here. New leads are posted in this channel: react to a card or press Claim "
+           "to take it, and log each call, text and e-mail with the card's buttons. Type @mention help for the "
+           "commands.")
+SORRY = "Something went wrong on our side. Try again in a minute."
+
+
+def card_message(content: dict, summary: str | None = None) -> Activity:
+    return Activity(type="message", summary=summary,
+                    attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=content)])
+
+
+class LeadBot(ActivityHandler):
+    def __init__(self, services: TeamsServices) -> None:
+        self.services = services
+
+    async def core(self, function, *args, **kwargs):
+        return await asyncio.to_thread(function, *args, **kwargs)
+
+    async def on_turn(self, turn_context: TurnContext):
+        activity = turn_context.activity
+        if activity.id and not await self.core(first_delivery, self.services.core,
+                                                f"teams:{activity.conversation.id}:{activity.id}:{activity.type}"):
+            return  # Teams retried a delivery we already acted on
+        team_id = await self.core(self.services.team_id, tenant_of(activity))
+        turn_context.turn_state["team_id"] = team_id
+        await self.core(self.services.remember, team_id, activity)
+        await super().on_turn(turn_context)
+
+    def _team(self, turn_context: TurnContext) -> int:
+        return turn_context.turn_state["team_id"]
+
+    async def _deliver(self, team_id: int) -> None:
+        await self.core(self.services.deliver, team_id)
+
+    async def _tell(self, team_id: int, user_id: str, text: str) -> None:
+        """Say something to one person only: in their personal chat with the bot."""
+        try:
+            await self.core(self.services.chat(team_id).post, Direct(user_id), Notice(text=text))
+        except Exception as exc:  # noqa: BLE001 - a reply that did not go out is logged, never raised
+            log.warning("Teams: could not tell a person privately (%s)", type(exc).__name__)
+
+    # -- install ----------------------------------------------------------------------------
+
+    async def on_members_added_activity(self, members_added, turn_context: TurnContext):
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if not any(member.id == bot_id for member in members_added or []):
+            return  # someone joined the team; they are added when they first act
+        team_id = self._team(turn_context)
+        if activity.from_property is not None:
+            await self.core(self.services.ensure_member, team_id, activity.from_property.id,
+                            activity.from_property.name, installer=True)
+        if activity.conversation and activity.conversation.conversation_type == "channel":
+            data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+            channel = ((data.get("channel") or {}).get("id") or (data.get("team") or {}).get("id")
+                       or base_conversation(activity.conversation.id))
+            await self.core(conversations.adopt_leads_channel, self.services.core, team_id, channel)
+        await turn_context.send_activity(card_message(cards.text_card(WELCOME), "Lead follow-up is here"))
+        await self._deliver(team_id)  # leads that waited for the install
+
+    # -- commands ---------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext):
+        activity = turn_context.activity
+        if activity.from_property is None:
+            return
+        team_id = self._team(turn_context)
+        user = activity.from_property
+        bot_id = activity.recipient.id if activity.recipient else None
+        line = to_core_text(activity.text, [e.model_dump(by_alias=True, exclude_none=True)
+                                            for e in activity.entities or []], bot_id)
+        await self.core(self.services.ensure_member, team_id, user.id, user.name)
+        reply = await self.core(run_command, self.services.core, Caller(team_id, user.id), line or "help", PHRASES)
+        await turn_context.send_activity(card_message(cards.reply_card(reply), reply.lines[0][:200]
+                                                      if reply.lines else None))
+        await self._deliver(team_id)
+
+    # -- claim by reaction -----------------------------------------------------------------
+
+    async def on_reactions_added(self, message_reactions, turn_context: TurnContext):
+        activity = turn_context.activity
+        if activity.from_property is None or not activity.reply_to_id or activity.conversation is None:
+            return
+        user = activity.from_property
+        if activity.recipient and user.id == activity.recipient.id:
+            return
+        found = await self.core(tracker.lead_for_message, self.services.core,
+                                base_conversation(activity.conversation.id), activity.reply_to_id)
+        team_id = self._team(turn_context)
+        if found is None or found[0] != team_id:
+            return  # not a lead card
+        await self.core(self.services.ensure_member, team_id, user.id, user.name)
+        emoji = (message_reactions[0].type if message_reactions else None)
+        try:
+            result = await self.core(tracker.claim, self.services.core, team_id, found[1], user.id, emoji=emoji)
+        except FollowUpError as error:
+            await self._tell(team_id, user.id, error.message)
+            return
+        if result is not None:
+            await self._tell(team_id, user.id, result.message)
+        await self._deliver(team_id)
+
+    async def on_reactions_removed(self, message_reactions, turn_context: TurnContext):
+        """Taking a reaction back does not release the lead (the card's Release does)."""
+
+    # -- the card's buttons ------------------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """Action.Execute is read here, from the raw value, so a malformed press gets our sentence."""
+        if turn_context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
+        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        said = await self.card_action(turn_context, action)
+        return InvokeResponse(status=int(HTTPStatus.OK),
+                              body=said.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+    async def card_action(self, turn_context: TurnContext, action: dict) -> AdaptiveCardInvokeResponse:
+        activity = turn_context.activity
+        act = cards.act_of(action.get("verb")) if action.get("type") == "Action.Execute" else None
+        data = action.get("data")
+        lead_id = cards.read_lead(data)
+        if act is None or lead_id is None or activity.from_property is None:
+            return answer(UNREADABLE)
+        team_id = self._team(turn_context)
+        user = activity.from_property
+        await self.core(self.services.ensure_member, team_id, user.id, user.name)
+        try:
+            if act is Act.CLAIM:
+                claimed = await self.core(tracker.claim, self.services.core, team_id, lead_id, user.id)
+                said = claimed.message if claimed is not None else "Nothing to claim."
+            else:
+                detail = data.get(cards.detail_id(act)) if isinstance(data, dict) else None
+                detail = detail if isinstance(detail, str) and detail.strip() else None
+                said = await self.core(tracker.perform, self.services.core, team_id, lead_id, user.id, act, detail,
+                                       via=LoggedVia.BUTTON)
+        except FollowUpError as error:
+            return answer(error.message)
+        await self._deliver(team_id)
+        return answer(said)
+
+
+def answer(text: str) -> AdaptiveCardInvokeResponse:
+    """What the person who pressed the button reads (only they see an invoke's response)."""
+    return AdaptiveCardInvokeResponse(status_code=int(HTTPStatus.OK), type=MESSAGE_RESPONSE, value=text)

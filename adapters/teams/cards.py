@@ -1,0 +1,224 @@
+"""Adaptive Cards (version 1.5, the highest Teams renders) for the core's views.
+
+The lead card's controls are drawn from the core's one list of actions (CARD_ACTIONS), only
+those the card offers now. Every control is an `Action.Execute` (Universal Actions: an invoke
+named `adaptiveCard/action`) whose verb names the action and whose data carries the lead:
+
+- verb ``lead:<act>`` (``lead:claim``, ``lead:call``, ...), data ``{"lead": 42}``;
+- what an action asks for is an input inside an `Action.ShowCard` under the button: a choice
+  (a call's outcome, the rep to hand it to) or text (a note, why it was lost), with the id
+  ``<act>_detail``; Teams sends the inputs' values in the invoke's data.
+
+Texts a person or a customer typed are shown as plain text (TextBlock markdown is escaped).
+"""
+
+from __future__ import annotations
+
+import re
+
+from adapters.teams.words import PHRASES
+from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, CardAction
+from chatbot.leads.rules import ANYONE, ATTEMPTS, Act
+from chatbot.messaging.views import LeadCard, Notice, Reply
+
+VERSION = "1.5"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+VERB_PREFIX = "lead:"
+CLAIM_VERB = f"{VERB_PREFIX}{Act.CLAIM.value}"
+MAX_TEXT_BLOCK = 2000
+MAX_LEAD_ID_DIGITS = 9
+MARKDOWN = re.compile(r"([\\*_\[\]`])")
+LINE_START = re.compile(r"^(\s*)([#>+-]|\d+\.)", re.MULTILINE)
+CONFIRM = {  # acts a mis-tap would undo work for: asked once more under the button
+    Act.WON: "Close {name} as won? Its timers stop.",
+    Act.RELEASE: "Give {name} back to the channel for anyone to claim?",
+}
+ASKS = {
+    "outcome": "How did the call go?",
+    "note": "customer's wife called back, wants a trade-in quote",
+    "reason": "bought elsewhere, no answer after 5 tries, ...",
+    "rep": "Hand it to",
+}
+SUBMIT = {Act.CALL: "Log call", Act.NOTE: "Save note", Act.LOST: "Close as lost", Act.REASSIGN: "Hand over",
+          Act.WON: "Close as won", Act.RELEASE: "Release"}
+
+
+def plain(text: str) -> str:
+    """Text a person typed, safe in a TextBlock: markdown characters escaped."""
+    return LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), MARKDOWN.sub(r"\\\1", text))
+
+
+def clip(text: str, limit: int = MAX_TEXT_BLOCK) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def block(text: str, **style) -> dict:
+    return {"type": "TextBlock", "text": clip(text), "wrap": True, **style}
+
+
+def card(body: list[dict], actions: list[dict] | None = None) -> dict:
+    made = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+    if actions:
+        made["actions"] = actions
+    return made
+
+
+def attachment(content: dict) -> dict:
+    return {"contentType": CONTENT_TYPE, "content": content}
+
+
+# --- the lead card ----------------------------------------------------------------------------
+
+
+def verb(act: Act | str) -> str:
+    return f"{VERB_PREFIX}{act}"
+
+
+def act_of(verb_name: str | None) -> Act | None:
+    """The act a verb names ('lead:call' -> Act.CALL), or None when it names none of ours."""
+    if not isinstance(verb_name, str) or not verb_name.startswith(VERB_PREFIX):
+        return None
+    try:
+        return Act(verb_name[len(VERB_PREFIX):])
+    except ValueError:
+        return None
+
+
+def detail_id(act: Act) -> str:
+    return f"{act.value}_detail"
+
+
+def read_lead(data: object) -> int | None:
+    """The lead id an action's data carries, or None when it is not one this app wrote."""
+    value = data.get("lead") if isinstance(data, dict) else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value < 10 ** MAX_LEAD_ID_DIGITS else None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= MAX_LEAD_ID_DIGITS:
+        return int(value) or None
+    return None
+
+
+def execute(title: str, act: Act, lead_id: int, style: str | None = None) -> dict:
+    made = {"type": "Action.Execute", "title": title, "verb": verb(act), "data": {"lead": lead_id}}
+    if style:
+        made["style"] = style
+    return made
+
+
+def _shown(action: CardAction, card_: LeadCard, inputs: list[dict], prompt: str | None = None) -> dict:
+    body = ([block(prompt)] if prompt else []) + inputs
+    style = "destructive" if action.act is Act.LOST else None
+    return {"type": "Action.ShowCard", "title": action.label,
+            "card": card(body, [execute(SUBMIT.get(action.act, action.label), action.act, card_.lead_id, style)])}
+
+
+def control(action: CardAction, card_: LeadCard) -> dict | None:
+    """One Adaptive Card action for one core action on this card, or None when it does not apply."""
+    if action.act not in card_.offers:
+        return None
+    name = card_.customer_name
+    if action.choices:
+        return _shown(action, card_, [{"type": "Input.ChoiceSet", "id": detail_id(action.act), "style": "expanded",
+                                       "label": ASKS.get(action.asks, action.label),
+                                       "choices": [{"title": c, "value": c} for c in action.choices]}])
+    if action.asks == "rep":
+        choices = [{"title": clip(rep_name or user_id, 100), "value": user_id} for user_id, rep_name in card_.reps
+                   if user_id]
+        if not choices:
+            return None
+        return _shown(action, card_, [{"type": "Input.ChoiceSet", "id": detail_id(action.act), "isRequired": True,
+                                       "label": ASKS["rep"], "errorMessage": "Pick who takes it over.",
+                                       "choices": choices[:100]}])
+    if action.asks:
+        return _shown(action, card_, [{"type": "Input.Text", "id": detail_id(action.act), "maxLength": MAX_TEXT,
+                                       "isMultiline": action.asks == "note", "isRequired": True,
+                                       "label": f"{action.label}: {clip(name, 80)}",
+                                       "placeholder": ASKS.get(action.asks, ""),
+                                       "errorMessage": "Write a few words first."}])
+    if action.act in CONFIRM:
+        return _shown(action, card_, [], CONFIRM[action.act].format(name=plain(name)))
+    return execute(action.label, action.act, card_.lead_id, "positive" if action.primary else None)
+
+
+def card_actions(card_: LeadCard) -> list[dict]:
+    """The open card's controls in the core's order: Claim and the work on the lead in one row,
+    what ends or moves it in a second."""
+    if not card_.is_open:
+        return []
+    work = [execute("Claim", Act.CLAIM, card_.lead_id, "positive")] if not card_.owner_name else []
+    outcome: list[dict] = []
+    for action in CARD_ACTIONS:
+        made = control(action, card_)
+        if made is not None:
+            (work if action.act in ATTEMPTS | ANYONE else outcome).append(made)
+    return [{"type": "ActionSet", "id": row_id, "actions": row} for row_id, row in
+            (("lead_actions", work), ("lead_outcome", outcome)) if row]
+
+
+def lead_card(card_: LeadCard) -> dict:
+    facts = [{"title": "Customer", "value": plain(card_.customer_name)},
+             {"title": "Vehicle", "value": plain(card_.vehicle)}]
+    if card_.phone:
+        facts.append({"title": "Phone", "value": f"[{plain(card_.phone_display or card_.phone)}](tel:{card_.phone})"})
+    if card_.email:
+        facts.append({"title": "E-mail", "value": f"[{plain(card_.email)}](mailto:{card_.email})"})
+    facts += [{"title": "Source", "value": plain(card_.source)}, {"title": "Asked", "value": plain(card_.asked)}]
+    body: list[dict] = [block(plain(card_.title), size="Medium", weight="Bolder", id="title"),
+                        {"type": "FactSet", "facts": facts}]
+    if card_.phone:
+        body.append({"type": "ActionSet", "id": "reach", "actions": [
+            {"type": "Action.OpenUrl", "title": f"Call {card_.phone_display or card_.phone}",
+             "url": f"tel:{card_.phone}"}]})
+    if card_.returning:
+        body.append(block(plain(card_.returning), color="Accent"))
+    if card_.comments:
+        body.append(block(plain(card_.comments), isSubtle=True))
+    if card_.closed or not card_.is_open:
+        owner = f" · {plain(card_.owner_name)}" if card_.owner_name else ""
+        body.append(block(f"**{plain(card_.closed or card_.status)}**{owner}", id="status"))
+        body.append(block(plain(" · ".join(card_.facts)), isSubtle=True))
+        return card(body)
+    body.append(block(plain(card_.playbook), isSubtle=True))
+    facts_line = plain(" · ".join(card_.facts))
+    if card_.owner_name:
+        body.append(block(f"**Owner:** {plain(card_.owner_name)} · {facts_line}", id="status"))
+    else:
+        body.append(block(f"**Unclaimed.** React to this message or press Claim. · {facts_line}", id="status"))
+    if card_.due:
+        body.append(block(f"**{plain(card_.due.text)}**", color="Attention" if card_.due.overdue else "Default",
+                          id="due"))
+    body.extend(card_actions(card_))
+    return card(body)
+
+
+def card_summary(card_: LeadCard) -> str:
+    """The notification text: who, what, and where the lead stands."""
+    state = card_.closed or (f"{card_.owner_name} owns it" if card_.owner_name else "unclaimed")
+    return clip(f"{card_.title} · {card_.vehicle} ({card_.source}) · {state}", 1000)
+
+
+# --- notices and replies ----------------------------------------------------------------------
+
+
+def notice_text(notice: Notice) -> str:
+    return " ".join(part for part in (notice.text, PHRASES.hint(notice.hint)) if part)
+
+
+def reply_card(reply: Reply) -> dict:
+    """A command's answer: its lines, then a table as one line per row (readable on a phone)."""
+    body = []
+    for n, line in enumerate(reply.lines):
+        style = {"color": "Attention"} if reply.refused and n == 0 else {}
+        if line.startswith("  "):
+            style["spacing"] = "None"
+        body.append(block(plain(line.strip()) or " ", **style))
+    if reply.table is not None:
+        body += [block("• " + plain(" · ".join(row)), spacing="None") for row in reply.table.rows]
+    return card(body or [block(" ")])
+
+
+def text_card(text: str) -> dict:
+    return card([block(plain(line)) for line in text.splitlines() if line.strip()] or [block(" ")])

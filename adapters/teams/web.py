@@ -1,0 +1,55 @@
+"""/api/messages on the project's one web app: the Agents SDK's CloudAdapter behind its JWT check."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from microsoft_agents.hosting.core import AgentAuthConfiguration, ConnectionManager, MessageFactory, TurnContext
+from microsoft_agents.hosting.fastapi import CloudAdapter
+from microsoft_agents.hosting.fastapi.jwt_authorization_middleware import jwt_authorization_decorator
+
+from adapters.teams.auth import ProviderFactory, auth_configuration, connection_manager, token_source
+from adapters.teams.bot import SORRY, LeadBot
+from adapters.teams.services import TeamsServices
+from adapters.teams.settings import TeamsSettings
+from chatbot.core import Core
+
+log = logging.getLogger(__name__)
+ROUTE = "/api/messages"
+
+
+class TeamsApp:
+    """The bot, its adapter and its services, made once per process."""
+
+    def __init__(self, core: Core, settings: TeamsSettings, *, provider_factory: ProviderFactory | None = None,
+                 sleep=None) -> None:
+        self.settings = settings
+        self.configuration: AgentAuthConfiguration = auth_configuration(settings)
+        self.connections: ConnectionManager = connection_manager(self.configuration, provider_factory)
+        self.services = TeamsServices(core, settings, token_source(self.connections, settings.anonymous), sleep)
+        self.adapter = CloudAdapter(connection_manager=self.connections)
+        self.adapter.on_turn_error = self._on_turn_error
+        self.bot = LeadBot(self.services)
+
+    async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
+        """Logged by type (no activity text, names or tokens); the person reads one plain sentence."""
+        log.error("Teams turn failed: %s", type(error).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+        try:
+            if context.activity.type == "message":
+                await context.send_activity(MessageFactory.text(SORRY))
+        except Exception as exc:  # noqa: BLE001 - nothing more to do
+            log.error("Teams: could not say sorry (%s)", type(exc).__name__)
+
+
+def mount_teams(web: FastAPI, teams: TeamsApp) -> None:
+    """Serve Teams at /api/messages: every request's token is checked by the SDK before the bot runs."""
+    teams.settings.warn_if_anonymous()
+    web.state.agent_configuration = teams.configuration
+
+    @jwt_authorization_decorator
+    async def messages(request: Request):
+        return await teams.adapter.process(request, teams.bot)
+
+    web.add_api_route(ROUTE, messages, methods=["POST"], include_in_schema=False)
+    web.state.teams = teams

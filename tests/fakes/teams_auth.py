@@ -1,0 +1,158 @@
+"""A local stand-in for Microsoft's token issuers, so the Agents SDK's real JWT validation runs.
+
+`LocalIssuer` makes a test RSA key and serves, over real HTTP on 127.0.0.1, an OpenID
+configuration (``/.well-known/openid-configuration``) and its JWKS (``/keys``). It signs the
+tokens Teams would send (the Bot Connector's: iss, aud = our app id, serviceurl, exp) and the
+tokens the bot would get from Microsoft Entra for calling the Connector.
+
+How the SDK is pointed at it: the SDK validates a Bot Framework token by looking its issuer up
+in `BOTFRAMEWORK_JWKS_URIS` (issuer -> JWKS URL) and fetching the keys with PyJWT's
+PyJWKClient. `trust(monkeypatch)` adds this issuer -> this JWKS to that table for one test;
+signature, audience, expiry and tenant checks are the SDK's own code, unchanged.
+
+`LocalTokenProvider` stands in for MSAL (which insists on an https authority and Microsoft's
+instance discovery): the bot's outgoing calls carry a token signed here, which the fake
+Connector verifies with the same key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from microsoft_agents.hosting.core.authorization import AccessTokenProviderBase
+
+APP_ID = "00000000-0000-4000-8000-00000000a11d"
+CONNECTOR_AUDIENCE = "https://api.botframework.com"
+
+
+def _b64(number: int) -> str:
+    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class LocalIssuer:
+    def __init__(self) -> None:
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = "test-key-1"
+        self.fetches = 0
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- serving ------------------------------------------------------------------------------
+
+    def start(self) -> LocalIssuer:
+        issuer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path == "/.well-known/openid-configuration":
+                    body = {"issuer": issuer.issuer, "jwks_uri": issuer.jwks_uri,
+                            "id_token_signing_alg_values_supported": ["RS256"]}
+                elif self.path == "/keys":
+                    issuer.fetches += 1
+                    body = issuer.jwks()
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> LocalIssuer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.url}/"
+
+    @property
+    def jwks_uri(self) -> str:
+        return f"{self.url}/keys"
+
+    def jwks(self) -> dict:
+        numbers = self.key.public_key().public_numbers()
+        return {"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid,
+                          "n": _b64(numbers.n), "e": _b64(numbers.e)}]}
+
+    def trust(self, monkeypatch) -> None:
+        """Make the SDK fetch this issuer's keys from here (for one test)."""
+        from microsoft_agents.hosting.core.authorization import _entra_issuers
+
+        monkeypatch.setitem(_entra_issuers.BOTFRAMEWORK_JWKS_URIS, self.issuer, self.jwks_uri)
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def token(self, *, audience: str = APP_ID, service_url: str | None = None, expires_in: int = 3600,
+              key=None, kid: str | None = None, **claims) -> str:
+        """A token as the Bot Connector sends it with each activity."""
+        now = int(time.time())
+        body = {"iss": self.issuer, "aud": audience, "iat": now - 5, "nbf": now - 5, "exp": now + expires_in,
+                **({"serviceurl": service_url} if service_url else {}), **claims}
+        return jwt.encode(body, key or self.key, algorithm="RS256", headers={"kid": kid or self.kid})
+
+    def verify(self, token: str, audience: str = CONNECTOR_AUDIENCE) -> dict:
+        return jwt.decode(token, self.key.public_key(), algorithms=["RS256"], audience=audience)
+
+
+class LocalTokenProvider(AccessTokenProviderBase):
+    """The bot's credential, as MSAL would give it: a token for the Connector, signed by the issuer."""
+
+    def __init__(self, issuer: LocalIssuer, configuration) -> None:
+        self.issuer, self._configuration = issuer, configuration
+        self.requests: list[tuple[str, list[str]]] = []
+
+    @property
+    def configuration(self):
+        return self._configuration
+
+    async def get_access_token(self, resource_url: str, scopes: list[str], force_refresh: bool = False) -> str:
+        self.requests.append((resource_url, list(scopes or [])))
+        now = int(time.time())
+        return jwt.encode({"iss": self.issuer.issuer, "aud": CONNECTOR_AUDIENCE, "appid": APP_ID, "iat": now,
+                           "exp": now + 3600, "jti": uuid.uuid4().hex}, self.issuer.key, algorithm="RS256",
+                          headers={"kid": self.issuer.kid})
+
+    def get_token_credential(self):  # not used by the bot
+        raise NotImplementedError
+
+    async def acquire_token_on_behalf_of(self, scopes: list[str], user_assertion: str) -> str:
+        raise NotImplementedError
+
+    async def get_agentic_application_token(self, tenant_id: str, agent_app_instance_id: str):
+        raise NotImplementedError
+
+    async def get_agentic_instance_token(self, tenant_id: str, agent_app_instance_id: str):
+        raise NotImplementedError
+
+    async def get_agentic_user_token(self, tenant_id, agent_app_instance_id, agentic_user_id, scopes):
+        raise NotImplementedError
