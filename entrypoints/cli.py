@@ -90,7 +90,7 @@ def run(
     from adapters.slack.settings import SlackSettings  # the composition root picks the adapter
 
     settings = SlackSettings()
-    if settings.enabled:
+    if settings.enabled or _teams_settings().enabled:  # Slack, Teams or both: the web app and the worker
         core = bootstrap(database)
         platforms = configured_platforms(core, settings)
         if settings.socket_mode:
@@ -131,7 +131,31 @@ def configured_platforms(core, slack=None, *, client=None) -> Platforms:
     from adapters.slack.services import register_slack
     from adapters.slack.settings import SlackSettings
 
-    return register_slack(Platforms(), core, slack if slack is not None else SlackSettings(), client)
+    platforms = register_slack(Platforms(), core, slack if slack is not None else SlackSettings(), client)
+    return _with_teams(platforms, core)
+
+
+def _teams_settings():
+    from adapters.teams.settings import TeamsSettings
+
+    return TeamsSettings()
+
+
+def _with_teams(platforms: Platforms, core, web_app=None) -> Platforms:
+    """Teams beside Slack when TEAMS_APP_ID is set (or the development mode): each team's messages
+    go through its own platform. With `web_app`, also serve Teams at /api/messages."""
+    settings = _teams_settings()
+    if not settings.enabled:
+        return platforms
+    from adapters.teams.services import register_teams
+    from adapters.teams.web import TeamsApp, mount_teams
+
+    teams = TeamsApp(core, settings)
+    if web_app is not None:
+        mount_teams(web_app, teams)
+    if "teams" not in platforms:
+        register_teams(platforms, teams.services)
+    return platforms
 
 
 @app.command()
@@ -181,6 +205,7 @@ def _serve(core, settings, platforms: Platforms, host: str, port: int, *, worker
         slack_app = create_slack_app(core, settings)
     typer.echo(platforms.describe())
     web_app = create_web_app(core, platforms, slack_app=slack_app)
+    _with_teams(platforms, core, web_app)
     scheduler = _start_worker(core, platforms) if worker else None
     try:
         uvicorn.run(web_app, host=host, port=port, log_level="info")
@@ -572,6 +597,22 @@ def baseline_command(
         typer.echo(json.dumps(baseline_document(chosen, figures, split, now), indent=2))
     else:
         typer.echo(baseline_text(figures, chosen.name))
+
+
+@app.command("teams-package")
+def teams_package(
+    app_id: str = typer.Option(..., "--app-id", envvar="TEAMS_APP_ID", help="The bot's Microsoft Entra app id."),
+    host: str = typer.Option(None, "--host", help="Your app's public host (for validDomains), e.g. bot.dealer.com."),
+    out: Path = typer.Option(Path("lead-followup-teams.zip"), "--out", help="Where to write the app package."),
+) -> None:
+    """Write the Teams app package (manifest.json + icons) with your app id, to upload in Teams."""
+    from adapters.teams.package import PackageError, write_package
+
+    try:
+        written = write_package(out, app_id, host)
+    except PackageError as exc:
+        _fail(str(exc))
+    typer.echo(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app).")
 
 
 def main() -> None:
