@@ -91,6 +91,7 @@ def run(
 
     settings = SlackSettings()
     if settings.enabled or _teams_settings().enabled:  # Slack, Teams or both: the web app and the worker
+        _start_logging(settings)
         core = bootstrap(database)
         platforms = configured_platforms(core, settings)
         if settings.socket_mode:
@@ -167,7 +168,9 @@ def web(
     """Serve the web app (intake, health; Slack events, commands, interactivity when configured), no worker loop."""
     from adapters.slack.settings import SlackSettings
 
-    core, settings = bootstrap(database, migrate=False), SlackSettings()
+    settings = SlackSettings()
+    _start_logging(settings)
+    core = bootstrap(database, migrate=False)
     _serve(core, settings, configured_platforms(core, settings), host, port, worker=False)
 
 
@@ -177,8 +180,12 @@ def worker(
     once: bool = typer.Option(False, "--once", help="One sweep and delivery, then exit."),
 ) -> None:
     """Every 30 s: escalate what is due and deliver queued chat messages to each team's chat."""
+    from adapters.slack.settings import SlackSettings
+
+    settings = SlackSettings()
+    _start_logging(settings)
     core = bootstrap(database, migrate=False)
-    platforms = configured_platforms(core)
+    platforms = configured_platforms(core, settings)
     typer.echo(platforms.describe())
     result = tick(core, platforms)
     typer.echo(f"{result.escalations} escalation(s); {result.delivery.sent} sent, {result.delivery.failed} failed, "
@@ -196,6 +203,7 @@ def worker(
 def _serve(core, settings, platforms: Platforms, host: str, port: int, *, worker: bool) -> None:
     import uvicorn
 
+    from entrypoints.logs import UVICORN_LOG_CONFIG
     from entrypoints.web import create_web_app
 
     slack_app = None
@@ -208,7 +216,7 @@ def _serve(core, settings, platforms: Platforms, host: str, port: int, *, worker
     _with_teams(platforms, core, web_app)
     scheduler = _start_worker(core, platforms) if worker else None
     try:
-        uvicorn.run(web_app, host=host, port=port, log_level="info")
+        uvicorn.run(web_app, host=host, port=port, log_config=UVICORN_LOG_CONFIG)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -225,6 +233,17 @@ def _run_socket_mode(core, settings, platforms: Platforms, *, worker: bool) -> N
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+
+
+def _start_logging(settings) -> None:
+    """Refuse a token of the wrong kind in one sentence, then log in logfmt lines (LOG_LEVEL, default INFO)."""
+    problem = settings.token_problem()
+    if problem:
+        _fail(problem)
+    from entrypoints.logs import configure
+
+    configure(secrets=(settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret,
+                       settings.slack_client_secret))
 
 
 def _start_worker(core, platforms: Platforms):

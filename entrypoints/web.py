@@ -4,16 +4,27 @@ FastAPI serves it; Bolt's sync App handles Slack requests in Starlette's thread 
 slow database never blocks the event loop and Bolt still acks within Slack's 3 seconds.
 The composition root (entrypoints/cli.py) decides what is configured: it passes the chat
 platforms to deliver through and, when Slack is configured, the Bolt app to serve.
+
+Slack's routes have a guard in front of Bolt, so nothing anyone sends gets a 5xx: the body is
+read up to `MAX_SLACK_BODY` (413 beyond, without reading the rest), then the timestamp's
+freshness and the signature are checked with Slack's algorithm on the raw bytes (401), and only
+then is the body read as Slack's JSON or form (400 when it is not one). Each refusal is one
+`refused route=... status=... reason=...` log line; Socket Mode never comes through here.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +32,140 @@ from adapters.intake_api import intake_router
 from chatbot.core import Core
 from chatbot.messaging.platforms import Platforms
 from chatbot.worker import Courier
+from entrypoints.logs import kv
+
+log = logging.getLogger(__name__)
+
+MAX_SLACK_BODY = 512 * 1024
+"""Slack's largest requests (a view submission, a block action carrying its message) are tens of KB."""
+MAX_SKEW_S = 5 * 60
+"""Slack's rule: a request whose timestamp is more than five minutes from now is a replay."""
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def refusal(route: str, status: int, reason: str) -> JSONResponse:
+    """The answer to a request the app will not handle, and its one log line."""
+    log.info("refused %s", kv(route=route, status=status, reason=reason))
+    return JSONResponse({"ok": False, "error": reason}, status_code=status)
+
+
+async def read_capped(request: Request, cap: int = MAX_SLACK_BODY) -> bytes:
+    """The body, refused (413) as soon as it is declared or found longer than `cap`: never read whole first."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not (declared.isascii() and declared.isdigit()):
+            raise Refusal(400, "Content-Length is not a number")
+        if int(declared) > cap:
+            raise Refusal(413, f"the body is larger than {cap} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise Refusal(413, f"the body is larger than {cap} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class SlackSignature:
+    """Slack's request signature (docs.slack.dev/authentication/verifying-requests-from-slack),
+    checked before anything reads the body: headers well formed, timestamp fresh, signature equal."""
+
+    def __init__(self, secret: str | None, now=time.time) -> None:
+        self.verifier = SignatureVerifier(secret) if secret and secret.strip() else None
+        self.secret, self.now = secret, now
+
+    def check(self, headers, body: bytes) -> None:
+        if self.verifier is None:
+            raise Refusal(401, "this app takes no signed requests over HTTP (no signing secret is set)")
+        timestamp = headers.get("x-slack-request-timestamp")
+        signature = headers.get("x-slack-signature")
+        if not timestamp or not signature:
+            raise Refusal(401, "X-Slack-Signature and X-Slack-Request-Timestamp are required")
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            raise Refusal(401, "X-Slack-Request-Timestamp is not a Unix time")
+        if abs(self.now() - int(timestamp)) > MAX_SKEW_S:
+            raise Refusal(401, "X-Slack-Request-Timestamp is more than 5 minutes from now")
+        if not signature.isascii():
+            raise Refusal(401, "X-Slack-Signature does not match")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            # Slack signs the raw bytes; SignatureVerifier takes text. Same formula, on the bytes:
+            base = b"v0:" + timestamp.encode() + b":" + body
+            valid = hmac.compare_digest("v0=" + hmac.new(self.secret.encode(), base, hashlib.sha256).hexdigest(),
+                                        signature)
+        else:
+            valid = self.verifier.is_valid(text, timestamp, signature)
+        if not valid:
+            raise Refusal(401, "X-Slack-Signature does not match")
+
+
+def slack_request(request: Request, body: bytes) -> BoltRequest:
+    """A verified body read as Slack sends it: a JSON object, a form, or a form whose `payload` is one."""
+    try:
+        bolt_request = to_bolt_request(request, body)
+        readable = isinstance(bolt_request.body, dict)
+    except Exception:  # noqa: BLE001 - Bolt's reader raises whatever json/str raise: all mean "unreadable"
+        readable = False
+    if not readable:
+        raise Refusal(400, "the body is not Slack's JSON or form")
+    if not slack_shaped(bolt_request.body):
+        raise Refusal(400, "the body is not shaped like a Slack payload")
+    return bolt_request
+
+
+# What Bolt reads of a payload before any listener runs, with the JSON types Slack's payloads
+# have (api.slack.com: Events API, interactivity, slash commands). Bolt indexes these without
+# checking, so a signed body with, say, `"event": null` would crash it (500); here it is a 400.
+_TEXT = (str, type(None))
+_TEXT_FIELDS = ("type", "command", "callback_id", "trigger_id", "response_url", "action_id", "team_id",
+                "enterprise_id", "user_id", "channel_id", "token", "api_app_id", "event_id", "thread_ts",
+                "function_execution_id", "context_team_id", "context_enterprise_id", "bot_access_token")
+_OBJECT_FIELDS = ("view", "container", "message", "previous_message", "function_data", "workflow_step",
+                  "assistant_thread", "item")
+_TEXT_OR_OBJECT = ("team", "enterprise", "user", "channel")
+
+
+def _shaped(obj: dict) -> bool:
+    return (all(isinstance(obj.get(k), _TEXT) for k in _TEXT_FIELDS)
+            and all(isinstance(obj.get(k, {}), dict) for k in _OBJECT_FIELDS)
+            and all(isinstance(obj.get(k), (str, dict, type(None))) for k in _TEXT_OR_OBJECT)
+            and all(_shaped(obj[k]) for k in _OBJECT_FIELDS if k in obj)
+            and all(isinstance(obj[k], dict) and _shaped(obj[k]) for k in ("team", "user", "channel")
+                    if isinstance(obj.get(k), dict)))
+
+
+def slack_shaped(body: dict) -> bool:
+    """Does the payload have the types Slack sends where Bolt looks? (Values are the listeners' business.)"""
+    event = body.get("event", {})
+    lists_of_objects = all(isinstance(body.get(k, []), list) and all(isinstance(x, dict) for x in body.get(k, []))
+                           for k in ("authorizations", "actions"))
+    return (_shaped(body) and lists_of_objects and isinstance(body.get("response_urls", []), list)
+            and isinstance(event, dict) and ("event" not in body or isinstance(event.get("type"), str))
+            and _shaped(event)
+            and all(_shaped(x) for k in ("authorizations", "actions") for x in body.get(k, []))
+            and _needs(body))
+
+
+def _needs(body: dict) -> bool:
+    """What each kind of payload always carries (Bolt's matchers index it)."""
+    kind = body.get("type")
+    if kind in ("view_submission", "view_closed"):
+        return isinstance(body.get("view"), dict) and isinstance(body["view"].get("type"), str)
+    if kind == "block_actions":
+        return bool(body.get("actions")) and all(isinstance(a.get("action_id"), str) for a in body["actions"])
+    if kind == "block_suggestion":
+        return isinstance(body.get("action_id"), str)
+    if kind in ("shortcut", "message_action"):
+        return isinstance(body.get("callback_id"), str)
+    if kind == "event_callback":
+        return isinstance(body.get("event"), dict)
+    return True
 
 
 def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app: App | None = None) -> FastAPI:
@@ -54,24 +199,36 @@ def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app:
 
     if slack_app is not None:
         bolt = slack_app
+        # Bolt keeps the secret it was made with; the guard checks with the same one, first.
+        signed = SlackSignature(getattr(bolt, "_signing_secret", None))
 
         @web.post("/slack/events")
         async def slack_events(request: Request) -> Response:
-            bolt_request = to_bolt_request(request, await request.body())
+            try:
+                body = await read_capped(request)
+                signed.check(request.headers, body)
+                bolt_request = slack_request(request, body)
+            except Refusal as refused:
+                return refusal(request.url.path, refused.status, refused.reason)
             return to_starlette_response(await run_in_threadpool(bolt.dispatch, bolt_request))
 
         if bolt.oauth_flow is not None:  # multi-workspace: install and OAuth redirect pages
             flow = bolt.oauth_flow
 
+            async def oauth_page(request: Request, handle) -> Response:
+                try:
+                    await read_capped(request)  # a GET's body means nothing: capped, then left out
+                except Refusal as refused:
+                    return refusal(request.url.path, refused.status, refused.reason)
+                return to_starlette_response(await run_in_threadpool(handle, to_bolt_request(request, b"")))
+
             @web.get(flow.install_path)
             async def slack_install(request: Request) -> Response:
-                bolt_request = to_bolt_request(request, await request.body())
-                return to_starlette_response(await run_in_threadpool(flow.handle_installation, bolt_request))
+                return await oauth_page(request, flow.handle_installation)
 
             @web.get(flow.redirect_uri_path)
             async def slack_oauth_redirect(request: Request) -> Response:
-                bolt_request = to_bolt_request(request, await request.body())
-                return to_starlette_response(await run_in_threadpool(flow.handle_callback, bolt_request))
+                return await oauth_page(request, flow.handle_callback)
 
     web.include_router(intake_router(core, on_stored=courier.wake if courier else None))
     web.state.core, web.state.slack_app, web.state.platforms = core, slack_app, platforms

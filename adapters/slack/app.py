@@ -8,6 +8,8 @@ wires them and logs listener errors. Retried events are ignored in the listeners
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 
 from slack_bolt import App
@@ -43,7 +45,7 @@ def create_slack_app(core: Core, settings: SlackSettings, client: WebClient | No
         process_before_response=False,  # ack first; listeners finish in Bolt's thread pool
         **extra,
     )
-    register(app, services)
+    register(_Contained(app), services)
     if not settings.oauth:
         # One workspace: its team exists from the start, so `chatbot keys create --team` and
         # lead intake work before anyone has touched the app in Slack.
@@ -51,6 +53,51 @@ def create_slack_app(core: Core, settings: SlackSettings, client: WebClient | No
 
     @app.error
     def on_error(error: Exception, body: dict) -> None:
-        log.exception("Slack listener failed for %s", body.get("type") or body.get("command"), exc_info=error)
+        log.exception("Slack listener failed kind=%s", json.dumps(body.get("type") or body.get("command")),
+                      exc_info=error)
 
     return app
+
+
+class _Contained:
+    """The app as `register` sees it: every listener it adds is wrapped by `contained`."""
+
+    DECORATORS = ("event", "command", "action", "block_action", "view", "view_submission", "view_closed",
+                  "shortcut", "options", "message")
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._app, name)
+        if name not in self.DECORATORS:
+            return attribute
+
+        def adding(*args, **kwargs):
+            decorator = attribute(*args, **kwargs)
+            return lambda listener: decorator(contained(listener))
+
+        return adding
+
+
+def contained(listener):
+    """A listener whose failure is logged and acked, never raised into Bolt.
+
+    Bolt answers 500 when a listener raises, even after it acked (a race in its thread runner
+    can return that 500 to Slack): listeners ack first, so a later failure is only logged.
+    """
+
+    @functools.wraps(listener)  # Bolt reads the wrapped function's parameters to pass them
+    def run(**kwargs):
+        try:
+            return listener(**kwargs)
+        except Exception:
+            body = kwargs.get("body") or kwargs.get("command") or kwargs.get("event") or {}
+            kind = (body.get("type") or body.get("command")) if isinstance(body, dict) else None
+            log.exception("Slack listener failed listener=%s kind=%s", listener.__name__, json.dumps(kind))
+            ack = kwargs.get("ack")
+            if ack is not None and getattr(ack, "response", True) is None:
+                ack()
+            return None
+
+    return run

@@ -47,6 +47,16 @@ class SlackSettings(BaseSettings):
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
 
+    def token_problem(self) -> str | None:
+        """One sentence when a token is of the wrong kind (checked at start-up, before any call to Slack)."""
+        if self.slack_bot_token and not self.slack_bot_token.startswith("xoxb-"):
+            return ("SLACK_BOT_TOKEN should be the Bot User OAuth Token, which starts with xoxb- "
+                    "(api.slack.com/apps → your app → OAuth & Permissions).")
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            return ("SLACK_APP_TOKEN should be an App-Level Token, which starts with xapp- (api.slack.com/apps → "
+                    "your app → Basic Information → App-Level Tokens, with the connections:write scope).")
+        return None
+
     @property
     def api_url(self) -> str:
         return self.slack_api_url or "https://slack.com/api/"

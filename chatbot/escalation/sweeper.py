@@ -12,6 +12,7 @@ hours), level 2 to the on-call rep, level 3 to the managers' channel.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +26,8 @@ from chatbot.messaging.views import escalation_text
 from chatbot.store import queries
 from chatbot.store.db import transaction
 from chatbot.store.models import Escalation, Lead, LeadStatus, Member, Team
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ def _fire(session: Session, lead: Lead, team: Team, step: Step, recipient: Recip
         target_channel=recipient.channel,
     )
     session.add(escalation)
+    # One line per escalation, ids only (the notice's text names the customer: not logged).
+    log.info("escalation fired lead=%d rule=%s level=%d to=%s", lead.id, step.rule.value, step.level,
+             recipient.audience)
     text = escalation_text(step.rule, recipient.audience, lead, team, owner, now)
     mention = recipient.member.chat_user_id if recipient.member else None
     hint = "claim" if step.rule is Rule.CLAIM else None

@@ -1,0 +1,150 @@
+"""Logging an operator can read and grep: one line per event, `key=value` fields (logfmt-like).
+
+    time=2026-11-24T16:04:05Z level=info logger=entrypoints.web msg=refused route=/slack/events status=401 reason="signature does not match"
+
+`configure()` sets it up for the whole process (the app's loggers, uvicorn's, the libraries'),
+and `kv()` writes the fields of a line. The project's own lines carry ids, statuses and reasons,
+never a customer's name, phone or e-mail, nor a token (see tests/test_logs_carry_no_secrets.py);
+the handler also masks anything shaped like a token, an API key's secret, an e-mail address or
+a phone number, and the configured secrets themselves, in case a library's line quotes one.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+import os
+import re
+import sys
+import time
+from collections.abc import Iterable
+from typing import IO, Any
+
+_BARE = re.compile(r"[^\s=\"\\]+")
+_EVENT = re.compile(r"(?P<name>[A-Za-z][\w ]*?) (?P<fields>[a-z_]+=\S.*)\Z", re.DOTALL)
+
+
+def _value(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if text and _BARE.fullmatch(text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def kv(**fields: Any) -> str:
+    """`a=1 b="two words"`: the fields of one log line, in the order given."""
+    return " ".join(f"{key}={_value(value)}" for key, value in fields.items())
+
+
+# Libraries that log request and message bodies (card text holds a customer's phone and e-mail)
+# at DEBUG: they stay at INFO when the app's own level is DEBUG.
+CHATTY = ("slack_sdk", "slack_bolt", "httpx", "httpcore", "urllib3", "sqlalchemy", "apscheduler", "multipart",
+          "asyncio", "hypothesis")
+
+_MASKS = (
+    (re.compile(r"\bx(?:ox[abposer]|app)-[A-Za-z0-9-]+"), "xox?-(redacted)"),  # Slack tokens
+    (re.compile(r"\b(lf_[0-9a-f]+)\.[A-Za-z0-9_-]+"), r"\1.(redacted)"),  # an API key: its prefix only
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "(e-mail)"),
+    (re.compile(r"(?<![\w.])\+\d{8,15}\b"), "(phone)"),  # E.164
+    (re.compile(r"(?<![\w.])\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b"), "(phone)"),  # (312) 555-0147, 312-555-0147
+)
+
+
+class Redact(logging.Filter):
+    """Masks secrets and contact details in the formatted line: the last net, not the method."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "(redacted)")
+        for pattern, replacement in _MASKS:
+            text = pattern.sub(replacement, text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args = self.scrub(message), None
+        if record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
+        return True
+
+
+class Logfmt(logging.Formatter):
+    """time=... level=... logger=... msg=...; the message's own `key=value` fields follow as they are."""
+
+    converter = time.gmtime
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        fields = kv(time=self.formatTime(record, "%Y-%m-%dT%H:%M:%SZ"), level=record.levelname.lower(),
+                    logger=record.name)
+        event = _EVENT.match(message)
+        if event:  # "refused route=... status=...": the event's name, then its own fields as they are
+            line = f"{fields} msg={_value(event['name'])} {event['fields']}"
+        else:
+            line = f"{fields} msg={_value(message)}"
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line += " exc=" + _value(record.exc_text)  # one line, still: a traceback is one field
+        return line
+
+
+class AccessLine(Logfmt):
+    """uvicorn's access log as fields, the path without its query (an OAuth code or state lives there)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        try:
+            client, method, path, _version, status = record.args  # type: ignore[misc]
+        except (TypeError, ValueError):
+            return super().format(record)
+        record.msg, record.args = "request " + kv(method=method, path=str(path).split("?", 1)[0], status=status,
+                                                   client=client), None
+        return super().format(record)
+
+
+def level_from_env(default: str = "INFO") -> int:
+    name = os.environ.get("LOG_LEVEL", default).upper()
+    return logging.getLevelName(name) if isinstance(logging.getLevelName(name), int) else logging.INFO
+
+
+def configure(level: int | str | None = None, *, stream: IO[str] | None = None,
+              secrets: Iterable[str | None] = ()) -> logging.Handler:
+    """One handler on the root logger (stderr unless `stream`), logfmt lines, uvicorn's loggers through it.
+
+    `level`: the app's level (default LOG_LEVEL, else INFO); `secrets`: values never to print
+    (the signing secret, tokens, the OAuth client secret). Returns the handler.
+    """
+    level = level_from_env() if level is None else (logging.getLevelName(level) if isinstance(level, str) else level)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(Logfmt())
+    handler.addFilter(Redact(secrets))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "_chatbot_logfmt", False):
+            root.removeHandler(old)
+    handler._chatbot_logfmt = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
+    access = logging.getLogger("uvicorn.access")
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = name != "uvicorn.access"
+        logger.setLevel(max(level, logging.INFO))
+    access_handler = logging.StreamHandler(stream or sys.stderr)
+    access_handler.setFormatter(AccessLine())
+    access_handler.addFilter(Redact(secrets))
+    access.addHandler(access_handler)
+    return handler
+
+
+UVICORN_LOG_CONFIG: dict[str, Any] = {"version": 1, "disable_existing_loggers": False}
+"""Passed to uvicorn.run(log_config=...): uvicorn configures nothing itself, `configure()` has."""
