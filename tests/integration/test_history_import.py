@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -273,8 +274,11 @@ class TestGettingStartedFromAnExport:
         imported = runner.invoke(app, ["import", str(SAMPLE), "--team", "Demo Motors", "--tz", "America/Chicago",
                                        "--database-url", url])
         assert imported.exit_code == 0, imported.output
-        shown = runner.invoke(app, ["baseline", "--team", "Demo Motors", "--period", "30d",
-                                    "--as-of", "2026-11-20T00:00-06:00", "--database-url", url])
+        command = ["baseline", "--team", "Demo Motors", "--period", "30d", "--as-of", "2026-11-20T00:00-06:00",
+                   "--database-url", url]
+        shown = runner.invoke(app, command)
         assert shown.exit_code == 0, shown.output
         assert "Demo Motors: 87 lead(s)" in shown.stdout
-        assert "  Time to claim: median 3 min · " in shown.stdout
+        assert "  Time to claim: median 3 min" in shown.stdout
+        figures = json.loads(runner.invoke(app, [*command, "--json"]).stdout)
+        assert (figures["leads"], figures["claim_median_s"]) == (87, 180)
