@@ -52,7 +52,7 @@ def run(rows: int, database_url: str | None, workdir: Path) -> None:
     elapsed = time.perf_counter() - started
     reading = phases.get("storing", started) - started
     print(f"{written:>9,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) -> {report.leads_new:,} leads, "
-          f"{report.touches_new:,} activities, {sum(report.skipped.values()):,} skipped | "
+          f"{report.touches_new:,} activities, {report.claims_read:,} claims, {sum(report.skipped.values()):,} skipped | "
           f"{elapsed:5.1f} s total ({reading:.1f} s reading, {elapsed - reading:.1f} s storing) | "
           f"{written / elapsed:,.0f} rows/s | {url.split('@')[-1]}")
     core.engine.dispose()
