@@ -108,6 +108,21 @@ class AccessLine(Logfmt):
         return super().format(record)
 
 
+class CurrentStderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a line is logged, not when the handler was made."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        pass  # always the current stderr
+
+
 def level_from_env(default: str = "INFO") -> int:
     name = os.environ.get("LOG_LEVEL", default).upper()
     return logging.getLevelName(name) if isinstance(logging.getLevelName(name), int) else logging.INFO
@@ -121,7 +136,7 @@ def configure(level: int | str | None = None, *, stream: IO[str] | None = None,
     (the signing secret, tokens, the OAuth client secret). Returns the handler.
     """
     level = level_from_env() if level is None else (logging.getLevelName(level) if isinstance(level, str) else level)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream else CurrentStderr()
     handler.setFormatter(Logfmt())
     handler.addFilter(Redact(secrets))
     root = logging.getLogger()
@@ -139,7 +154,7 @@ def configure(level: int | str | None = None, *, stream: IO[str] | None = None,
         logger.handlers.clear()
         logger.propagate = name != "uvicorn.access"
         logger.setLevel(max(level, logging.INFO))
-    access_handler = logging.StreamHandler(stream or sys.stderr)
+    access_handler = logging.StreamHandler(stream) if stream else CurrentStderr()
     access_handler.setFormatter(AccessLine())
     access_handler.addFilter(Redact(secrets))
     access.addHandler(access_handler)

@@ -6,6 +6,7 @@ server answers they skip, saying so, unless REQUIRE_POSTGRES=1 (set by .ci/run),
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from datetime import datetime
@@ -31,6 +32,17 @@ CHICAGO = ZoneInfo("America/Chicago")
 # A Tuesday, mid-morning: the showroom is open. Tests that need the evening move the clock.
 TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=CHICAGO)
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was():
+    """A command run in-process (`chatbot web`, `worker`) configures logging for the process;
+    put it back after each test so one test's log set-up never leaks into another's output."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
