@@ -79,9 +79,9 @@ def open_windows(facts: LeadFacts, windows: Windows) -> list[OpenWindow]:
     if facts.closed:
         return []
     found: list[OpenWindow] = []
-    if facts.claimed_at is None:
-        posted = facts.posted_at or facts.received_at
-        found.append(OpenWindow(Rule.CLAIM, posted + windows.claim))
+    if facts.claimed_at is None and facts.posted_at is not None:
+        # runs from the card's post: while the card waits in the outbox nobody can claim it
+        found.append(OpenWindow(Rule.CLAIM, facts.posted_at + windows.claim))
     if facts.first_contact_at is None:
         found.append(OpenWindow(Rule.FIRST_CONTACT, facts.submitted_at + windows.first_contact))
     else:

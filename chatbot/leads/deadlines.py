@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -38,9 +39,15 @@ def facts_of(lead: Lead) -> LeadFacts:
     )
 
 
-def due_window(lead: Lead, team: Team) -> OpenWindow | None:
-    """The promise the rep must keep next, as the card shows it."""
-    return next_deadline(facts_of(lead), windows_of(team))
+def due_window(lead: Lead, team: Team, *, posting_at: datetime | None = None) -> OpenWindow | None:
+    """The promise the rep must keep next, as the card shows it.
+
+    `posting_at`: the card is about to be posted then (its claim window will run from that moment).
+    """
+    facts = facts_of(lead)
+    if posting_at is not None and facts.posted_at is None:
+        facts = replace(facts, posted_at=posting_at)
+    return next_deadline(facts, windows_of(team))
 
 
 def fired_steps(session: Session, lead_id: int) -> set[tuple[str, datetime, int]]:

@@ -2,8 +2,25 @@
 
 Use cases queue a message in the same transaction as the change it reports, so a chat outage
 delays a card but never loses a lead. `deliver_pending` sends what is due, oldest first, and
-retries failures with backoff. Delivery is at least once: a crash between the chat's answer and
-our commit can send one message twice, never zero times.
+retries failures. The guarantees (docs/ARCHITECTURE.md, docs/RELIABILITY.md):
+- a lead's card is posted **at most once** even when the chat's answer is lost: a post whose
+  outcome is unknown is not repeated blindly; the card is first looked for (`ChatPort.find_card`,
+  by the lead id the card carries) and adopted if it is there;
+- every other message (card updates, notices) is delivered **at least once**: a crash between
+  the chat's answer and our commit can send one twice, never zero times;
+- per channel (a *lane*: the team's leads channel with its threads, a person's DMs, another
+  channel) messages go in the order they were queued: while the chat is down nothing overtakes
+  the oldest waiting message, and a lead's messages go in order.
+
+How failures are handled, by the kind the chat port raises (chatbot.messaging.ports):
+- refused (`ChatUnavailable`): that message backs off on its own (5 s doubling to 15 min);
+  other messages go on;
+- chat down (`ChatDown`): the pass stops for that chat; the failed message is retried first,
+  as a probe, after at most PROBE_MAX (or the chat's Retry-After); the first success after
+  failures makes every waiting message of the team due at once (`retry_now`);
+- unknown outcome (`ChatOutcomeUnknown`): as chat down, and the card is marked so that its next
+  attempt looks before it posts.
+Sending is paced per lane at what the platform allows (`ChatPort.pace`, optional).
 
 Kinds:
 - card: post the lead's card, or update it in place once it has been posted. Rendered from the
@@ -13,23 +30,44 @@ Kinds:
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 
 from chatbot.leads.deadlines import due_window, refresh_due
-from chatbot.messaging.ports import Channel, ChatPort, ChatUnavailable, Destination, Direct, MessageRef, Thread
+from chatbot.messaging.ports import (
+    Channel,
+    ChatDown,
+    ChatOutcomeUnknown,
+    ChatPort,
+    ChatUnavailable,
+    Destination,
+    Direct,
+    MessageRef,
+    Pace,
+    Thread,
+)
 from chatbot.messaging.views import Notice, lead_card, returning_note
 from chatbot.store import queries
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, LeadStatus, Member, OutboxMessage, Team
 
+log = logging.getLogger("chatbot.delivery")
+
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(minutes=15)
+PROBE_MAX = timedelta(seconds=5)  # while a chat is down, how often its oldest message tries again
+UNKNOWN_WAIT = timedelta(seconds=5)  # an unanswered post: give the chat this long before looking for it
 CARD = "card"
 NOTICE = "notice"
+# last_error starts with how the message failed; only a refused message lets later ones pass it
+REFUSED, DOWN, UNKNOWN = "refused", "down", "unknown"
+UNSURE = "unsure_since"  # a card's payload: when a post of it got no answer (look before posting)
 
 
 def enqueue_card(session: Session, lead: Lead, now: datetime) -> None:
@@ -59,43 +97,150 @@ class Delivery:
     waiting: int
 
 
-def deliver_pending(core, chat: ChatPort, limit: int = 200, *, team_id: int | None = None) -> Delivery:
-    """Send every queued message that is due, in order per lead; failures wait and retry.
+# ----------------------------------------------------------------------------- pacing and outages
+
+
+class Pacer:
+    """Token buckets per lane: at most `pace.burst` at once, then `pace.per_second`.
+
+    Real (monotonic) time, not the core's clock: it paces calls to a real service.
+    """
+
+    def __init__(self, monotonic=time.monotonic, sleep=time.sleep) -> None:
+        self._monotonic, self._sleep = monotonic, sleep
+        self._lock = threading.Lock()
+        self._buckets: dict[tuple, tuple[float, float]] = {}
+
+    def wait(self, lane: tuple, pace: Pace) -> float:
+        """Take a token for `lane`, sleeping until there is one; returns the seconds slept."""
+        with self._lock:
+            now = self._monotonic()
+            tokens, then = self._buckets.get(lane, (float(pace.burst), now))
+            tokens = min(float(pace.burst), tokens + (now - then) * pace.per_second) - 1
+            self._buckets[lane] = (tokens, now)
+        delay = -tokens / pace.per_second if tokens < 0 else 0.0
+        if delay > 0:
+            self._sleep(delay)
+        return delay
+
+
+PACER = Pacer()
+
+
+@dataclass
+class _Outage:
+    since: datetime
+    failures: int = 0
+
+
+_outages: dict[tuple[str, int | None], _Outage] = {}  # (platform, team) -> known down since
+_outages_lock = threading.Lock()
+
+
+def _kv(event: str, **fields: object) -> str:
+    """One structured log line: `event key=value ...` (values with spaces quoted)."""
+    parts = [event]
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        text = str(value)
+        parts.append(f'{key}="{text}"' if (" " in text or '"' in text or not text) else f"{key}={text}")
+    return " ".join(parts)
+
+
+# ----------------------------------------------------------------------------- delivering
+
+
+def deliver_pending(core, chat: ChatPort, limit: int = 200, *, team_id: int | None = None,
+                    platform: str = "chat") -> Delivery:
+    """Send every queued message that is due, in order per lane and per lead; failures wait and retry.
 
     Each message costs two short transactions around the chat call: one takes it (a lease, so
     another worker leaves it alone) and renders it, one records that it went.
     `team_id`: only that team's messages (a chat connection that speaks for one workspace).
+    `platform`: the platform's name, for the log lines.
     """
+    sent = failed = 0
+    waiting = 0
+    for _ in range(5):  # a pass that saw the chat come back runs again with everything due
+        result, recovered = _pass(core, chat, limit, team_id, platform)
+        sent, failed, waiting = sent + result.sent, failed + result.failed, result.waiting
+        if not recovered:
+            break
+    return Delivery(sent, failed, waiting)
+
+
+def _pass(core, chat: ChatPort, limit: int, team_id: int | None, platform: str) -> tuple[Delivery, bool]:
     now = core.clock.now()
     with transaction(core.engine) as session:
-        query = select(OutboxMessage.id, OutboxMessage.lead_id).where(
-            col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at <= now)
+        query = (
+            select(OutboxMessage, Team.leads_channel)
+            .join(Team, col(Team.id) == OutboxMessage.team_id)
+            .where(col(OutboxMessage.sent_at).is_(None),
+                   or_(OutboxMessage.next_attempt_at <= now, col(OutboxMessage.last_error).is_(None),
+                       col(OutboxMessage.last_error).notlike(REFUSED + "%")))
+        )
         if team_id is not None:
             query = query.where(OutboxMessage.team_id == team_id)
-        due = session.exec(query.order_by(OutboxMessage.id).limit(limit)).all()
+        rows = session.exec(query.order_by(OutboxMessage.id).limit(limit)).all()
+    pace: Pace | None = getattr(chat, "pace", None)
     sent = failed = waiting = 0
+    blocked: set[tuple] = set()  # lanes where an earlier message is in flight or waits for the chat
     held_back: set[int] = set()  # leads with an earlier message not sent: keep their order
-    for message_id, lead_id in due:
-        if lead_id in held_back:
+    for index, (message, leads_channel) in enumerate(rows):
+        lane = (message.team_id, _lane(message, leads_channel))
+        if lane in blocked or message.lead_id in held_back:
             waiting += 1
             continue
-        outgoing = _take(core, message_id, now)
+        if message.next_attempt_at > now:  # leased by another deliverer, or waiting for its chat
+            waiting += 1
+            held_back.add(message.lead_id)
+            if not (message.last_error or "").startswith(REFUSED):
+                blocked.add(lane)
+            continue
+        outgoing = _take(core, message.id, now)
         if outgoing is None:
-            continue  # another worker has it, or a card delivery already covered it
+            if not _is_sent(core, message.id):  # another deliverer took it first: it goes first
+                blocked.add(lane)
+                held_back.add(message.lead_id)
+                waiting += 1
+            continue  # otherwise a card delivery already covered it
         if outgoing.waits:
-            held_back.add(lead_id)  # a notice for a card not posted yet
+            held_back.add(message.lead_id)  # a notice for a card not posted yet
             waiting += 1
             continue
+        if pace is not None and outgoing.update_of is None:  # the platform's limit is on new messages
+            PACER.wait((platform, lane), pace)
         try:
+            if outgoing.unsure_since is not None and outgoing.update_of is None:
+                _look_for_card(core, chat, outgoing, platform)
             ref = outgoing.send(chat)
+        except ChatDown as exc:
+            _failed(core, outgoing, now, exc, platform)
+            failed += 1
+            waiting += len(rows) - index - 1  # the chat is down: everything after waits for it
+            return Delivery(sent, failed, waiting), False
         except ChatUnavailable as exc:
-            _retry_later(core, outgoing.message, now, str(exc))
-            held_back.add(lead_id)
+            _failed(core, outgoing, now, exc, platform)
+            held_back.add(message.lead_id)
             failed += 1
             continue
         _record_sent(core, outgoing, ref, now)
         sent += 1
-    return Delivery(sent, failed, waiting)
+        if _came_back(core, outgoing.message, platform, now):
+            return Delivery(sent, failed, waiting), True
+    return Delivery(sent, failed, waiting), False
+
+
+def _lane(message: OutboxMessage, leads_channel: str | None) -> str:
+    """The chat channel a message goes to, as far as ordering and pacing are concerned."""
+    if message.kind == CARD or message.payload.get("to") == "thread":
+        return "#" + (leads_channel or "leads").lstrip("#")
+    if message.payload.get("to") == "direct":
+        return "@" + str(message.payload.get("address"))
+    return "#" + str(message.payload.get("address") or "").lstrip("#")
 
 
 @dataclass
@@ -108,6 +253,8 @@ class Outgoing:
     update_of: MessageRef | None = None  # a card already posted: update it in place
     covered: tuple[int, ...] = ()  # every queued card message this one rendering answers
     waits: bool = False
+    unsure_since: datetime | None = None  # a first post of this card got no answer at that time
+    adopted: bool = False  # the card was found in the channel: posted by that unanswered call
 
     def send(self, chat: ChatPort) -> MessageRef | None:
         if self.update_of is not None:
@@ -116,16 +263,48 @@ class Outgoing:
         return chat.post(self.destination, self.view)
 
 
-def retry_now(core) -> None:
+def _look_for_card(core, chat: ChatPort, outgoing: Outgoing, platform: str) -> None:
+    """Before posting again a card whose last post went unanswered: is it in the channel already?"""
+    find = getattr(chat, "find_card", None)
+    found = find(outgoing.destination, outgoing.message.lead_id) if find is not None else None
+    if found is not None:
+        outgoing.update_of, outgoing.adopted = found, True  # brought up to date in place
+    log.info(_kv("card_lookup", platform=platform, team=outgoing.message.team_id, lead=outgoing.message.lead_id,
+                 outbox=outgoing.message.id, found="yes" if found else "no"))
+
+
+def retry_now(core, team_id: int | None = None) -> int:
     """Make every waiting message due at once (the chat service is known to be back)."""
     now = core.clock.now()
     with transaction(core.engine) as session:
-        session.execute(update(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None)).values(next_attempt_at=now))
+        statement = update(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at > now)
+        if team_id is not None:
+            statement = statement.where(OutboxMessage.team_id == team_id)
+        return session.execute(statement.values(next_attempt_at=now)).rowcount
 
 
-def pending_count(core) -> int:
+def pending_count(core, team_id: int | None = None) -> int:
     with transaction(core.engine) as session:
-        return session.exec(select(func.count()).where(col(OutboxMessage.sent_at).is_(None))).one()
+        query = select(func.count()).where(col(OutboxMessage.sent_at).is_(None))
+        if team_id is not None:
+            query = query.where(OutboxMessage.team_id == team_id)
+        return session.exec(query).one()
+
+
+def next_attempt(core, after: datetime | None = None) -> datetime | None:
+    """When the earliest unsent message is due (`after`: the earliest due later than that).
+    The courier sleeps until then."""
+    with transaction(core.engine) as session:
+        query = select(func.min(OutboxMessage.next_attempt_at)).where(col(OutboxMessage.sent_at).is_(None))
+        if after is not None:
+            query = query.where(OutboxMessage.next_attempt_at > after)
+        return session.exec(query).one()
+
+
+def _is_sent(core, message_id: int) -> bool:
+    with transaction(core.engine) as session:
+        message = session.get(OutboxMessage, message_id)
+        return message is None or message.sent_at is not None
 
 
 def _take(core, message_id: int, now: datetime) -> Outgoing | None:
@@ -151,14 +330,16 @@ def _card(session: Session, message: OutboxMessage, lead: Lead, now: datetime) -
     """The lead's card as it is now; posted the first time, then updated in place."""
     team = session.get(Team, lead.team_id)
     owner = session.get(Member, lead.owner_id) if lead.owner_id else None
-    covered = session.exec(
-        select(OutboxMessage.id).where(OutboxMessage.lead_id == lead.id, OutboxMessage.kind == CARD,
-                                       col(OutboxMessage.sent_at).is_(None))
+    queued = session.exec(
+        select(OutboxMessage.id, OutboxMessage.payload).where(
+            OutboxMessage.lead_id == lead.id, OutboxMessage.kind == CARD, col(OutboxMessage.sent_at).is_(None))
     ).all()
-    card = lead_card(lead, team, owner, due_window(lead, team), now, _returning_note(session, lead, now),
+    unsure = [datetime.fromisoformat(payload[UNSURE]) for _, payload in queued if (payload or {}).get(UNSURE)]
+    card = lead_card(lead, team, owner, due_window(lead, team, posting_at=now), now, _returning_note(session, lead, now),
                      reps=queries.reachable_members(session, team.id) if lead.status == LeadStatus.OPEN else [])
     posted = MessageRef(lead.chat_channel, lead.chat_message_id) if lead.chat_message_id else None
-    return Outgoing(message, Channel(team.leads_channel or "leads"), card, posted, tuple(covered))
+    return Outgoing(message, Channel(team.leads_channel or "leads"), card, posted, tuple(i for i, _ in queued),
+                    unsure_since=min(unsure) if unsure and posted is None else None)
 
 
 def _notice(message: OutboxMessage, lead: Lead) -> Outgoing:
@@ -177,23 +358,69 @@ def _notice(message: OutboxMessage, lead: Lead) -> Outgoing:
 def _record_sent(core, outgoing: Outgoing, ref: MessageRef, now: datetime) -> None:
     """Mark it sent; a card's first post also stores where it is and starts the claim window."""
     with transaction(core.engine) as session:
-        if outgoing.message.kind == CARD and outgoing.update_of is None:
+        if outgoing.message.kind == CARD and (outgoing.update_of is None or outgoing.adopted):
             lead = session.get(Lead, outgoing.message.lead_id)
             if lead.chat_message_id is None:
                 lead.chat_channel, lead.chat_message_id = ref.channel, ref.message_id
-                lead.posted_at = now
+                lead.posted_at = outgoing.unsure_since if outgoing.adopted and outgoing.unsure_since else now
                 refresh_due(session, lead, session.get(Team, lead.team_id))
         _mark_sent(session, list(outgoing.covered or (outgoing.message.id,)), now)
 
 
-def _retry_later(core, message: OutboxMessage, now: datetime, error: str) -> None:
+def _failed(core, outgoing: Outgoing, now: datetime, exc: ChatUnavailable, platform: str) -> None:
+    """Record a failed send, decide when it tries again, and say so in one log line."""
+    message = outgoing.message
     attempts = message.attempts + 1
-    backoff = min(timedelta(seconds=5 * 2 ** min(attempts - 1, 10)), MAX_BACKOFF)
+    kind = UNKNOWN if isinstance(exc, ChatOutcomeUnknown) else DOWN if isinstance(exc, ChatDown) else REFUSED
+    if kind == REFUSED:
+        delay = min(timedelta(seconds=5 * 2 ** min(attempts - 1, 10)), MAX_BACKOFF)
+    else:
+        delay = (timedelta(seconds=exc.retry_after) if exc.retry_after
+                 else min(timedelta(seconds=2 ** min(attempts - 1, 10)), PROBE_MAX))
+        if kind == UNKNOWN:
+            delay = max(delay, UNKNOWN_WAIT)
+    next_try = now + delay
+    error = (exc.error or type(exc).__name__)[:200]
+    values: dict = {"attempts": attempts, "next_attempt_at": next_try, "last_error": f"{kind}: {error}"[:500]}
+    first_post = message.kind == CARD and outgoing.update_of is None
     with transaction(core.engine) as session:
-        session.execute(
-            update(OutboxMessage).where(col(OutboxMessage.id) == message.id)
-            .values(attempts=attempts, next_attempt_at=now + backoff, last_error=error[:500])
-        )
+        if kind == UNKNOWN and first_post:
+            unsure_marked = session.get(OutboxMessage, message.id)
+            if not (unsure_marked.payload or {}).get(UNSURE):
+                values["payload"] = {**(unsure_marked.payload or {}), UNSURE: now.isoformat()}
+        session.execute(update(OutboxMessage).where(col(OutboxMessage.id) == message.id).values(**values))
+    method = exc.method or ("post" if first_post or message.kind == NOTICE else "update")
+    log.warning(_kv("delivery_failed", platform=platform, team=message.team_id, outbox=message.id, kind=message.kind,
+                    method=method, outcome=kind, error=error, attempt=attempts, next_try=next_try))
+    if kind != REFUSED:
+        _went_down(core, platform, message.team_id, now, error)
+
+
+def _went_down(core, platform: str, team_id: int, now: datetime, error: str) -> None:
+    with _outages_lock:
+        outage = _outages.get((platform, team_id))
+        started = outage is None
+        if started:
+            outage = _outages[(platform, team_id)] = _Outage(since=now)
+        outage.failures += 1
+    if started:
+        log.warning(_kv("chat_outage_started", platform=platform, team=team_id, error=error,
+                        backlog=pending_count(core, team_id)))
+
+
+def _came_back(core, message: OutboxMessage, platform: str, now: datetime) -> bool:
+    """After a success: was the chat down? Then everything waiting is due now, and we say so."""
+    with _outages_lock:
+        outage = _outages.pop((platform, message.team_id), None)
+    waited = (message.last_error or "").startswith((DOWN, UNKNOWN))
+    if outage is None and not waited:
+        return False
+    made_due = retry_now(core, message.team_id)
+    log.warning(_kv("chat_outage_ended", platform=platform, team=message.team_id,
+                    lasted_s=int((now - outage.since).total_seconds()) if outage else None,
+                    failures=outage.failures if outage else None,
+                    backlog=pending_count(core, message.team_id) + 1, made_due=made_due))  # + the one just sent
+    return True
 
 
 def _mark_sent(session: Session, message_ids: list[int], now: datetime) -> None:

@@ -101,7 +101,7 @@ def deliver_all(core, platforms: Platforms, limit: int = 200) -> Delivery:
         if chat is None:
             waiting += count
             continue
-        result = deliver_pending(core, chat, limit, team_id=team.id)
+        result = deliver_pending(core, chat, limit, team_id=team.id, platform=team.platform)
         sent, failed, waiting = sent + result.sent, failed + result.failed, waiting + result.waiting
     return Delivery(sent, failed, waiting)
 

@@ -2,6 +2,14 @@
 
 The chat port takes platform-neutral views (chatbot.messaging.views) and sends them; each adapter
 renders them its own way (Block Kit, Adaptive Cards, a terminal panel).
+
+How a send can fail tells the outbox what to do next (docs/RELIABILITY.md):
+- `ChatUnavailable`: the chat did not take *this* message (it refused it); the message backs off
+  on its own, other messages go on.
+- `ChatDown`: the chat service itself is failing (no connection, 5xx, rate limited); nothing
+  else is sent to it until a probe gets through, so the backlog keeps its order.
+- `ChatOutcomeUnknown`: the request went out and no answer came (timeout, connection reset):
+  the chat may have taken it. A card is then looked for (`find_card`) before it is posted again.
 """
 
 from __future__ import annotations
@@ -42,8 +50,33 @@ class Direct:
 Destination = Union[Channel, Thread, Direct]
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How fast a platform lets one channel receive new messages: `per_second` steadily, `burst` at once."""
+
+    per_second: float
+    burst: int = 1
+
+
 class ChatUnavailable(Exception):
-    """The chat service did not take the message; the outbox will try again."""
+    """The chat service did not take the message; the outbox will try again.
+
+    `method`: the platform call that failed (for the log line); `error`: a short code for it.
+    Neither may carry a customer's details or a token.
+    """
+
+    def __init__(self, detail: str = "", *, method: str | None = None, error: str | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.method, self.error, self.retry_after = method, error or detail, retry_after
+
+
+class ChatDown(ChatUnavailable):
+    """The chat service is failing as a whole: wait for it, do not send it anything else now."""
+
+
+class ChatOutcomeUnknown(ChatDown):
+    """The request was sent and no answer came: the message may have been taken."""
 
 
 class ChatPort(Protocol):
@@ -52,3 +85,14 @@ class ChatPort(Protocol):
 
     def update(self, ref: MessageRef, view: object) -> None:
         """Replace a message the bot posted before (the lead card, updated in place)."""
+
+    def find_card(self, to: Channel, lead_id: int) -> MessageRef | None:
+        """The lead's card if the bot already posted it in `to`'s recent history, else None.
+
+        Called before posting a card again whose earlier post had an unknown outcome. A platform
+        that cannot look returns None (the card is then posted again: at least once).
+        """
+
+    def upload(self, to: Channel, view: object, png: bytes, filename: str) -> MessageRef:
+        """Post a view with an image beside it (the weekly digest and its chart). Optional: a chat
+        without it gets the view's text as a notice (chatbot.escalation.team_jobs.deliver)."""

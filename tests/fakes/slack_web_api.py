@@ -51,6 +51,8 @@ SDK_EXTRA_PARAMS: dict[str, set[str]] = {
     # file_ids / reply_broadcast / metadata / markdown_text were added to chat.update after 2021.
     "chat.update": {"file_ids", "reply_broadcast", "metadata", "markdown_text"},
     "chat.postEphemeral": {"markdown_text"},
+    # include_all_metadata: return message metadata (2022, docs.slack.dev/.../conversations.history).
+    "conversations.history": {"include_all_metadata"},
     # views.open accepts interactivity_pointer as an alternative to trigger_id.
     "views.open": {"interactivity_pointer"},
     # Token rotation: oauth.v2.access with grant_type=refresh_token.
@@ -148,6 +150,7 @@ class Call:
     headers: dict[str, str]
     status: int = 200
     response: dict[str, Any] | None = None
+    delay: float = 0.0  # seconds the answer was held back after serving (slow_next, answer_delay)
 
 
 @dataclass(frozen=True)
@@ -384,6 +387,11 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.responses: list[dict[str, Any]] = []
         self.outage_status: int | None = None
+        self.answer_delay = 0.0  # every answer leaves this many seconds after the call was served
+        self._slow: dict[str, list[float]] = {}
+        self._pace: tuple[float, int] | None = None  # (messages per second, burst) per channel
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self.rate_limited = 0  # calls answered 429 by the pacing check
         self.canned: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, list[_Failure]] = {}
         self._used_codes: set[str] = set()
@@ -396,9 +404,10 @@ class FakeSlack:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> "FakeSlack":
+    def start(self, port: int = 0) -> "FakeSlack":
+        """Serve on ``port`` (0: any free one); stop() then start(same port) is Slack going away and back."""
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="FakeSlack",
                                         daemon=True)
@@ -457,6 +466,23 @@ class FakeSlack:
         finally:
             self.outage_status = None
 
+    def slow_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Serve the next ``times`` calls of ``method`` (the message *is* posted), then wait
+        ``seconds`` before answering: a client whose timeout is shorter never hears the answer."""
+        with self.lock:
+            self._slow.setdefault(method, []).extend([seconds] * times)
+
+    def pace(self, per_second: float = 1.0, burst: int = 4) -> None:
+        """Enforce Slack's posting limit: per channel, ``burst`` messages at once, then
+        ``per_second``; beyond it chat.postMessage answers 429 ``ratelimited`` with Retry-After."""
+        with self.lock:
+            self._pace, self._buckets = (per_second, burst), {}
+
+    def answer_delay_for(self, call: Call) -> float:
+        """Seconds the server waits before sending ``call``'s answer (slow_next, answer_delay)."""
+        with self.lock:
+            return call.delay
+
     def set_response(self, method: str, body: dict[str, Any]) -> None:
         """Serve a fixed body for a spec method the fake has no behaviour for (args still checked)."""
         self.canned[method] = body
@@ -493,6 +519,12 @@ class FakeSlack:
                 failure = _Failure(self.outage_status, "service_unavailable", None)
             elif self._failures.get(method):
                 failure = self._failures[method].pop(0)
+            elif method == "chat.postMessage" and self._pace is not None and not self._paced(args):
+                self.rate_limited += 1
+                failure = _Failure(429, "ratelimited", 1)
+            if failure is None:
+                slow = self._slow.get(method)
+                call.delay = slow.pop(0) if slow else self.answer_delay
             try:
                 if failure is not None:
                     extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
@@ -509,6 +541,18 @@ class FakeSlack:
                 status = e.status
             call.status, call.response = status, body
             return status, body, extra_headers
+
+    def _paced(self, args: dict[str, Any]) -> bool:
+        """Take a token from the channel's bucket; False when the channel is over Slack's limit."""
+        per_second, burst = self._pace
+        channel, now = str(args.get("channel")), time.monotonic()
+        tokens, then = self._buckets.get(channel, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - then) * per_second)
+        if tokens < 1:
+            self._buckets[channel] = (tokens, now)
+            return False
+        self._buckets[channel] = (tokens - 1, now)
+        return True
 
     def _serve(self, method: str, args: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         spec = load_spec().get(method)
@@ -585,6 +629,28 @@ class FakeSlack:
             raise SlackError("message_not_found")
         link = f"https://{self.team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
         return {"channel": channel, "permalink": link}
+
+    def _m_conversations_history(self, args: dict, headers: dict) -> dict:
+        """Newest first, top-level messages only (thread replies are not in a channel's history);
+        ``metadata`` only with include_all_metadata, as Slack does for metadata of any app."""
+        channel = args["channel"]
+        if channel not in self.messages:
+            raise SlackError("channel_not_found")
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
+        inclusive = _truthy(args.get("inclusive"))
+        found = [m for m in reversed(self.messages[channel])
+                 if not m.get("thread_ts") or m.get("thread_ts") == m["ts"]]
+        if args.get("oldest") or args.get("latest"):
+            found = [m for m in found if (oldest <= float(m["ts"]) <= latest if inclusive
+                                          else oldest < float(m["ts"]) < latest)]
+        start = int(args.get("cursor") or 0)
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        page = found[start:start + limit]
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        messages = [{k: copy.deepcopy(v) for k, v in m.items() if k != "metadata" or with_metadata} for m in page]
+        more = start + limit < len(found)
+        return {"messages": messages, "has_more": more, "pin_count": 0,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _m_conversations_open(self, args: dict, headers: dict) -> dict:
         if args.get("channel"):
@@ -749,6 +815,12 @@ def _check_args(method: str, spec: dict[str, Any], args: dict[str, Any]) -> None
             raise SlackError("no_text", violation=True, messages=["[ERROR] text, blocks or attachments required"])
         if len(str(args.get("text", ""))) > MAX_MESSAGE_TEXT:
             raise SlackError("msg_too_long", violation=True)
+        if "metadata" in args:
+            metadata = _json_arg(args, "metadata")
+            if not (isinstance(metadata, dict) and isinstance(metadata.get("event_type"), str)
+                    and isinstance(metadata.get("event_payload"), dict)):
+                raise SlackError("invalid_metadata_format", violation=True,
+                                 messages=["[ERROR] metadata needs event_type and an event_payload object"])
         if "attachments" in args and not isinstance(_json_arg(args, "attachments"), list):
             raise SlackError("invalid_attachments", violation=True)
         if "blocks" in args:
@@ -842,6 +914,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, b'{"ok": false, "error": "invalid_json"}', "application/json", {})
             return
         status, body, headers = self.fake.handle(method, args, dict(self.headers.items()))
-        self._reply(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers)
+        with self.fake.lock:
+            delay = next((c.delay for c in reversed(self.fake.calls) if c.args is args), 0.0)
+        if delay:
+            time.sleep(delay)  # served already: a client that gave up never hears it
+        try:
+            self._reply(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped waiting
 
     do_GET = do_POST  # Slack serves every method on GET and POST alike

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 
 from chatbot.errors import InvalidTouch, LeadClosed, NotAllowed, UnknownLead, UnknownMember
 from chatbot.leads import tracker
+from chatbot.messaging.outbox import deliver_pending
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, OutboxMessage
 from tests.conftest import TUESDAY_10AM
+from tests.fakes.chat import FakeChat
 from tests.helpers import incoming, new_lead, snapshot
 
 
@@ -53,7 +55,9 @@ class TestIngest:
         asked = clock.now() - timedelta(minutes=7)
         lead_id = new_lead(core, team, submitted_at=asked)
         assert lead(core, lead_id).submitted_at == asked
-        assert lead(core, lead_id).due_rule == "claim"
+        # the card is not posted yet, so no claim window runs (issue 9); first contact runs from the asking
+        assert (lead(core, lead_id).due_rule, lead(core, lead_id).due_at) == ("first_contact",
+                                                                              asked + timedelta(minutes=15))
 
     def test_a_submission_time_in_the_future_is_taken_as_now(self, core, team, clock):
         lead_id = new_lead(core, team, submitted_at=clock.now() + timedelta(hours=3))
@@ -122,6 +126,7 @@ class TestTouches:
 
     def test_a_note_after_a_deadline_says_it_is_overdue_not_due(self, core, team, clock):
         lead_id = new_lead(core, team)
+        deliver_pending(core, FakeChat())  # the claim window runs from the card's post (issue 9)
         clock.advance(timedelta(minutes=6))
         result = tracker.log_touch(core, team.id, lead_id, "sam", "note", outcome="asked for a callback")
         assert result.message == "Note logged for Maria Gonzalez. Claim overdue since 10:05 (1 min ago)."
