@@ -39,7 +39,7 @@ from chatbot.messaging.ports import (
     Pace,
     Thread,
 )
-from chatbot.messaging.views import LeadCard
+from chatbot.messaging.views import LeadCard, Notice
 
 CARD_EVENT = "lead_card"  # message metadata event_type of a lead's card; event_payload {"lead_id": N}
 HISTORY_PAGES, HISTORY_PAGE = 3, 200  # how far back find_card looks: the newest 600 messages
@@ -81,8 +81,10 @@ class SlackChat:
             if isinstance(to, Channel):
                 response = self.client.chat_postMessage(channel=to.channel, **message)
             elif isinstance(to, Thread):
+                # A notice that names nobody (an unclaimed lead) is for the whole channel: show it there too.
+                broadcast = {"reply_broadcast": True} if isinstance(view, Notice) and not view.mention else {}
                 response = self.client.chat_postMessage(channel=to.parent.channel, thread_ts=to.parent.message_id,
-                                                        **message)
+                                                        **broadcast, **message)
             elif isinstance(to, Direct):
                 method = "conversations.open"
                 channel = self.client.conversations_open(users=to.user_id)["channel"]["id"]

@@ -121,3 +121,16 @@ def test_any_slack_failure_is_chat_unavailable(fake):
     down = SlackChat(make_client(fake.token, "http://127.0.0.1:9/api/", max_retries=0, timeout=2))
     with pytest.raises(ChatUnavailable, match="unreachable"):
         down.post(Channel("C0LEADS01"), card())
+
+
+def test_a_thread_notice_that_names_nobody_is_shown_in_the_channel_too(fake):
+    chat = SlackChat(make_client(fake.token, fake.base_url))
+    ref = chat.post(Channel("C0LEADS01"), card())
+
+    chat.post(Thread(ref), Notice("Nobody has claimed Ana after 5 min.", hint="claim"))
+    chat.post(Thread(ref), Notice("Ana asked 15 min ago and has not been contacted.", mention="U0REP0001"))
+
+    unclaimed, owned = fake.calls_to("chat.postMessage")[1:]
+    assert unclaimed.args.get("reply_broadcast") in (True, "true", "1")
+    assert "reply_broadcast" not in owned.args
+    assert unclaimed.args["text"] == "Nobody has claimed Ana after 5 min. React to the card to claim it."
