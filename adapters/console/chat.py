@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from itertools import count
+from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
@@ -48,6 +50,18 @@ class ConsoleChat:
         self._check_up()
         assert isinstance(view, LeadCard)
         self.console.print(f"  ↻ card #{view.lead_id} {card_summary(view)}", highlight=False, markup=False)
+
+    def upload(self, to: Channel, view: object, png: bytes, filename: str) -> MessageRef:
+        """The weekly digest as a panel; its chart is written to a file whose path is printed."""
+        self._check_up()
+        folder = Path(tempfile.gettempdir()) / "chatbot-digests"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / filename
+        path.write_bytes(png)
+        body = Text("\n".join([*getattr(view, "lines", ()), "", f"Chart: {path}"]))
+        self.console.print(Panel(body, title=f"{to.channel} · {getattr(view, 'title', '')}", title_align="left",
+                                 expand=False))
+        return MessageRef(to.channel, f"m{next(self._ids)}")
 
     def _text(self, notice: Notice) -> str:
         text = " ".join(part for part in (notice.text, PHRASES.hint(notice.hint)) if part)

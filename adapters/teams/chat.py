@@ -14,6 +14,7 @@ again later. A Teams outage delays a card, it never loses a lead.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import random
 import threading
@@ -87,6 +88,27 @@ def message_for(view: object, name_of: Callable[[str], str | None] | None = None
     raise TypeError(f"Teams cannot show a {type(view).__name__}")
 
 
+INLINE_IMAGE_MOST = 30_000  # bytes of PNG a card carries inline; a bigger chart is left out, saying so
+
+
+def digest_message(view: object, png: bytes) -> Activity:
+    """The digest card: its title, its lines, and the chart (or a line saying where it is)."""
+    title, lines = getattr(view, "title", ""), list(getattr(view, "lines", ()))
+    body: list[dict] = [{"type": "TextBlock", "text": title, "weight": "Bolder", "wrap": True}]
+    body += [{"type": "TextBlock", "text": line or " ", "wrap": True, "spacing": "None",
+              "fontType": "Monospace" if line.startswith("  ") else "Default"} for line in lines]
+    if len(png) <= INLINE_IMAGE_MOST:
+        body.append({"type": "Image", "url": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+                     "altText": "First-contact times and daily medians, last week beside the week before"})
+    else:
+        body.append({"type": "TextBlock", "wrap": True, "isSubtle": True,
+                     "text": "The chart is too large for a Teams card; chatbot digest --out DIR writes it."})
+    card = {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": "1.5", "body": body}
+    return Activity(type="message", summary=cards.clip(title, 200),
+                    attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=card)])
+
+
 class TeamsChat:
     """ChatPort over the Bot Connector for one team (one tenant), from its stored references."""
 
@@ -120,6 +142,15 @@ class TeamsChat:
         activity = self._addressed(message_for(view, self.name_of), service, ref.channel)
         activity.id = ref.message_id
         self._call(service, lambda client: client.conversations.update_activity(ref.channel, ref.message_id, activity))
+
+    def upload(self, to: Channel, view: object, png: bytes, filename: str) -> MessageRef:
+        """The weekly digest as an Adaptive Card, its chart inside as a data: URI when small enough."""
+        service = self._service()
+        activity = self._addressed(digest_message(view, png), service, to.channel)
+        response = self._call(service, lambda client: client.conversations.send_to_conversation(to.channel, activity))
+        if not response.id:
+            raise ChatUnavailable("Teams took the message but gave no id for it")
+        return MessageRef(base_conversation(to.channel), response.id)
 
     # -- where ------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chatbot.commands.arguments import CommandError, member
 from chatbot.commands.base import Caller, say
 from chatbot.core import Work
+from chatbot.escalation import team_jobs
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import Reply
 from chatbot.team import settings
@@ -18,10 +19,13 @@ def followup(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -
     action = args[0].lower() if args else "help"
     rest = args[1:]
     if action == "settings":
-        return say(*settings.show_settings(work, caller.team_id, caller.user_id, phrases))
+        return say(*settings.show_settings(work, caller.team_id, caller.user_id, phrases),
+                   team_jobs.describe_digest(work, caller.team_id))
     if action == "set":
+        if len(rest) >= 2 and rest[0].lower() == "digest":
+            return say(team_jobs.change_digest(work, caller.team_id, caller.user_id, " ".join(rest[1:])))
         if len(rest) < 2:
-            names = ", ".join(settings.SETTINGS)
+            names = ", ".join([*settings.SETTINGS, "digest"])
             raise CommandError(f"Usage: {phrases.command('followup set NAME VALUE')}. Settings: {names}.")
         return say(settings.change_setting(work, caller.team_id, caller.user_id, rest[0], " ".join(rest[1:])))
     if action == "oncall":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatbot.commands import followup, reports, work
+from chatbot.commands import digest, followup, reports, work
 from chatbot.commands.base import Caller, Handler
 from chatbot.core import Core, unit_of_work
 from chatbot.errors import FollowUpError
@@ -47,6 +47,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("reps", "", "the team and the on-call order", "Reports", reports.reps),
     _work(Act.CLAIM, "take an unclaimed lead"),
     _work(Act.CALL, "log a call and how it went", ("called",)),
+    Command("digest", digest.USAGE.split(" ", 1)[1], "a private preview of this week's digest (managers)",
+            "Reports", digest.digest),
     _work(Act.TEXT, "log a text", ("texted",)),
     _work(Act.EMAIL, "log an e-mail", ("e-mail", "emailed")),
     _work(Act.APPOINTMENT, "log an appointment set", ("appointment",)),

@@ -204,3 +204,44 @@ class ConversationRef(SQLModel, table=True):
     updated_at: datetime = _time(nullable=False)
 
     __table_args__ = (UniqueConstraint("team_id", "address", name="uq_conversationref_address"),)
+
+
+class TeamSchedule(SQLModel, table=True):
+    """When a team's recurring work happens (kind 'digest': the weekly digest), in its own zone.
+
+    No row: the default (Monday 08:00). `weekday` None: the team turned it off.
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    kind: str = Field(max_length=40)
+    weekday: Optional[int] = Field(default=0, description="0 = Monday; None: off")
+    at: str = Field(default="08:00", max_length=5, description="Local HH:MM")
+    updated_at: datetime = _time(nullable=False)
+
+    __table_args__ = (UniqueConstraint("team_id", "kind", name="uq_teamschedule_kind"),)
+
+
+class TeamJob(SQLModel, table=True):
+    """One piece of a team's scheduled work (kind 'digest', period '2026-W46'). The unique key
+    makes it happen once; `taken_until` is a lease, so two workers never send it both."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    kind: str = Field(max_length=40)
+    period: str = Field(max_length=40, description="What it covers: an ISO week, '2026-W46'")
+    due_at: datetime = _time(nullable=False)
+    created_at: datetime = _time(nullable=False)
+    status: str = Field(default="due", max_length=20, description="due, sent or superseded")
+    taken_until: Optional[datetime] = _time()
+    attempts: int = 0
+    sent_at: Optional[datetime] = _time()
+    late: bool = Field(default=False, description="Sent after its moment had passed (worker down, chat down)")
+    last_error: Optional[str] = None
+    channel: Optional[str] = None
+    message_id: Optional[str] = None
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind", "period", name="uq_teamjob_period"),
+        Index("ix_teamjob_due", "status", "due_at"),
+    )
