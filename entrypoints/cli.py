@@ -635,10 +635,6 @@ def teams_package(
     typer.echo(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app).")
 
 
-def main() -> None:
-    app()
-if __name__ == "__main__":
-    main()
 @app.command("digest")
 def digest_command(
     team: str = typer.Option(None, "--team", help="Team name or id (not needed when there is only one)."),
@@ -687,3 +683,7 @@ def digest_command(
         typer.echo(f"Posted to {channel}.")
 
 
+def main() -> None:
+    app()
+if __name__ == "__main__":
+    main()
