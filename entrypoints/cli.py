@@ -12,7 +12,6 @@
     chatbot lead check FILE  what intake would store from a file, without a database
     chatbot import FILE.csv  a CRM's history of leads and activities, for the baseline
     chatbot baseline         the follow-up figures of docs/METRICS.md
-    chatbot digest           the weekly digest (--week 2026-W46, --out DIR, --post)
 
 The chat adapters are imported only by the command that uses them: the core imports none.
 `web` and `worker` deliver through whatever chat is configured (`configured_platforms`); with
@@ -25,6 +24,7 @@ console's own team ("Demo Motors (console)") is only ever picked by its name or 
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import sys
@@ -51,7 +51,7 @@ from chatbot.messaging.outbox import pending_count
 from chatbot.messaging.platforms import Platforms
 from chatbot.messaging.views import baseline_text, warning_texts
 from chatbot.reports.baseline_json import baseline_document
-from chatbot.reports.figures import PeriodError, after_hours_split, baseline, period_for
+from chatbot.reports.figures import CSV_COLUMNS, PeriodError, after_hours_split, cohort_rows, compare, period_for
 from chatbot.store.db import database_url, make_engine, transaction
 from chatbot.team import roster
 from chatbot.worker import build_scheduler, tick
@@ -589,12 +589,15 @@ def _create_api_team(core: Core, name: str, timezone: str):
 @app.command("baseline")
 def baseline_command(
     team: str = typer.Option(None, "--team", help="Team name or id (not needed when there is only one)."),
-    period: str = typer.Option("7d", "--period", help="7d, 30d, last-week, this-week or 2026-11-09..2026-11-15."),
+    period: str = typer.Option(None, "--period", help="7d, 30d, last-week, this-week or 2026-11-09..2026-11-15 "
+                               "(default: the last 7 days, today included)."),
     as_of: str = typer.Option(None, "--as-of", help="Report as if it were this moment (ISO, with offset)."),
     as_json: bool = typer.Option(False, "--json", help="Every figure of docs/METRICS.md under stable keys."),
+    as_csv: bool = typer.Option(False, "--csv", help="One row per cohort lead: every figure's inputs and tests."),
     database: str = DATABASE_OPTION,
 ) -> None:
-    """The follow-up figures for a period: what /baseline shows, or all of them as JSON."""
+    """The follow-up figures for a period: what /baseline shows, all of them as JSON, or the
+    cohort lead by lead as CSV (the sum of a 0/1 column is the figure)."""
     now = SystemClock().now()
     if as_of:
         try:
@@ -604,6 +607,8 @@ def baseline_command(
         if now.tzinfo is None:
             raise typer.BadParameter("give --as-of a UTC offset, e.g. 2026-11-24T10:00-06:00", param_hint="--as-of")
         now = whole_seconds(now)
+    if as_json and as_csv:
+        raise typer.BadParameter("choose one of --json and --csv", param_hint="--csv")
     core = bootstrap(database)
     chosen = resolve_team(core, team)
     try:
@@ -611,12 +616,17 @@ def baseline_command(
     except PeriodError as exc:
         raise typer.BadParameter(str(exc), param_hint="--period")
     with transaction(core.engine) as session:
-        figures = baseline(session, chosen, chosen_period, now)
+        if as_csv:
+            writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(cohort_rows(session, chosen, chosen_period, now))
+            return
+        both = compare(session, chosen, chosen_period, now)
         split = after_hours_split(session, chosen, chosen_period)
     if as_json:
-        typer.echo(json.dumps(baseline_document(chosen, figures, split, now), indent=2))
+        typer.echo(json.dumps(baseline_document(chosen, both.now, split, now), indent=2))
     else:
-        typer.echo(baseline_text(figures, chosen.name))
+        typer.echo(baseline_text(both.now, chosen.name, before=both.before, split=split))
 
 
 @app.command("teams-package")
@@ -633,54 +643,6 @@ def teams_package(
     except PackageError as exc:
         _fail(str(exc))
     typer.echo(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app).")
-
-
-@app.command("digest")
-def digest_command(
-    team: str = typer.Option(None, "--team", help="Team name or id (not needed when there is only one)."),
-    week: str = typer.Option(None, "--week", help="The ISO week it covers, e.g. 2026-W46 (default: last week)."),
-    out: Path = typer.Option(None, "--out", help="Write the text and the chart's PNG into this folder."),
-    post: bool = typer.Option(False, "--post", help="Post it to the team's channel through its chat, now."),
-    database: str = DATABASE_OPTION,
-) -> None:
-    """The weekly digest: last week against the week before and the target, with its chart."""
-    from chatbot.core import Work
-    from chatbot.escalation import team_jobs
-    from chatbot.messaging.ports import Channel, ChatUnavailable
-    from chatbot.reports.chart import digest_png
-    from chatbot.reports.digest import WeekError, digest_for, last_week, week_monday
-
-    core = bootstrap(database)
-    chosen = resolve_team(core, team)
-    zone, now = ZoneInfo(chosen.timezone), core.clock.now()
-    try:
-        label = week or last_week(now, zone)
-        week_monday(label)
-    except WeekError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--week")
-    with transaction(core.engine) as session:
-        schedule = team_jobs.schedule_of(session, chosen.id)
-        # as the team read it the morning it went out (now, for a digest not due yet)
-        moment = team_jobs.due_moment(label, team_jobs.DEFAULT if schedule.off else schedule, zone)
-        made = digest_for(Work(session, now), chosen.id, label, as_of=min(now, moment))
-    typer.echo(made.message.text)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        png_file = out / made.filename
-        text_file = png_file.with_suffix(".txt")
-        text_file.write_text(made.message.text + "\n", encoding="utf-8")
-        png_file.write_bytes(digest_png(made))
-        typer.echo(f"\nWrote {text_file} and {png_file}")
-    if post:
-        chat = configured_platforms(core).chat_for(chosen)
-        channel = chosen.leads_channel or chosen.managers_channel
-        if chat is None or not channel:
-            _fail(f"No chat reaches {chosen.name} ({chosen.platform}) from here, or it has no channel: nothing posted.")
-        try:
-            team_jobs.deliver(chat, Channel(channel), made)
-        except ChatUnavailable as exc:
-            _fail(f"The chat did not take it ({exc.error}): nothing posted.")
-        typer.echo(f"Posted to {channel}.")
 
 
 def main() -> None:

@@ -151,13 +151,20 @@ class ConsoleSession:
             return
         for number, line in enumerate(reply.lines):
             self.say(line, to=to if number == 0 else None)
-        if reply.table is not None:
+        for number, shown in enumerate(reply.all_tables):
+            if shown.title:
+                self.say(shown.title, to=to if number == 0 and not reply.lines else None)
             table = Table(show_edge=False)
-            for column in reply.table.columns:
+            for column in shown.columns:
                 table.add_column(column)
-            for row in reply.table.rows:
-                table.add_row(*row)
+            if shown.actions:  # what a chat draws as buttons: the commands that do the same
+                table.add_column("Do")
+            for n, row in enumerate(shown.rows):
+                acts = shown.actions[n] if n < len(shown.actions) else ()
+                table.add_row(*row, *([" · ".join(act.command for act in acts)] if shown.actions else []))
             self.out.print(table)
+            if shown.more:
+                self.say(shown.more)
 
     def say(self, text: str, to: str | None = None) -> None:
         """A private answer to whoever typed the command."""

@@ -33,9 +33,10 @@ from slack_sdk.models.views import View
 from adapters.slack.words import PHRASES
 from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, CardAction
 from chatbot.leads.rules import ANYONE, ATTEMPTS, Act
-from chatbot.messaging.views import LeadCard, Notice, Reply
+from chatbot.messaging.views import CardRef, LeadCard, Notice, Reply, RowAction, Table
 
 SHARE_ACTION = "share_report"
+NUDGE_ACTION = "report:nudge"  # a report row's Nudge (value: the lead id); Reassign is the card's lead:reassign
 CARD_ACTION_PREFIX = "lead:"
 DETAIL_BLOCK, DETAIL_INPUT = "detail", "detail_input"
 SEPARATOR = "|"
@@ -238,19 +239,66 @@ def render(view: object) -> dict:
     raise TypeError(f"Slack cannot show a {type(view).__name__}")
 
 
+def card_link(card: CardRef | None) -> str | None:
+    """A link to a lead's card message (Slack redirects slack.com/archives to the workspace)."""
+    if card is None or not card.channel or not card.message_id:
+        return None
+    return f"https://slack.com/archives/{card.channel}/p{card.message_id.replace('.', '')}"
+
+
+def _row_control(act: RowAction):
+    if act.act == "nudge":
+        return ButtonElement(text=clip(act.label, 75), action_id=NUDGE_ACTION, value=lead_value(act.lead_id))
+    options = [_option(name or user_id, lead_value(act.lead_id, user_id)) for user_id, name in act.choices
+               if user_id and len(lead_value(act.lead_id, user_id)) <= MAX_OPTION_VALUE][:MAX_OPTIONS]
+    if not options:
+        return None
+    return StaticSelectElement(action_id=card_action_id(Act.REASSIGN), placeholder=clip(f"{act.label} to… ▾", 150),
+                               options=options)
+
+
+def _table_blocks(table: Table) -> list[Block]:
+    """A report's section: its title, one section per row (linked to the lead's card) with the
+    row's controls under it, and how to see more."""
+    blocks: list[Block] = []
+    if table.title:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(f"*{esc(table.title)}*", MAX_SECTION))))
+    for n, row in enumerate(table.rows):
+        link = card_link(table.cards[n] if n < len(table.cards) else None)
+        first, rest = esc(row[0]), [esc(cell) for cell in row[1:]]
+        text = " · ".join([f"<{link}|{first}>" if link else first, *rest])
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION))))
+        controls = [c for c in (_row_control(a) for a in (table.actions[n] if n < len(table.actions) else ()))
+                    if c is not None]
+        if controls:
+            lead_id = (table.actions[n][0]).lead_id
+            blocks.append(ActionsBlock(block_id=f"row:{lead_id}", elements=controls))
+    if table.more:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(esc(table.more), MAX_SECTION))]))
+    return blocks
+
+
 def reply_message(reply: Reply) -> dict:
-    """A command's answer: its lines, a table as one line per row, and a Share button for reports."""
+    """A command's answer: its lines, a table as one line per row, and a Share button for reports.
+    A report whose rows carry actions (/stalled) is drawn as sections: one per lead, its card
+    linked, Nudge and Reassign under it."""
     lines = [esc(line) for line in reply.lines]
-    if reply.table is not None:
-        lines += ["• " + esc(" · ".join(row)) for row in reply.table.rows]
+    for table in reply.all_tables:
+        lines += [esc(line) if line in (table.title, table.more) else "• " + esc(line) for line in table.lines()]
     text = clip("\n".join(lines) or " ", MAX_SECTION)
     if reply.refused or not reply.share:
         return {"text": text}
-    return {"text": text, "blocks": [
-        SectionBlock(text=MarkdownTextObject(text=text)).to_dict(),
-        ActionsBlock(elements=[ButtonElement(text="Share in channel", action_id=SHARE_ACTION,
-                                             value=reply.share[:2000])]).to_dict(),
-    ]}
+    share = ActionsBlock(block_id="share", elements=[ButtonElement(text="Share in channel", action_id=SHARE_ACTION,
+                                                                   value=reply.share[:2000])]).to_dict()
+    if any(table.actions for table in reply.all_tables):
+        blocks: list[Block] = []
+        if reply.lines:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines[:len(reply.lines)]),
+                                                                         MAX_SECTION))))
+        for table in reply.all_tables:
+            blocks += _table_blocks(table)
+        return {"text": text, "blocks": [b.to_dict() for b in blocks[:49]] + [share]}
+    return {"text": text, "blocks": [SectionBlock(text=MarkdownTextObject(text=text)).to_dict(), share]}
 
 
 def customer_of(message: dict | None) -> str | None:

@@ -215,8 +215,15 @@ def reply_card(reply: Reply) -> dict:
         if line.startswith("  "):
             style["spacing"] = "None"
         body.append(block(plain(line.strip()) or " ", **style))
-    if reply.table is not None:
-        body += [block("• " + plain(" · ".join(row)), spacing="None") for row in reply.table.rows]
+    for table in reply.all_tables:  # a report's sections: title, one line per row (with its commands), more
+        if table.title:
+            body.append(block(f"**{plain(table.title)}**"))
+        for n, row in enumerate(table.rows):
+            acts = table.actions[n] if n < len(table.actions) else ()
+            said = " · ".join(row) + (" · " + " · ".join(act.command for act in acts) if acts else "")
+            body.append(block("• " + plain(said), spacing="None"))
+        if table.more:
+            body.append(block(plain(table.more), isSubtle=True))
     return card(body or [block(" ")])
 
 

@@ -43,30 +43,50 @@ def member(session: Session, team_id: int, word: str) -> Member:
     return found
 
 
+BY = {"rep": "rep", "reps": "rep", "source": "source", "sources": "source"}
+MAX_PAGE = 10_000
+
+
 @dataclass(frozen=True)
 class ReportQuery:
     period: str | None = None
     rep: Member | None = None
     source: str | None = None
+    by: str | None = None  # "rep" or "source": a table split that way
+    page: int = 1
 
     def scope(self) -> str:
         return " · ".join(x for x in (self.rep.name if self.rep else None, self.source) if x)
 
 
-def report_query(session: Session, team_id: int, words: list[str], command: str, *, periods: bool = True
-                 ) -> ReportQuery:
-    """`[period] [@rep] [source]`: each word is a period, a rep (starting with @) or a lead source."""
-    period = rep = source = None
+def report_query(session: Session, team_id: int, words: list[str], command: str, *, periods: bool = True,
+                 groups: bool = False, pages: bool = False) -> ReportQuery:
+    """`[period] [@rep] [source] [by rep | by source] [page N]`: each word is a period, a rep
+    (starting with @), a lead source, `by` and what to split by, or `page` and a number."""
+    period = rep = source = by = None
+    page = 1
     sources = queries.lead_sources(session, team_id)
-    for word in words:
+    rest = list(words)
+    while rest:
+        word = rest.pop(0)
         if periods and PERIOD.fullmatch(word):
             period = word
         elif word.startswith("@"):
             rep = member(session, team_id, word)
+        elif groups and word.lower() == "by":
+            wanted = rest.pop(0).lower() if rest else ""
+            if wanted not in BY:
+                raise CommandError(f"{command}: split by rep or by source, e.g. {command} 30d by rep.")
+            by = BY[wanted]
+        elif pages and word.lower() == "page":
+            number = rest.pop(0) if rest else ""
+            if not (number.isascii() and number.isdigit()) or not 1 <= int(number[:6] or 0) <= MAX_PAGE:
+                raise CommandError(f"{command}: 'page' needs a page number, e.g. {command} page 2.")
+            page = int(number)
         elif word.lower() in sources:
             source = sources[word.lower()]
         else:
             known = ", ".join(sorted(sources.values())) or "none yet"
             forms = f"a period ({PERIOD_FORMS}), " if periods else ""
             raise CommandError(f"{command}: '{word[:40]}' is not {forms}a @rep or a lead source ({known}).")
-    return ReportQuery(period, rep, source)
+    return ReportQuery(period, rep, source, by, page)

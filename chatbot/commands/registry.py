@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatbot.commands import digest, followup, reports, work
+from chatbot.commands import digest, followup, people, reports, work
 from chatbot.commands.base import Caller, Handler
 from chatbot.core import Core, unit_of_work
 from chatbot.errors import FollowUpError
@@ -17,6 +17,7 @@ from chatbot.leads.rules import Act
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import Reply
 from chatbot.reports.figures import PeriodError
+from chatbot.team import availability
 
 MAX_LINE = 2000
 
@@ -39,16 +40,20 @@ def _work(act: Act, summary: str, aliases: tuple[str, ...] = ()) -> Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("leads", "[all | @rep]", "your open leads (or everyone's) and what is due", "Reports", reports.leads),
-    Command("baseline", "[7d | 30d | this-week | last-week | 2026-11-09..2026-11-15] [@rep] [source]",
-            "the follow-up figures", "Reports", reports.baseline_report),
-    Command("stalled", "[@rep] [source]", "open leads with no recent activity, with owner and last touch",
-            "Reports", reports.stalled),
-    Command("oncall", "", "who covers evenings and weekends", "Reports", reports.oncall),
+    Command("baseline", "[7d | 30d | this-week | last-week | 2026-11-09..2026-11-15] [@rep] [source] "
+            "[by rep | by source]",
+            "follow-up figures",
+            "Reports", reports.baseline_report),
+    Command("stalled", "[@rep] [source] [page N]",
+            "leads gone quiet and leads never contacted, with owner and last touch", "Reports", reports.stalled),
+    Command("oncall", people.ONCALL_USAGE.split(" ", 1)[1], "who is on call now and next; swaps and covers",
+            "Reports", reports.oncall),
+    Command("away", availability.USAGE.split(" ", 1)[1], "you are away: on-call and reassign skip you",
+            "Reports", people.away),
+    Command("back", "", "you are back from /away", "Reports", people.back),
     Command("reps", "", "the team and the on-call order", "Reports", reports.reps),
     _work(Act.CLAIM, "take an unclaimed lead"),
     _work(Act.CALL, "log a call and how it went", ("called",)),
-    Command("digest", digest.USAGE.split(" ", 1)[1], "a private preview of this week's digest (managers)",
-            "Reports", digest.digest),
     _work(Act.TEXT, "log a text", ("texted",)),
     _work(Act.EMAIL, "log an e-mail", ("e-mail", "emailed")),
     _work(Act.APPOINTMENT, "log an appointment set", ("appointment",)),
@@ -57,6 +62,7 @@ COMMANDS: tuple[Command, ...] = (
     _work(Act.LOST, "close it lost, and why"),
     _work(Act.RELEASE, "give it back to the channel"),
     _work(Act.REASSIGN, "hand it to another rep (owner or manager)"),
+    Command("nudge", "N", "remind lead N's owner by direct message (managers)", "Work", reports.nudge),
     Command("followup", followup.USAGE.split(" ", 1)[1], "settings, on-call rotation and managers (managers)",
             "Settings", followup.followup),
 )

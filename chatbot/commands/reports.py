@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
-from chatbot.commands.arguments import member, report_query
+from chatbot.commands.arguments import lead_number, member, report_query
 from chatbot.commands.base import Caller, say
 from chatbot.core import Work
 from chatbot.leads.deadlines import due_window, hours_of
+from chatbot.leads.nudge import nudge as nudge_owner
+from chatbot.leads.rules import Act, is_manager
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import (
+    CardRef,
     Reply,
+    RowAction,
     Table,
     baseline_text,
+    breakdown_table,
     due_short,
-    oncall_lines,
+    never_contacted_title,
     relative,
-    stalled_text,
+    stalled_title,
+    work_row,
 )
-from chatbot.reports.figures import baseline, open_leads, period_for, stalled_leads
+from chatbot.reports.figures import (
+    StalledLead,
+    after_hours_split,
+    by_group,
+    compare,
+    never_contacted_leads,
+    open_leads,
+    period_for,
+    stalled_leads,
+)
 from chatbot.store import queries
+from chatbot.store.models import Member, Team
+
+PAGE_SIZE = 10
+NUDGE_USAGE = "nudge N"
 
 
 def leads(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:
@@ -44,31 +63,87 @@ def leads(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> R
 
 
 def baseline_report(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:
+    """The figures for a period against the period before and the team's targets; `by rep` /
+    `by source` adds a table split that way."""
     session, now = work.session, work.now
     team = queries.team(session, caller.team_id)
-    query = report_query(session, team.id, args, phrases.command("baseline"))
+    query = report_query(session, team.id, args, phrases.command("baseline"), groups=True)
     period = period_for(query.period, hours_of(team), now)
-    figures = baseline(session, team, period, now, owner_id=query.rep.id if query.rep else None, source=query.source)
-    return say(*baseline_text(figures, query.scope()).splitlines(), share=" ".join(["baseline", *args]))
+    scope = {"owner_id": query.rep.id if query.rep else None, "source": query.source}
+    both = compare(session, team, period, now, **scope)
+    split = after_hours_split(session, team, period, **scope)
+    lines = baseline_text(both.now, query.scope(), before=both.before, split=split).splitlines()
+    table = None
+    if query.by:
+        table = breakdown_table(by_group(session, team, period, now, query.by, **scope), query.by, both.now)
+    return Reply(lines=tuple(lines), table=table, share=" ".join(["baseline", *args]))
 
 
 def stalled(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:
+    """Two lists to act on: stalled (contacted, quiet past the stall window) and never contacted
+    (past the first-contact window, no attempt), each with Nudge and Reassign, paged."""
     session, now = work.session, work.now
     team = queries.team(session, caller.team_id)
-    query = report_query(session, team.id, args, phrases.command("stalled"), periods=False)
-    rows = stalled_leads(session, team, now, owner_id=query.rep.id if query.rep else None)
-    rows = [row for row in rows if not query.source or row.source == query.source]
-    return say(*stalled_text(rows, team, now).splitlines(), share=" ".join(["stalled", *args]))
+    command = phrases.command("stalled")
+    query = report_query(session, team.id, args, command, periods=False, pages=True)
+    scope = {"owner_id": query.rep.id if query.rep else None, "source": query.source}
+    quiet = stalled_leads(session, team, now, **scope)
+    waiting = never_contacted_leads(session, team, now, **scope)
+    people = queries.members(session, team.id)
+    asker = next((m for m in people if m.chat_user_id == caller.user_id), Member(name="", chat_user_id=caller.user_id))
+    more_args = [w for n, w in enumerate(args) if w.lower() != "page" and not (n and args[n - 1].lower() == "page")]
+    more = phrases.command(" ".join(["stalled", *more_args, "page", str(query.page + 1)]))
+    lines, tables = [], []
+    for rows, is_stalled, title in ((quiet, True, stalled_title(len(quiet), team)),
+                                    (waiting, False, never_contacted_title(len(waiting), team))):
+        if not rows:
+            lines.append(title)
+            continue
+        tables.append(_work_table(rows, is_stalled, title, team, now, asker, people, phrases, query.page, more))
+    if query.page > 1 and not any(table.rows for table in tables):
+        lines.append(f"Page {query.page} is past the end of both lists.")
+    return Reply(lines=tuple(lines), tables=tuple(tables), share=" ".join(["stalled", *args]))
+
+
+def _work_table(rows: list[StalledLead], is_stalled: bool, title: str, team: Team, now, asker: Member,
+                people: list[Member], phrases: Phrasebook, page: int, more: str) -> Table:
+    shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    left = len(rows) - page * PAGE_SIZE
+    if page > 1:
+        title += f" (page {page}: {(page - 1) * PAGE_SIZE + 1}-{(page - 1) * PAGE_SIZE + len(shown)})"
+    actions = []
+    for row in shown:
+        acts = []
+        if is_manager(asker) and row.owner_name:
+            acts.append(RowAction("nudge", row.lead_id, "Nudge",
+                                  phrases.command(f"{NUDGE_USAGE.split()[0]} {row.lead_id}")))
+        if is_manager(asker) or row.owner_user_id in (None, asker.chat_user_id):
+            hand_to = tuple((m.chat_user_id, m.name) for m in people if m.chat_user_id != row.owner_user_id)
+            if hand_to:
+                acts.append(RowAction(Act.REASSIGN.value, row.lead_id, "Reassign",
+                                      phrases.command(f"reassign {row.lead_id} @rep"), hand_to))
+        actions.append(tuple(acts))
+    return Table(
+        ("Lead", "Owner", "Last touch", "Quiet" if is_stalled else "Asked", "Attempts"),
+        tuple(work_row(row, team, now, is_stalled) for row in shown),
+        title=title, actions=tuple(actions),
+        cards=tuple(CardRef(row.chat_channel, row.chat_message_id) if row.chat_channel and row.chat_message_id
+                    else None for row in shown),
+        more=f"{left} more: {more}" if left > 0 else None,
+    )
+
+
+def nudge(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:
+    """`nudge N`: a direct message to lead N's owner (managers)."""
+    lead_id = lead_number(args, phrases.command(NUDGE_USAGE))
+    return say(nudge_owner(work, caller.team_id, lead_id, caller.user_id))
 
 
 def oncall(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:
-    session, now = work.session, work.now
-    team = queries.team(session, caller.team_id)
-    people = queries.rotation(session, team.id)
-    if not people:
-        return say(f"Nobody is in the on-call rotation. A manager sets it with "
-                   f"{phrases.command('followup oncall @a @b ...')}.")
-    return say(*oncall_lines(people, hours_of(team), now), share="oncall")
+    """`/oncall`: who covers now and next, and changes to the schedule (chatbot.commands.people)."""
+    from chatbot.commands.people import oncall as oncall_schedule
+
+    return oncall_schedule(work, caller, args, phrases)
 
 
 def reps(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chatbot.domain.contact import display_phone
-from chatbot.domain.hours import BusinessHours, upcoming_shifts
+from chatbot.domain.oncall import Schedule, Shift
 from chatbot.domain.policy import OpenWindow, Rule
 from chatbot.leads.rules import card_offers
-from chatbot.reports.figures import Baseline, StalledLead
+from chatbot.reports.figures import Baseline, FirstContactSplit, GroupFigures, StalledLead
 from chatbot.store.models import Lead, LeadStatus, Member, Team
 
 RULE_NAMES = {
@@ -113,11 +113,44 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class RowAction:
+    """A control on one row of a report (a lead's Nudge or Reassign). A chat draws a button or
+    a menu; the console names `command`, which does the same."""
+
+    act: str  # "nudge" or "reassign" (chatbot.leads.rules.Act value)
+    lead_id: int
+    label: str
+    command: str  # in the platform's words: "/nudge 12", "/reassign 12 @rep"
+    choices: tuple[tuple[str, str], ...] = ()  # reassign: (chat user id, name) of who can take it
+
+
+@dataclass(frozen=True)
+class CardRef:
+    """Where a lead's card is in chat (channel and message id), for a link where the chat has one."""
+
+    channel: str
+    message_id: str
+
+
+@dataclass(frozen=True)
 class Table:
-    """Rows a renderer may draw as a table (terminal) or as one line each (chat on a phone)."""
+    """Rows a renderer may draw as a table (terminal) or as one line each (chat on a phone).
+
+    Optional, for reports managers act on: a `title` above it, per row the `actions` (a tuple
+    per row) and the `cards` the rows are about, and `more` (how to see the rows not shown).
+    """
 
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    title: str | None = None
+    actions: tuple[tuple[RowAction, ...], ...] = ()
+    cards: tuple[CardRef | None, ...] = ()
+    more: str | None = None
+
+    def lines(self) -> list[str]:
+        """The table as plain lines: title, one line per row (cells joined with ' · '), more."""
+        return ([self.title] if self.title else []) + [" · ".join(row) for row in self.rows] + (
+            [self.more] if self.more else [])
 
 
 @dataclass(frozen=True)
@@ -125,19 +158,24 @@ class Reply:
     """A command's answer to the person who typed it.
 
     `refused`: nothing was done, and `lines` say why and what works. `share`: the command line
-    that recomputes this answer, when the channel may want to see it (reports).
+    that recomputes this answer, when the channel may want to see it (reports). `tables`: more
+    tables after `table` (a report's sections), each with its own title.
     """
 
     lines: tuple[str, ...]
     table: Table | None = None
     refused: bool = False
     share: str | None = None
+    tables: tuple[Table, ...] = ()
+
+    @property
+    def all_tables(self) -> tuple[Table, ...]:
+        return ((self.table,) if self.table else ()) + self.tables
 
     @property
     def text(self) -> str:
         """Everything as plain lines (table rows joined with ' · ')."""
-        rows = [" · ".join(row) for row in self.table.rows] if self.table else []
-        return "\n".join([*self.lines, *rows])
+        return "\n".join([*self.lines, *(line for table in self.all_tables for line in table.lines())])
 
 
 def due_text(due: OpenWindow, zone: ZoneInfo, now: datetime) -> str:
@@ -263,16 +301,47 @@ def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | No
     )
 
 
-def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Member | None, now: datetime) -> str:
-    """What one step of the ladder says: who must do what for which customer, and how late it is.
+@dataclass(frozen=True)
+class Told:
+    """Someone the ladder already told about this lead's window, for the text of a later step."""
 
-    `audience` is who receives it: 'owner', 'channel' (unclaimed), 'on_call' or 'managers'.
+    who: str  # "Sam (owner)", "Jordan (on-call)", "the channel"
+    at: datetime
+    held: bool = False  # after hours, kept for the morning summary: not told yet
+
+
+def missing_text(lead: Lead, team: Team, now: datetime) -> str:
+    """Everything an open lead is missing, in one sentence: 'Nobody has claimed Maria Gonzalez
+    (Cars.com) after 5 min and nobody has called them (asked 6 min ago). Call now: ...'."""
+    who = f"{lead.customer_name} ({lead.source})"
+    gaps = []
+    if lead.owner_id is None:
+        gaps.append(f"nobody has claimed {who}" + (
+            f" after {format_duration(now - lead.posted_at)}" if lead.posted_at else ""))
+    if lead.first_contact_at is None:
+        called = "nobody has called them" if lead.owner_id is None else f"nobody has called {who}"
+        gaps.append(f"{called} (asked {format_duration(now - lead.submitted_at)} ago)")
+    if not gaps:
+        return ""
+    text = " and ".join(gaps)
+    return text[0].upper() + text[1:] + "." + (f" {reach_text(lead, team)}" if lead.first_contact_at is None else "")
+
+
+def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Member | None, now: datetime,
+                    *, level: int = 1, told: tuple[Told, ...] = (), deadline: datetime | None = None) -> str:
+    """What one step of the ladder says: who must do what for which customer, how late it is,
+    and (for those told later) who has really been told before. Never names a person or a
+    reminder that did not exist.
+
+    `audience` is who receives it: 'owner', 'channel' (unclaimed), 'on_call', 'next_rep' or 'managers'.
     """
     zone = ZoneInfo(team.timezone)
     who = lead.customer_name
-    if rule is Rule.CLAIM:
-        waited = format_duration(now - (lead.posted_at or lead.received_at))
-        core = f"Nobody has claimed {who} ({lead.source}) after {waited}."
+    if rule is Rule.CLAIM or (rule is Rule.FIRST_CONTACT and lead.owner_id is None):
+        core = missing_text(lead, team, now)
+    elif rule is Rule.FIRST_CONTACT and level == 0 and deadline is not None:
+        core = (f"Heads-up: call {who} by {format_moment(deadline, zone, now)} ({relative(deadline, now)}); "
+                f"they asked {format_duration(now - lead.submitted_at)} ago. {reach_text(lead, team)}")
     elif rule is Rule.FIRST_CONTACT:
         core = (f"{who} asked {format_duration(now - lead.submitted_at)} ago and has not been contacted. "
                 f"{reach_text(lead, team)}")
@@ -284,11 +353,52 @@ def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Me
         core = (f"{who} has had no activity for {format_duration(now - lead.last_activity_at)} "
                 f"(last {format_moment(lead.last_activity_at, zone, now)}). Move it forward or close it.")
     owned = f"{owner.name} owns it" if owner else "unclaimed"
-    if audience == "on_call":
-        return f"On-call: this needs you ({owned}). {core}"
+    if audience in ("on_call", "next_rep"):
+        label = "On-call" if audience == "on_call" else "Next rep"
+        return f"{label}: this needs you ({owned}). {core}"
     if audience == "managers":
-        return f"Managers: still not done after the owner and on-call were reminded ({owned}). {core}"
+        times: dict[str, list[str]] = {}
+        for t in told:
+            if not t.held:
+                times.setdefault(t.who, []).append(format_moment(t.at, zone, now))
+        if times:
+            said = ", ".join(f"{who} at {' and '.join(at)}" for who, at in times.items())
+            return f"Managers: still not done after the ladder told {said} ({owned}). {core}"
+        return f"Managers: nobody else has been told yet ({owned}). {core}"
     return core
+
+
+def _lead_state(lead: Lead, owners: dict, now: datetime) -> str:
+    owner = owners.get(lead.owner_id)
+    who = f"#{lead.id} {lead.customer_name} ({lead.source})"
+    if owner is None:
+        state = "unclaimed"
+    else:
+        state = f"{owner.name} owns it"
+    if lead.first_contact_at is None:
+        state += f", not contacted, asked {format_duration(now - lead.submitted_at)} ago"
+    return f"{who}: {state}"
+
+
+def morning_text(team: Team, held: list, past: list, owners: dict, now: datetime) -> str:
+    """The managers' morning summary: what the night kept for them, and every lead past its ladder.
+
+    `held`: (lead, escalations kept for this morning); `past`: (lead, overdue windows);
+    `owners`: member id -> Member."""
+    zone = ZoneInfo(team.timezone)
+    lines = [f"Good morning. {team.name}, {now.astimezone(zone):%a %b} {now.astimezone(zone).day}:"]
+    if held:
+        lines.append(f"Overnight, {len(held)} lead(s) needed a manager (kept for opening):")
+        for lead, escalations in held:
+            first = min(e.due_at for e in escalations)
+            lines.append(f"  {_lead_state(lead, owners, now)}; since {format_moment(first, zone, now)}")
+    if past:
+        lines.append(f"Past their ladder and still overdue ({len(past)}): every reminder has gone out.")
+        for lead, windows in past:
+            late = "; ".join(f"{RULE_NAMES[w.rule]} overdue since {format_moment(w.deadline, zone, now)}"
+                             for w in windows)
+            lines.append(f"  {_lead_state(lead, owners, now)}; {late}")
+    return "\n".join(lines)
 
 
 def shopper_back_text(lead: Lead, earlier: Lead, team: Team, now: datetime) -> str:
@@ -309,53 +419,231 @@ def claimed_elsewhere_text(owner: Member, claimed_at: datetime, team: Team, now:
     return f"{owner.name} has this lead since {format_moment(claimed_at, zone, now)} ({relative(claimed_at, now)})."
 
 
-def baseline_text(b: Baseline, scope: str = "") -> str:
-    """The baseline answer: the numbers a sales manager acts on, in a few lines."""
+def _pct(part: int, whole: int) -> str:
+    return "n/a" if not whole else f"{part / whole:.0%}"
 
-    def pct(part: int, whole: int) -> str:
-        value = part / whole if whole else None
-        return "n/a" if value is None else f"{value:.0%}"
 
-    def dur(seconds: float | None) -> str:
-        return "n/a" if seconds is None else format_duration(timedelta(seconds=round(seconds)))
+def _dur(seconds: float | None) -> str:
+    return "n/a" if seconds is None else format_duration(timedelta(seconds=round(seconds)))
 
-    target = format_duration(timedelta(seconds=b.target_s))
+
+def _trend(now: tuple[int, int], before: tuple[int, int] | None) -> str:
+    """', up from 31%' / ', down from 42%' / ', as before' (compared as shown: whole percent)."""
+    if before is None:
+        return ""
+    if not before[1]:
+        return " (no leads the period before)"
+    was, is_ = round(100 * before[0] / before[1]), round(100 * now[0] / now[1]) if now[1] else None
+    if is_ is None or is_ == was:
+        return f", as before ({was}%)" if is_ is not None else ""
+    return f", {'up' if is_ > was else 'down'} from {was}%"
+
+
+def window_label(seconds: int) -> str:
+    """A window as its setting reads: '15 min', '48 h', '3 days' (not always days: '48 h' stays '48 h')."""
+    if seconds >= 3 * 86400 and seconds % 86400 == 0:
+        return f"{seconds // 86400} days"
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return format_duration(timedelta(seconds=seconds))
+
+
+def verdict_text(b: Baseline, before: Baseline | None = None) -> str:
+    """The one line a manager reads first: first contact against the target, and the share
+    reached within it against the period before."""
+    target = window_label(b.target_s)
+    if not b.leads:
+        had = f" The period before ({before.period.label}) had {before.leads}." if before and before.leads else ""
+        return f"No leads in {b.period.label}.{had}"
+    if b.first_contact_median_s is None:
+        first = f"No lead has had a first contact yet, target {target}"
+    else:
+        first = f"First contact took {_dur(b.first_contact_median_s)} on median, target {target}"
+    reached = (f"{_pct(b.within_target, b.leads)} of leads were reached within {target}"
+               + _trend((b.within_target, b.leads), (before.within_target, before.leads) if before else None))
+    return f"{first}; {reached}."
+
+
+def _was(value: str, before: str | None) -> str:
+    return value if before is None else f"{value} (before {before})"
+
+
+def baseline_text(b: Baseline, scope: str = "", *, before: Baseline | None = None,
+                  split: list[FirstContactSplit] | None = None) -> str:
+    """The baseline answer: a verdict line, then each figure against the period of the same
+    length before (`before`) and against the team's target, and the after-hours split."""
+    target = window_label(b.target_s)
+    second = window_label(b.second_window_s)
+    stall = window_label(b.stall_window_s)
+    old = before
+
+    def then(value) -> str | None:
+        return None if old is None else value(old)
+
+    header = (f"Baseline, {b.period.label}{' · ' + scope if scope else ''}: {b.leads} lead(s), "
+              f"{b.contacted} contacted, {b.never_contacted} never contacted")
+    if old is not None:
+        header += f" · before ({old.period.label}): {old.leads} lead(s), {old.never_contacted} never contacted"
     lines = [
-        f"Baseline, {b.period.label}{' · ' + scope if scope else ''}: {b.leads} lead(s), "
-        f"{b.contacted} contacted, {b.never_contacted} never contacted",
-        f"  First contact: median {dur(b.first_contact_median_s)}, mean {dur(b.first_contact_mean_s)}, "
-        f"p90 {dur(b.first_contact_p90_s)}",
-        f"  Within 5 min: {pct(b.within_5_min, b.leads)} ({b.within_5_min}/{b.leads}) · "
-        f"within target {target}: {pct(b.within_target, b.leads)} ({b.within_target}/{b.leads})",
-        f"  Second contact within 48 h: {pct(b.second_contact_within_48h, b.second_contact_eligible)} "
-        f"({b.second_contact_within_48h}/{b.second_contact_eligible}) · median gap {dur(b.first_to_second_median_s)}",
-        f"  Time to claim: median {dur(b.claim_median_s)} · stalled now: {b.stalled} · "
-        f"lost with < 3 attempts: {b.lost_few_attempts} of {b.lost} lost",
+        verdict_text(b, before),
+        header,
+        f"  First contact: median {_was(_dur(b.first_contact_median_s), then(lambda x: _dur(x.first_contact_median_s)))}"
+        f", target {target} · mean {_dur(b.first_contact_mean_s)} · "
+        f"p90 {_was(_dur(b.first_contact_p90_s), then(lambda x: _dur(x.first_contact_p90_s)))}",
+        f"  Within 5 min: {_pct(b.within_5_min, b.leads)} ({b.within_5_min}/{b.leads})"
+        + (f", before {_pct(old.within_5_min, old.leads)}" if old else "")
+        + f" · within target {target}: {_pct(b.within_target, b.leads)} ({b.within_target}/{b.leads})"
+        + (f", before {_pct(old.within_target, old.leads)}" if old else "") + "; target 100%",
+        f"  Second contact within {second}: {_pct(b.second_contact_within_48h, b.second_contact_eligible)} "
+        f"({b.second_contact_within_48h}/{b.second_contact_eligible})"
+        + (f", before {_pct(old.second_contact_within_48h, old.second_contact_eligible)}" if old else "")
+        + f"; target 100% · median gap {_was(_dur(b.first_to_second_median_s), then(lambda x: _dur(x.first_to_second_median_s)))}",
+        f"  Time to claim: median {_was(_dur(b.claim_median_s), then(lambda x: _dur(x.claim_median_s)))} · "
+        f"stalled now (no activity for over {stall}): {_was(str(b.stalled), then(lambda x: str(x.stalled)))}, target 0 · "
+        f"lost with < 3 attempts: {b.lost_few_attempts} of {b.lost} lost"
+        + (f" (before {old.lost_few_attempts} of {old.lost})" if old else "") + ", target 0",
     ]
+    if split is not None:
+        inside, after = split
+        lines.append(
+            f"  After hours: {after.leads} lead(s), median {_dur(after.first_contact_median_s)}, within {target} "
+            f"{_pct(after.within_target, after.leads)} ({after.within_target}/{after.leads}) · inside hours: "
+            f"{inside.leads} lead(s), median {_dur(inside.first_contact_median_s)}, within {target} "
+            f"{_pct(inside.within_target, inside.leads)} ({inside.within_target}/{inside.leads})")
     return "\n".join(lines)
+
+
+def breakdown_table(groups: list[GroupFigures], by: str, b: Baseline) -> Table:
+    """`/baseline by rep` / `by source`: one row per rep (or source), each cell saying what it is."""
+    target, second = window_label(b.target_s), window_label(b.second_window_s)
+    rows = tuple((
+        g.name, f"{g.leads} lead(s)", f"{g.never_contacted} never contacted",
+        f"median {_dur(g.first_contact_median_s)}",
+        f"{_pct(g.within_target, g.leads)} in {target} ({g.within_target}/{g.leads})",
+        f"{_pct(g.second_contact_within, g.second_contact_eligible)} 2nd in {second} "
+        f"({g.second_contact_within}/{g.second_contact_eligible})",
+        f"{g.stalled} stalled", f"{g.lost_few_attempts} lost < 3 tries",
+    ) for g in groups)
+    first = "Rep" if by == "rep" else "Source"
+    return Table((first, "Leads", "Never contacted", "First contact", f"Within {target}", f"2nd within {second}",
+                  "Stalled", "Lost few"), rows, title=f"By {by}:" if rows else f"By {by}: no leads.")
+
+
+def work_row(row: StalledLead, team: Team, now: datetime, stalled: bool) -> tuple[str, ...]:
+    """One lead of /stalled: customer, owner, attempts, last touch and how long ago."""
+    zone = ZoneInfo(team.timezone)
+    touch = (f"last touch {row.last_touch_kind} {format_moment(row.last_touch_at, zone, now)} "
+             f"({relative(row.last_touch_at, now)})" if row.last_touch_at else "no touch yet")
+    since = (f"quiet {format_duration(now - row.last_activity_at)}" if stalled else
+             f"asked {format_moment(row.submitted_at, zone, now)} ({relative(row.submitted_at, now)})")
+    return (f"#{row.lead_id} {row.customer_name} ({row.source})", row.owner_name or "unclaimed", touch, since,
+            f"{row.attempts} attempt(s)")
 
 
 def stalled_text(rows: list[StalledLead], team: Team, now: datetime) -> str:
     """The stalled answer: each quiet lead with its owner, last touch and how long it has been quiet."""
-    window = format_duration(timedelta(seconds=team.stall_window_s))
     if not rows:
-        return f"No stalled leads: every contacted open lead has had activity in the last {window}."
-    zone = ZoneInfo(team.timezone)
-    lines = [f"Stalled: {len(rows)} open lead(s) with no activity for over {window}"]
-    for row in rows:
-        touch = (f"last touch {row.last_touch_kind} {format_moment(row.last_touch_at, zone, now)}"
-                 if row.last_touch_at else "no touch yet")
-        lines.append(f"  #{row.lead_id} {row.customer_name} ({row.source}) · {row.owner_name or 'unclaimed'} · "
-                     f"{touch} · quiet {format_duration(now - row.last_activity_at)} · {row.attempts} attempt(s)")
+        return stalled_title(0, team)
+    lines = [stalled_title(len(rows), team)]
+    lines += ["  " + " · ".join(work_row(row, team, now, True)) for row in rows]
     return "\n".join(lines)
 
 
-def oncall_lines(people: list[Member], hours: BusinessHours, now: datetime) -> list[str]:
-    """The on-call answer: tonight's rep and the week ahead (`people` is not empty)."""
-    shifts = upcoming_shifts(people, hours, now, 7)
-    state = "open now" if hours.is_open(now) else "closed now"
-    return [f"On call tonight: {shifts[0][1].name} (after {hours.closes:%H:%M}; {state}). Hours {hours.describe()}.",
-            "Next: " + ", ".join(f"{day:%a} {member.name}" for day, member in shifts[1:])]
+def stalled_title(count: int, team: Team) -> str:
+    window = window_label(team.stall_window_s)
+    if not count:
+        return f"No stalled leads: every contacted open lead has had activity in the last {window}."
+    return f"Stalled: {count} open lead(s) with no activity for over {window}"
+
+
+def never_contacted_title(count: int, team: Team) -> str:
+    window = window_label(team.first_contact_window_s)
+    if not count:
+        return f"Never contacted: none; every open lead older than {window} has had a contact attempt."
+    return f"Never contacted: {count} open lead(s) past the {window} first-contact window with no attempt"
+
+
+def nudge_text(lead: Lead, by: Member, team: Team, now: datetime) -> str:
+    """The direct message a manager's Nudge sends the lead's owner."""
+    zone = ZoneInfo(team.timezone)
+    if lead.first_contact_at is None:
+        state = (f"asked {format_duration(now - lead.submitted_at)} ago and has had no contact attempt. "
+                 f"{reach_text(lead, team)}")
+    else:
+        state = (f"has had no activity for {format_duration(now - lead.last_activity_at)} "
+                 f"(last {format_moment(lead.last_activity_at, zone, now)}, {lead.attempts} attempt(s)). "
+                 f"Move it forward or close it.")
+    return f"{by.name} nudges you about {lead.customer_name} (lead #{lead.id}): {state}"
+
+
+def _clock(moment: datetime, zone: ZoneInfo) -> str:
+    here = moment.astimezone(zone)
+    return f"{here:%H:%M %a}"
+
+
+def _shift_rep(shift: Shift, names: dict) -> str:
+    if shift.rep is None:
+        return "nobody (everyone is away)"
+    name = names.get(shift.rep, "?")
+    if shift.planned is not None and shift.rep != shift.planned:
+        return f"{name} (for {names.get(shift.planned, '?')}, away)"
+    return f"{name} (changed)" if shift.source == "override" else name
+
+
+def oncall_lines(schedule: Schedule, names: dict, now: datetime, away: list[tuple[str, datetime | None]] = ()
+                 ) -> list[str]:
+    """The on-call answer: who covers now and until when, who is next, the week ahead.
+
+    'On call now: Jordan, until 09:00 Wed; tonight: Sam from 19:00.' `names`: rep key -> name;
+    `away`: (name, until) of reps away now.
+    """
+    zone = schedule.hours.zone
+    running, following = schedule.covering(now), schedule.next_shift(now)
+    today = now.astimezone(zone).date()
+    start = following.start.astimezone(zone)
+    label = "tonight" if start.date() == today else f"{start:%a}"
+    coming = f"{label}: {_shift_rep(following, names)} from {start:%H:%M}"
+    if running is not None:
+        first = f"On call now: {_shift_rep(running, names)}, until {_clock(running.end, zone)}; {coming}."
+    else:
+        first = f"Open now, nobody on call yet; {coming}."
+    later = schedule.upcoming(following.start, 7)[1:]
+    lines = [first, "Next: " + ", ".join(f"{s.start.astimezone(zone):%a %H:%M} {_shift_rep(s, names)}" for s in later)]
+    holidays = sorted(d for d in schedule.hours.holidays if today <= d < today + timedelta(days=8))
+    closed = "".join(f" Closed {d:%a %b} {d.day} (holiday)." for d in holidays)
+    lines.append(f"Hours {schedule.hours.describe()}.{closed}")
+    if away:
+        lines.append("Away: " + ", ".join(f"{name} until {_clock(until, zone) if until else '/back'}"
+                                          for name, until in away) + ".")
+    return lines
+
+
+def away_text(who: Member, until: datetime | None, covered: list, zone: ZoneInfo, now: datetime, *,
+              yourself: bool) -> str:
+    """What /away answers: until when, what it changes, and who covers the shifts it touches."""
+    subject = "You are" if yourself else f"{who.name} is"
+    when = f"until {format_moment(until, zone, now)}" if until else "until /back"
+    shifts = (" Shifts covered: " + ", ".join(f"{day:%a %b} {day.day} by {name}" for day, name in covered) + "."
+              if covered else "")
+    return (f"{subject} away {when}. On-call skips {'you' if yourself else who.name}, reassign lists leave "
+            f"{'you' if yourself else who.name} out, and open leads' escalations go to the on-call rep.{shifts}")
+
+
+def back_text(who: Member, was_away: bool, *, yourself: bool) -> str:
+    if not was_away:
+        return "You were not away." if yourself else f"{who.name} was not away."
+    return (f"Welcome back, {who.name}: on-call, reassign lists and escalations include you again." if yourself
+            else f"{who.name} is back: on-call, reassign lists and escalations include them again.")
+
+
+def handoff_text(name: str, shift: Shift, zone: ZoneInfo, now: datetime, open_count: int,
+                 overdue: list[str]) -> str:
+    """The incoming rep's notice at the start of the shift: what is open and what is overdue."""
+    head = f"{name}, you are on call now, until {_clock(shift.end, zone)}."
+    if not open_count:
+        return f"{head} No open leads."
+    shown = "; ".join(overdue[:10]) + (f"; and {len(overdue) - 10} more" if len(overdue) > 10 else "")
+    return f"{head} {open_count} open lead(s), {len(overdue)} overdue" + (f": {shown}." if overdue else ".")
 
 
 def due_short(lead: Lead, team: Team, due: OpenWindow | None, now: datetime) -> str:

@@ -11,7 +11,7 @@ from sqlmodel import select
 from chatbot.leads import tracker
 from chatbot.leads.deadlines import hours_of
 from chatbot.messaging.views import baseline_text
-from chatbot.reports.figures import baseline, period_for, stalled_leads
+from chatbot.reports.figures import after_hours_split, baseline, compare, period_for, stalled_leads
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, Member
 from tests.helpers import new_lead
@@ -100,13 +100,20 @@ def test_stalled_can_be_narrowed_to_one_rep(core, team, clock, week):
 def test_the_baseline_text_reads_with_the_numbers_that_matter(core, team, clock, week):
     period = period_for("2026-11-16..2026-11-16", hours_of(team), clock.now())
     with transaction(core.engine) as session:
-        text = baseline_text(baseline(session, team, period, clock.now()))
+        both = compare(session, team, period, clock.now())
+        text = baseline_text(both.now, before=both.before, split=after_hours_split(session, team, period))
     assert text.splitlines() == [
-        "Baseline, Nov 16-Nov 16: 5 lead(s), 4 contacted, 1 never contacted",
-        "  First contact: median 6 min 30s, mean 13 min, p90 40 min",
-        "  Within 5 min: 40% (2/5) · within target 15 min: 60% (3/5)",
-        "  Second contact within 48 h: 25% (1/4) · median gap 1 d 12 h",
-        "  Time to claim: median 2 min · stalled now: 2 · lost with < 3 attempts: 1 of 1 lost",
+        "First contact took 6 min 30s on median, target 15 min; 60% of leads were reached within 15 min "
+        "(no leads the period before).",
+        "Baseline, Nov 16-Nov 16: 5 lead(s), 4 contacted, 1 never contacted · before (Nov 15-Nov 15): 0 lead(s), "
+        "0 never contacted",
+        "  First contact: median 6 min 30s (before n/a), target 15 min · mean 13 min · p90 40 min (before n/a)",
+        "  Within 5 min: 40% (2/5), before n/a · within target 15 min: 60% (3/5), before n/a; target 100%",
+        "  Second contact within 48 h: 25% (1/4), before n/a; target 100% · median gap 1 d 12 h (before n/a)",
+        "  Time to claim: median 2 min (before n/a) · stalled now (no activity for over 3 days): 2 (before 0), "
+        "target 0 · lost with < 3 attempts: 1 of 1 lost (before 0 of 0), target 0",
+        "  After hours: 0 lead(s), median n/a, within 15 min n/a (0/0) · inside hours: 5 lead(s), median 6 min 30s, "
+        "within 15 min 60% (3/5)",
     ]
 
 

@@ -188,8 +188,8 @@ def test_the_story_says_what_a_rep_and_a_manager_need(transcripts):
     assert said[12] == "On-call rotation: Sam, Alex, one evening each, in turn."
     assert said[13] == "No open leads."
     assert said[14] == "You have no open leads. /leads all shows the team's."
-    assert said[15].startswith("Baseline, ")
-    assert "Sam · Cars.com: 1 lead(s), 1 contacted, 0 never contacted" in said[15]
+    assert said[15].startswith("First contact took 0s on median, target 15 min; 100% of leads were reached")
+    assert "Baseline, this week (Nov 23-Nov 24, today so far) · Sam · Cars.com: 1 lead(s), 1 contacted" in said[15]
     assert said[16].startswith("No stalled leads")
     assert said[17].startswith("On call tonight: ")
     assert said[18] == "Settings are for managers. Ask your sales manager to change them."

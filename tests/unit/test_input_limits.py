@@ -90,8 +90,8 @@ USE = "Use YYYY-MM-DD, e.g. 2026-11-09..2026-11-15."
     ("367d", "'367d' is too long: a period is at most 366 days, e.g. 7d, 30d or 365d."),
     ("9" * 400 + "d", "'" + "9" * 39 + "…' is too long: a period is at most 366 days, e.g. 7d, 30d or 365d."),
     ("0d", "A period needs at least one day, e.g. 7d."),
-    ("yesterday", "'yesterday' is not a period. Try 7d, 30d, last-week, or 2026-11-09..2026-11-15."),
-    ("-7d", "'-7d' is not a period. Try 7d, 30d, last-week, or 2026-11-09..2026-11-15."),
+    ("yesterday", "'yesterday' is not a period. Try 7d, 30d, this-week, last-week, or 2026-11-09..2026-11-15."),
+    ("-7d", "'-7d' is not a period. Try 7d, 30d, this-week, last-week, or 2026-11-09..2026-11-15."),
 ])
 def test_an_impossible_period_is_refused_in_plain_words_with_what_works(spec, sentence):
     with pytest.raises(PeriodError) as refused:

@@ -1,5 +1,6 @@
-"""The lead card's actions (every one of the core's CARD_ACTIONS, through one path) and the
-Share button on report answers."""
+"""The lead card's actions (every one of the core's CARD_ACTIONS, through one path), the
+Share button on report answers, and a report row's Nudge (/stalled; its Reassign menu is the
+card's lead:reassign, so it takes the card actions' path)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.slack.blocks import (
     CARD_ACTION_PREFIX,
+    NUDGE_ACTION,
     SHARE_ACTION,
     action_modal,
     card_action_for,
@@ -28,6 +30,7 @@ from chatbot.domain.vocabulary import LoggedVia
 from chatbot.errors import FollowUpError
 from chatbot.leads import tracker
 from chatbot.leads.actions import CardAction
+from chatbot.leads.nudge import nudge_lead
 from chatbot.leads.rules import Act
 
 CARD_ACTIONS_PATTERN = re.compile("^" + re.escape(CARD_ACTION_PREFIX))
@@ -120,6 +123,27 @@ def register(app: App, services) -> None:
         respond(text=f"<@{user}> shared {PHRASES.command(action['value'])}:\n{shared}",
                 response_type="in_channel", replace_original=False)
 
+    def nudge(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+        """A report row's Nudge: the core queues a direct message to the lead's owner; the
+        manager is told privately, and the outbox delivers the DM."""
+        ack()
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        read = read_lead_value(action.get("value"))
+        if read is None or read[1] is not None:
+            tell(client, channel, user, UNREADABLE)
+            return
+        team_id = services.team_id(context.team_id)
+        services.ensure_member(team_id, user, client)
+        try:
+            said = nudge_lead(services.core, team_id, read[0], user)
+        except FollowUpError as error:
+            tell(client, channel, user, error.message)
+            return
+        tell(client, channel, user, said)
+        services.deliver(client, team_id)
+
+    app.action(NUDGE_ACTION)(nudge)
     app.action(CARD_ACTIONS_PATTERN)(card_action)
     for old in OLD_ACTION_IDS:
         app.action(old)(card_action)
