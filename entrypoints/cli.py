@@ -12,6 +12,7 @@
     chatbot lead check FILE  what intake would store from a file, without a database
     chatbot import FILE.csv  a CRM's history of leads and activities, for the baseline
     chatbot baseline         the follow-up figures of docs/METRICS.md
+    chatbot digest           the weekly digest (--week 2026-W46, --out DIR, --post)
 
 The chat adapters are imported only by the command that uses them: the core imports none.
 `web` and `worker` deliver through whatever chat is configured (`configured_platforms`); with
@@ -643,6 +644,54 @@ def teams_package(
     except PackageError as exc:
         _fail(str(exc))
     typer.echo(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app).")
+
+
+@app.command("digest")
+def digest_command(
+    team: str = typer.Option(None, "--team", help="Team name or id (not needed when there is only one)."),
+    week: str = typer.Option(None, "--week", help="The ISO week it covers, e.g. 2026-W46 (default: last week)."),
+    out: Path = typer.Option(None, "--out", help="Write the text and the chart's PNG into this folder."),
+    post: bool = typer.Option(False, "--post", help="Post it to the team's channel through its chat, now."),
+    database: str = DATABASE_OPTION,
+) -> None:
+    """The weekly digest: last week against the week before and the target, with its chart."""
+    from chatbot.core import Work
+    from chatbot.escalation import team_jobs
+    from chatbot.messaging.ports import Channel, ChatUnavailable
+    from chatbot.reports.chart import digest_png
+    from chatbot.reports.digest import WeekError, digest_for, last_week, week_monday
+
+    core = bootstrap(database)
+    chosen = resolve_team(core, team)
+    zone, now = ZoneInfo(chosen.timezone), core.clock.now()
+    try:
+        label = week or last_week(now, zone)
+        week_monday(label)
+    except WeekError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--week")
+    with transaction(core.engine) as session:
+        schedule = team_jobs.schedule_of(session, chosen.id)
+        # as the team read it the morning it went out (now, for a digest not due yet)
+        moment = team_jobs.due_moment(label, team_jobs.DEFAULT if schedule.off else schedule, zone)
+        made = digest_for(Work(session, now), chosen.id, label, as_of=min(now, moment))
+    typer.echo(made.message.text)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        png_file = out / made.filename
+        text_file = png_file.with_suffix(".txt")
+        text_file.write_text(made.message.text + "\n", encoding="utf-8")
+        png_file.write_bytes(digest_png(made))
+        typer.echo(f"\nWrote {text_file} and {png_file}")
+    if post:
+        chat = configured_platforms(core).chat_for(chosen)
+        channel = chosen.leads_channel or chosen.managers_channel
+        if chat is None or not channel:
+            _fail(f"No chat reaches {chosen.name} ({chosen.platform}) from here, or it has no channel: nothing posted.")
+        try:
+            team_jobs.deliver(chat, Channel(channel), made)
+        except ChatUnavailable as exc:
+            _fail(f"The chat did not take it ({exc.error}): nothing posted.")
+        typer.echo(f"Posted to {channel}.")
 
 
 def main() -> None:

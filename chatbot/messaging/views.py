@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chatbot.domain.contact import display_phone
-from chatbot.domain.oncall import Schedule, Shift
+from chatbot.domain.hours import BusinessHours, upcoming_shifts
 from chatbot.domain.policy import OpenWindow, Rule
 from chatbot.leads.rules import card_offers
 from chatbot.reports.figures import Baseline, FirstContactSplit, GroupFigures, StalledLead
@@ -301,47 +301,16 @@ def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | No
     )
 
 
-@dataclass(frozen=True)
-class Told:
-    """Someone the ladder already told about this lead's window, for the text of a later step."""
+def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Member | None, now: datetime) -> str:
+    """What one step of the ladder says: who must do what for which customer, and how late it is.
 
-    who: str  # "Sam (owner)", "Jordan (on-call)", "the channel"
-    at: datetime
-    held: bool = False  # after hours, kept for the morning summary: not told yet
-
-
-def missing_text(lead: Lead, team: Team, now: datetime) -> str:
-    """Everything an open lead is missing, in one sentence: 'Nobody has claimed Maria Gonzalez
-    (Cars.com) after 5 min and nobody has called them (asked 6 min ago). Call now: ...'."""
-    who = f"{lead.customer_name} ({lead.source})"
-    gaps = []
-    if lead.owner_id is None:
-        gaps.append(f"nobody has claimed {who}" + (
-            f" after {format_duration(now - lead.posted_at)}" if lead.posted_at else ""))
-    if lead.first_contact_at is None:
-        called = "nobody has called them" if lead.owner_id is None else f"nobody has called {who}"
-        gaps.append(f"{called} (asked {format_duration(now - lead.submitted_at)} ago)")
-    if not gaps:
-        return ""
-    text = " and ".join(gaps)
-    return text[0].upper() + text[1:] + "." + (f" {reach_text(lead, team)}" if lead.first_contact_at is None else "")
-
-
-def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Member | None, now: datetime,
-                    *, level: int = 1, told: tuple[Told, ...] = (), deadline: datetime | None = None) -> str:
-    """What one step of the ladder says: who must do what for which customer, how late it is,
-    and (for those told later) who has really been told before. Never names a person or a
-    reminder that did not exist.
-
-    `audience` is who receives it: 'owner', 'channel' (unclaimed), 'on_call', 'next_rep' or 'managers'.
+    `audience` is who receives it: 'owner', 'channel' (unclaimed), 'on_call' or 'managers'.
     """
     zone = ZoneInfo(team.timezone)
     who = lead.customer_name
-    if rule is Rule.CLAIM or (rule is Rule.FIRST_CONTACT and lead.owner_id is None):
-        core = missing_text(lead, team, now)
-    elif rule is Rule.FIRST_CONTACT and level == 0 and deadline is not None:
-        core = (f"Heads-up: call {who} by {format_moment(deadline, zone, now)} ({relative(deadline, now)}); "
-                f"they asked {format_duration(now - lead.submitted_at)} ago. {reach_text(lead, team)}")
+    if rule is Rule.CLAIM:
+        waited = format_duration(now - (lead.posted_at or lead.received_at))
+        core = f"Nobody has claimed {who} ({lead.source}) after {waited}."
     elif rule is Rule.FIRST_CONTACT:
         core = (f"{who} asked {format_duration(now - lead.submitted_at)} ago and has not been contacted. "
                 f"{reach_text(lead, team)}")
@@ -353,52 +322,11 @@ def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Me
         core = (f"{who} has had no activity for {format_duration(now - lead.last_activity_at)} "
                 f"(last {format_moment(lead.last_activity_at, zone, now)}). Move it forward or close it.")
     owned = f"{owner.name} owns it" if owner else "unclaimed"
-    if audience in ("on_call", "next_rep"):
-        label = "On-call" if audience == "on_call" else "Next rep"
-        return f"{label}: this needs you ({owned}). {core}"
+    if audience == "on_call":
+        return f"On-call: this needs you ({owned}). {core}"
     if audience == "managers":
-        times: dict[str, list[str]] = {}
-        for t in told:
-            if not t.held:
-                times.setdefault(t.who, []).append(format_moment(t.at, zone, now))
-        if times:
-            said = ", ".join(f"{who} at {' and '.join(at)}" for who, at in times.items())
-            return f"Managers: still not done after the ladder told {said} ({owned}). {core}"
-        return f"Managers: nobody else has been told yet ({owned}). {core}"
+        return f"Managers: still not done after the owner and on-call were reminded ({owned}). {core}"
     return core
-
-
-def _lead_state(lead: Lead, owners: dict, now: datetime) -> str:
-    owner = owners.get(lead.owner_id)
-    who = f"#{lead.id} {lead.customer_name} ({lead.source})"
-    if owner is None:
-        state = "unclaimed"
-    else:
-        state = f"{owner.name} owns it"
-    if lead.first_contact_at is None:
-        state += f", not contacted, asked {format_duration(now - lead.submitted_at)} ago"
-    return f"{who}: {state}"
-
-
-def morning_text(team: Team, held: list, past: list, owners: dict, now: datetime) -> str:
-    """The managers' morning summary: what the night kept for them, and every lead past its ladder.
-
-    `held`: (lead, escalations kept for this morning); `past`: (lead, overdue windows);
-    `owners`: member id -> Member."""
-    zone = ZoneInfo(team.timezone)
-    lines = [f"Good morning. {team.name}, {now.astimezone(zone):%a %b} {now.astimezone(zone).day}:"]
-    if held:
-        lines.append(f"Overnight, {len(held)} lead(s) needed a manager (kept for opening):")
-        for lead, escalations in held:
-            first = min(e.due_at for e in escalations)
-            lines.append(f"  {_lead_state(lead, owners, now)}; since {format_moment(first, zone, now)}")
-    if past:
-        lines.append(f"Past their ladder and still overdue ({len(past)}): every reminder has gone out.")
-        for lead, windows in past:
-            late = "; ".join(f"{RULE_NAMES[w.rule]} overdue since {format_moment(w.deadline, zone, now)}"
-                             for w in windows)
-            lines.append(f"  {_lead_state(lead, owners, now)}; {late}")
-    return "\n".join(lines)
 
 
 def shopper_back_text(lead: Lead, earlier: Lead, team: Team, now: datetime) -> str:
@@ -590,60 +518,12 @@ def _shift_rep(shift: Shift, names: dict) -> str:
     return f"{name} (changed)" if shift.source == "override" else name
 
 
-def oncall_lines(schedule: Schedule, names: dict, now: datetime, away: list[tuple[str, datetime | None]] = ()
-                 ) -> list[str]:
-    """The on-call answer: who covers now and until when, who is next, the week ahead.
-
-    'On call now: Jordan, until 09:00 Wed; tonight: Sam from 19:00.' `names`: rep key -> name;
-    `away`: (name, until) of reps away now.
-    """
-    zone = schedule.hours.zone
-    running, following = schedule.covering(now), schedule.next_shift(now)
-    today = now.astimezone(zone).date()
-    start = following.start.astimezone(zone)
-    label = "tonight" if start.date() == today else f"{start:%a}"
-    coming = f"{label}: {_shift_rep(following, names)} from {start:%H:%M}"
-    if running is not None:
-        first = f"On call now: {_shift_rep(running, names)}, until {_clock(running.end, zone)}; {coming}."
-    else:
-        first = f"Open now, nobody on call yet; {coming}."
-    later = schedule.upcoming(following.start, 7)[1:]
-    lines = [first, "Next: " + ", ".join(f"{s.start.astimezone(zone):%a %H:%M} {_shift_rep(s, names)}" for s in later)]
-    holidays = sorted(d for d in schedule.hours.holidays if today <= d < today + timedelta(days=8))
-    closed = "".join(f" Closed {d:%a %b} {d.day} (holiday)." for d in holidays)
-    lines.append(f"Hours {schedule.hours.describe()}.{closed}")
-    if away:
-        lines.append("Away: " + ", ".join(f"{name} until {_clock(until, zone) if until else '/back'}"
-                                          for name, until in away) + ".")
-    return lines
-
-
-def away_text(who: Member, until: datetime | None, covered: list, zone: ZoneInfo, now: datetime, *,
-              yourself: bool) -> str:
-    """What /away answers: until when, what it changes, and who covers the shifts it touches."""
-    subject = "You are" if yourself else f"{who.name} is"
-    when = f"until {format_moment(until, zone, now)}" if until else "until /back"
-    shifts = (" Shifts covered: " + ", ".join(f"{day:%a %b} {day.day} by {name}" for day, name in covered) + "."
-              if covered else "")
-    return (f"{subject} away {when}. On-call skips {'you' if yourself else who.name}, reassign lists leave "
-            f"{'you' if yourself else who.name} out, and open leads' escalations go to the on-call rep.{shifts}")
-
-
-def back_text(who: Member, was_away: bool, *, yourself: bool) -> str:
-    if not was_away:
-        return "You were not away." if yourself else f"{who.name} was not away."
-    return (f"Welcome back, {who.name}: on-call, reassign lists and escalations include you again." if yourself
-            else f"{who.name} is back: on-call, reassign lists and escalations include them again.")
-
-
-def handoff_text(name: str, shift: Shift, zone: ZoneInfo, now: datetime, open_count: int,
-                 overdue: list[str]) -> str:
-    """The incoming rep's notice at the start of the shift: what is open and what is overdue."""
-    head = f"{name}, you are on call now, until {_clock(shift.end, zone)}."
-    if not open_count:
-        return f"{head} No open leads."
-    shown = "; ".join(overdue[:10]) + (f"; and {len(overdue) - 10} more" if len(overdue) > 10 else "")
-    return f"{head} {open_count} open lead(s), {len(overdue)} overdue" + (f": {shown}." if overdue else ".")
+def oncall_lines(people: list[Member], hours: BusinessHours, now: datetime) -> list[str]:
+    """The on-call answer: tonight's rep and the week ahead (`people` is not empty)."""
+    shifts = upcoming_shifts(people, hours, now, 7)
+    state = "open now" if hours.is_open(now) else "closed now"
+    return [f"On call tonight: {shifts[0][1].name} (after {hours.closes:%H:%M}; {state}). Hours {hours.describe()}.",
+            "Next: " + ", ".join(f"{day:%a} {member.name}" for day, member in shifts[1:])]
 
 
 def due_short(lead: Lead, team: Team, due: OpenWindow | None, now: datetime) -> str:
