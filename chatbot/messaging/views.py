@@ -504,20 +504,6 @@ def nudge_text(lead: Lead, by: Member, team: Team, now: datetime) -> str:
     return f"{by.name} nudges you about {lead.customer_name} (lead #{lead.id}): {state}"
 
 
-def _clock(moment: datetime, zone: ZoneInfo) -> str:
-    here = moment.astimezone(zone)
-    return f"{here:%H:%M %a}"
-
-
-def _shift_rep(shift: Shift, names: dict) -> str:
-    if shift.rep is None:
-        return "nobody (everyone is away)"
-    name = names.get(shift.rep, "?")
-    if shift.planned is not None and shift.rep != shift.planned:
-        return f"{name} (for {names.get(shift.planned, '?')}, away)"
-    return f"{name} (changed)" if shift.source == "override" else name
-
-
 def oncall_lines(people: list[Member], hours: BusinessHours, now: datetime) -> list[str]:
     """The on-call answer: tonight's rep and the week ahead (`people` is not empty)."""
     shifts = upcoming_shifts(people, hours, now, 7)
