@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from chatbot.escalation.handoffs import sweep_handoffs
 from chatbot.escalation.sweeper import sweep
 from chatbot.escalation.team_jobs import sweep_team_jobs
 from chatbot.messaging.outbox import Delivery, next_attempt
@@ -48,6 +49,7 @@ def tick(core, platforms: Platforms) -> Tick:
     delivery = deliver_all(core, platforms)
     sweep_team_jobs(core, platforms)  # the weekly digest: stored rows, sent once (escalation/team_jobs.py)
     forgotten = forget_old_deliveries(core)
+    sweep_handoffs(core, platforms)  # the incoming on-call rep's notice (escalation/handoffs.py)
     if fired or delivery.sent or delivery.failed:
         log.info("tick: %d escalation(s), %s", len(fired), delivery)
     return Tick(len(fired), delivery, forgotten)

@@ -11,8 +11,9 @@ from chatbot.messaging.views import Reply
 from chatbot.team import settings
 from chatbot.team.managers import make_managers
 
-USAGE = "followup settings | set NAME VALUE | oncall @rep ... | managers @person ..."
-SUBCOMMANDS = ("settings", "set", "oncall", "managers")
+USAGE = ("followup settings | set NAME VALUE | oncall @rep ... | holiday [remove] DATE | "
+         "managers @person ...")
+SUBCOMMANDS = ("settings", "set", "oncall", "holiday", "managers")
 
 
 def followup(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:
@@ -31,6 +32,8 @@ def followup(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -
     if action == "oncall":
         people = [member(work.session, caller.team_id, word).chat_user_id for word in rest]
         return say(settings.set_rotation(work, caller.team_id, caller.user_id, people))
+    if action in ("holiday", "holidays"):
+        return say(settings.change_holiday(work, caller.team_id, caller.user_id, rest))
     if action == "managers":
         people = [member(work.session, caller.team_id, word).chat_user_id for word in rest]
         return say(make_managers(work, caller.team_id, caller.user_id, people))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatbot.commands import digest, followup, reports, work
+from chatbot.commands import digest, followup, people, reports, work
 from chatbot.commands.base import Caller, Handler
 from chatbot.core import Core, unit_of_work
 from chatbot.errors import FollowUpError
@@ -17,6 +17,7 @@ from chatbot.leads.rules import Act
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import Reply
 from chatbot.reports.figures import PeriodError
+from chatbot.team import availability
 
 MAX_LINE = 2000
 
@@ -45,7 +46,11 @@ COMMANDS: tuple[Command, ...] = (
             "Reports", reports.baseline_report),
     Command("stalled", "[@rep] [source] [page N]",
             "leads gone quiet and leads never contacted, with owner and last touch", "Reports", reports.stalled),
-    Command("oncall", "", "who covers evenings and weekends", "Reports", reports.oncall),
+    Command("oncall", people.ONCALL_USAGE.split(" ", 1)[1], "who is on call now and next; swaps and covers",
+            "Reports", reports.oncall),
+    Command("away", availability.USAGE.split(" ", 1)[1], "you are away: on-call and reassign skip you",
+            "Reports", people.away),
+    Command("back", "", "you are back from /away", "Reports", people.back),
     Command("reps", "", "the team and the on-call order", "Reports", reports.reps),
     _work(Act.CLAIM, "take an unclaimed lead"),
     _work(Act.CALL, "log a call and how it went", ("called",)),

@@ -18,7 +18,6 @@ from chatbot.messaging.views import (
     breakdown_table,
     due_short,
     never_contacted_title,
-    oncall_lines,
     relative,
     stalled_title,
     work_row,
@@ -141,13 +140,10 @@ def nudge(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> R
 
 
 def oncall(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:
-    session, now = work.session, work.now
-    team = queries.team(session, caller.team_id)
-    people = queries.rotation(session, team.id)
-    if not people:
-        return say(f"Nobody is in the on-call rotation. A manager sets it with "
-                   f"{phrases.command('followup oncall @a @b ...')}.")
-    return say(*oncall_lines(people, hours_of(team), now), share="oncall")
+    """`/oncall`: who covers now and next, and changes to the schedule (chatbot.commands.people)."""
+    from chatbot.commands.people import oncall as oncall_schedule
+
+    return oncall_schedule(work, caller, args, phrases)
 
 
 def reps(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:

@@ -18,14 +18,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from chatbot.domain.hours import on_call
 from chatbot.domain.policy import Rule, Step, due_steps
 from chatbot.leads.deadlines import facts_of, fired_steps, hours_of, refresh_due, windows_of
 from chatbot.messaging import outbox
 from chatbot.messaging.views import escalation_text
-from chatbot.store import queries
 from chatbot.store.db import transaction
 from chatbot.store.models import Escalation, Lead, LeadStatus, Member, Team
+from chatbot.team.schedule import on_duty
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ def _escalate_lead(core, lead_id: int, now: datetime) -> list[int]:
         if steps:
             owner = session.get(Member, lead.owner_id) if lead.owner_id else None
             hours = hours_of(team)
-            duty = Duty(team, owner, on_call(queries.rotation(session, team.id), hours, now), hours.is_open(now))
+            duty = Duty(team, *on_duty(session, team, owner, now), hours.is_open(now))  # away: skipped
             fired = [_fire(session, lead, team, step, duty.recipient(step.level), owner, now) for step in steps]
             outbox.enqueue_card(session, lead, now)
         else:

@@ -23,7 +23,8 @@ def windows_of(team: Team) -> Windows:
 
 
 def hours_of(team: Team) -> BusinessHours:
-    return BusinessHours.parse(team.timezone, team.business_days, team.opens_at, team.closes_at)
+    return BusinessHours.parse(team.timezone, team.business_days, team.opens_at, team.closes_at,
+                               weekly=team.weekly_hours, holidays=team.holidays)
 
 
 def facts_of(lead: Lead) -> LeadFacts:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chatbot.domain.contact import display_phone
-from chatbot.domain.hours import BusinessHours, upcoming_shifts
+from chatbot.domain.oncall import Schedule, Shift
 from chatbot.domain.policy import OpenWindow, Rule
 from chatbot.leads.rules import card_offers
 from chatbot.reports.figures import Baseline, FirstContactSplit, GroupFigures, StalledLead
@@ -504,12 +504,74 @@ def nudge_text(lead: Lead, by: Member, team: Team, now: datetime) -> str:
     return f"{by.name} nudges you about {lead.customer_name} (lead #{lead.id}): {state}"
 
 
-def oncall_lines(people: list[Member], hours: BusinessHours, now: datetime) -> list[str]:
-    """The on-call answer: tonight's rep and the week ahead (`people` is not empty)."""
-    shifts = upcoming_shifts(people, hours, now, 7)
-    state = "open now" if hours.is_open(now) else "closed now"
-    return [f"On call tonight: {shifts[0][1].name} (after {hours.closes:%H:%M}; {state}). Hours {hours.describe()}.",
-            "Next: " + ", ".join(f"{day:%a} {member.name}" for day, member in shifts[1:])]
+def _clock(moment: datetime, zone: ZoneInfo) -> str:
+    here = moment.astimezone(zone)
+    return f"{here:%H:%M %a}"
+
+
+def _shift_rep(shift: Shift, names: dict) -> str:
+    if shift.rep is None:
+        return "nobody (everyone is away)"
+    name = names.get(shift.rep, "?")
+    if shift.planned is not None and shift.rep != shift.planned:
+        return f"{name} (for {names.get(shift.planned, '?')}, away)"
+    return f"{name} (changed)" if shift.source == "override" else name
+
+
+def oncall_lines(schedule: Schedule, names: dict, now: datetime, away: list[tuple[str, datetime | None]] = ()
+                 ) -> list[str]:
+    """The on-call answer: who covers now and until when, who is next, the week ahead.
+
+    'On call now: Jordan, until 09:00 Wed; tonight: Sam from 19:00.' `names`: rep key -> name;
+    `away`: (name, until) of reps away now.
+    """
+    zone = schedule.hours.zone
+    running, following = schedule.covering(now), schedule.next_shift(now)
+    today = now.astimezone(zone).date()
+    start = following.start.astimezone(zone)
+    label = "tonight" if start.date() == today else f"{start:%a}"
+    coming = f"{label}: {_shift_rep(following, names)} from {start:%H:%M}"
+    if running is not None:
+        first = f"On call now: {_shift_rep(running, names)}, until {_clock(running.end, zone)}; {coming}."
+    else:
+        first = f"Open now, nobody on call yet; {coming}."
+    later = schedule.upcoming(following.start, 7)[1:]
+    lines = [first, "Next: " + ", ".join(f"{s.start.astimezone(zone):%a %H:%M} {_shift_rep(s, names)}" for s in later)]
+    holidays = sorted(d for d in schedule.hours.holidays if today <= d < today + timedelta(days=8))
+    closed = "".join(f" Closed {d:%a %b} {d.day} (holiday)." for d in holidays)
+    lines.append(f"Hours {schedule.hours.describe()}.{closed}")
+    if away:
+        lines.append("Away: " + ", ".join(f"{name} until {_clock(until, zone) if until else '/back'}"
+                                          for name, until in away) + ".")
+    return lines
+
+
+def away_text(who: Member, until: datetime | None, covered: list, zone: ZoneInfo, now: datetime, *,
+              yourself: bool) -> str:
+    """What /away answers: until when, what it changes, and who covers the shifts it touches."""
+    subject = "You are" if yourself else f"{who.name} is"
+    when = f"until {format_moment(until, zone, now)}" if until else "until /back"
+    shifts = (" Shifts covered: " + ", ".join(f"{day:%a %b} {day.day} by {name}" for day, name in covered) + "."
+              if covered else "")
+    return (f"{subject} away {when}. On-call skips {'you' if yourself else who.name}, reassign lists leave "
+            f"{'you' if yourself else who.name} out, and open leads' escalations go to the on-call rep.{shifts}")
+
+
+def back_text(who: Member, was_away: bool, *, yourself: bool) -> str:
+    if not was_away:
+        return "You were not away." if yourself else f"{who.name} was not away."
+    return (f"Welcome back, {who.name}: on-call, reassign lists and escalations include you again." if yourself
+            else f"{who.name} is back: on-call, reassign lists and escalations include them again.")
+
+
+def handoff_text(name: str, shift: Shift, zone: ZoneInfo, now: datetime, open_count: int,
+                 overdue: list[str]) -> str:
+    """The incoming rep's notice at the start of the shift: what is open and what is overdue."""
+    head = f"{name}, you are on call now, until {_clock(shift.end, zone)}."
+    if not open_count:
+        return f"{head} No open leads."
+    shown = "; ".join(overdue[:10]) + (f"; and {len(overdue) - 10} more" if len(overdue) > 10 else "")
+    return f"{head} {open_count} open lead(s), {len(overdue)} overdue" + (f": {shown}." if overdue else ".")
 
 
 def due_short(lead: Lead, team: Team, due: OpenWindow | None, now: datetime) -> str:

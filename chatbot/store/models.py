@@ -6,7 +6,7 @@ something a rep did to a lead, an escalation is one step of the ladder for one l
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
@@ -44,6 +44,13 @@ class Team(SQLModel, table=True):
     playbook: str = "Call now. No answer: text, then e-mail, and log each one."
     phone_region: str = "US"
     created_at: datetime = _time(nullable=False)
+    weekly_hours: Optional[str] = Field(default=None, description="A range per weekday, 'mon 09:00-20:00, ..., "
+                                        "sun closed'; None: business_days, opens_at and closes_at")
+    holidays: Optional[str] = Field(default=None, description="ISO dates, space-separated: closed all day")
+    oncall_anchor: Optional[date] = Field(default=None, description="The shift date the first rep of the "
+                                          "rotation takes; None: the date's ordinal picks")
+    oncall_handoff: Optional[str] = Field(default=None, max_length=5, description="HH:MM; None: closing time")
+    oncall_shift_s: Optional[int] = Field(default=None, description="Shift length; None: until the next opening")
 
     __table_args__ = (UniqueConstraint("platform", "platform_team_id", name="uq_team_platform"),)
 
@@ -59,6 +66,9 @@ class Member(SQLModel, table=True):
     role: str = Field(default=Role.REP)
     oncall_order: Optional[int] = Field(default=None, description="Place in the after-hours rotation; None: not in it")
     active: bool = True
+    away_since: Optional[datetime] = _time()
+    away_until: Optional[datetime] = _time(description="None while away_since is set: until they say /back")
+    away_reason: Optional[str] = Field(default=None, max_length=200)
 
     __table_args__ = (UniqueConstraint("team_id", "chat_user_id", name="uq_member_chat_user"),)
 
@@ -140,6 +150,39 @@ class Escalation(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("lead_id", "rule", "deadline", "level", name="uq_escalation_step"),
     )
+
+
+class OncallShift(SQLModel, table=True):
+    """Who holds one on-call shift (named by the local date it starts on), when the rotation
+    alone does not say: kind 'kept' (written down when the rotation changed, so the coming two
+    weeks do not move) or 'override' (a manager's cover, a swap, a day off)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    day: date
+    kind: str = Field(max_length=20)
+    member_id: int = Field(foreign_key="member.id")
+    note: Optional[str] = Field(default=None, max_length=200)
+    created_at: datetime = _time(nullable=False)
+
+    __table_args__ = (UniqueConstraint("team_id", "day", "kind", name="uq_oncallshift_day"),)
+
+
+class OncallHandoff(SQLModel, table=True):
+    """The notice that tells the incoming rep what is open and overdue at the start of their
+    shift. The unique key (team, shift date) makes it happen once."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    day: date
+    member_id: Optional[int] = Field(default=None, foreign_key="member.id")
+    due_at: datetime = _time(nullable=False)
+    created_at: datetime = _time(nullable=False)
+    sent_at: Optional[datetime] = _time(index=True)
+    attempts: int = 0
+    last_error: Optional[str] = None
+
+    __table_args__ = (UniqueConstraint("team_id", "day", name="uq_oncallhandoff_day"),)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -38,8 +38,10 @@ def members(session: Session, team_id: int) -> list[Member]:
 
 
 def reachable_members(session: Session, team_id: int) -> list[Member]:
-    """The team's active people the chat can reach (not those known only by e-mail so far)."""
-    return [m for m in members(session, team_id) if not m.chat_user_id.startswith(PLACEHOLDER_PREFIX)]
+    """The team's active people the chat can reach and who are not away (not those known only by
+    e-mail so far; an away that has run out is cleared by the worker's next pass)."""
+    return [m for m in members(session, team_id)
+            if not m.chat_user_id.startswith(PLACEHOLDER_PREFIX) and m.away_since is None]
 
 
 def member_by_chat_id(session: Session, team_id: int, chat_user_id: str) -> Member:

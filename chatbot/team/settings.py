@@ -8,17 +8,18 @@ steps already fired are never repeated.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from sqlmodel import col, select
 
 from chatbot.core import Work
-from chatbot.domain.hours import DAY_NAMES
+from chatbot.domain.hours import DAY_NAMES, holidays_from_text, holidays_text, week_spec
 from chatbot.errors import FollowUpError, NotAllowed
 from chatbot.leads.deadlines import hours_of, refresh_due
 from chatbot.leads.rules import is_manager
@@ -26,7 +27,9 @@ from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import format_duration
 from chatbot.store import queries
 from chatbot.store.models import Lead, LeadStatus, Member, Team
+from chatbot.team import schedule
 
+log = logging.getLogger(__name__)
 DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
 
@@ -90,29 +93,80 @@ def _timezone(team: Team, value: str) -> str:
     return team.timezone
 
 
-def _hours(team: Team, value: str) -> str:
-    """'mon-sat 09:00-19:00' or 'mon tue wed thu fri 08:30-18:00'."""
-    match = re.fullmatch(r"\s*([a-z ,\-]+?)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*", value.lower())
-    if not match:
-        raise SettingError("Give days and hours, e.g. mon-sat 09:00-19:00.")
-    days: list[str] = []
-    for part in re.split(r"[\s,]+", match.group(1).strip()):
+HOURS_GROUP = re.compile(r"\s*([a-z][a-z ,\-]*?)\s+(?:(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})|(closed))\s*(?:[,;]|$)")
+HOURS_FORMS = "Give days and hours, e.g. mon-sat 09:00-19:00. Per day: mon-fri 09:00-20:00, sat 09:00-18:00, sun closed."
+
+
+def _days(text: str) -> list[int]:
+    """'mon-fri', 'mon tue wed', 'fri-mon' (wraps), 'sun' -> weekday numbers."""
+    days: list[int] = []
+    for part in re.split(r"[\s,]+", text.strip()):
         first, _, last = part.partition("-")
         try:
             start = DAY_NAMES.index(first[:3])
             end = DAY_NAMES.index(last[:3]) if last else start
         except ValueError:
-            raise SettingError(f"'{part}' is not a day. Use mon, tue, ... sun.") from None
-        days.extend(DAY_NAMES[i % 7] for i in range(start, end + 1 if end >= start else end + 8))
-    try:
-        opens, closes = (time.fromisoformat(t.zfill(5)) for t in match.group(2, 3))
-    except ValueError:
-        raise SettingError("Times are HH:MM, e.g. 09:00-19:00.") from None
-    if opens >= closes:
-        raise SettingError("The showroom must open before it closes.")
-    team.business_days = " ".join(d for d in DAY_NAMES if d in days)
-    team.opens_at, team.closes_at = f"{opens:%H:%M}", f"{closes:%H:%M}"
+            raise SettingError(f"'{part[:40]}' is not a day. Use mon, tue, ... sun.") from None
+        days.extend(i % 7 for i in range(start, end + 1 if end >= start else end + 8))
+    return days
+
+
+def _hours(team: Team, value: str) -> str:
+    """'mon-sat 09:00-19:00', 'mon tue wed thu fri 08:30-18:00', or a range per group of days:
+    'mon-fri 09:00-20:00, sat 09:00-18:00, sun closed'. Days not named are closed."""
+    text = value.lower().strip()
+    week: list[tuple[time, time] | None] = [None] * 7
+    position = 0
+    while position < len(text):
+        match = HOURS_GROUP.match(text, position)
+        if not match or match.end() == position:
+            raise SettingError(HOURS_FORMS)
+        position = match.end()
+        span = None
+        if not match.group(4):
+            try:
+                opens, closes = (time.fromisoformat(t.zfill(5)) for t in match.group(2, 3))
+            except ValueError:
+                raise SettingError("Times are HH:MM, e.g. 09:00-19:00.") from None
+            if opens >= closes:
+                raise SettingError("The showroom must open before it closes.")
+            span = (opens, closes)
+        for day in _days(match.group(1)):
+            week[day] = span
+    if not text:
+        raise SettingError(HOURS_FORMS)
+    spans = [span for span in week if span]
+    if not spans:
+        raise SettingError("Open at least one day, e.g. mon-sat 09:00-19:00.")
+    usual = max(sorted(set(spans)), key=spans.count)
+    team.business_days = " ".join(DAY_NAMES[d] for d in range(7) if week[d])
+    team.opens_at, team.closes_at = f"{usual[0]:%H:%M}", f"{usual[1]:%H:%M}"
+    team.weekly_hours = week_spec(week) if len(set(spans)) > 1 else None
     return hours_of(team).describe()
+
+
+def _handoff(team: Team, value: str) -> str:
+    text = value.strip().lower()
+    if text in ("closing", "close", "default"):
+        team.oncall_handoff = None
+        return "closing time"
+    try:
+        when = time.fromisoformat(text.zfill(5))
+    except ValueError:
+        raise SettingError("Give the handoff as HH:MM, e.g. 19:00, or closing.") from None
+    team.oncall_handoff = f"{when:%H:%M}"
+    return team.oncall_handoff
+
+
+def _shift_length(team: Team, value: str) -> str:
+    if value.strip().lower() in ("until-opening", "opening", "default"):
+        team.oncall_shift_s = None
+        return "until the next opening"
+    span = parse_duration(value)
+    if not timedelta(hours=1) <= span <= timedelta(hours=24):
+        raise SettingError("A shift is between 1 h and 24 h long (or until-opening).")
+    team.oncall_shift_s = int(span.total_seconds())
+    return format_duration(span)
 
 
 def _playbook(team: Team, value: str) -> str:
@@ -153,8 +207,11 @@ SETTINGS: dict[str, Setting] = {
     "leads-channel": Setting("where new leads are posted, e.g. #leads", _channel("leads_channel", False)),
     "managers-channel": Setting("the last step of the ladder, e.g. #sales-managers (or none)",
                                 _channel("managers_channel", True)),
-    "hours": Setting("business hours, e.g. mon-sat 09:00-19:00", _hours),
+    "hours": Setting("business hours, e.g. mon-sat 09:00-19:00 or mon-fri 09:00-20:00, sat 09:00-18:00, sun closed",
+                     _hours),
     "timezone": Setting("e.g. America/Chicago", _timezone),
+    "oncall-handoff": Setting("when the on-call shift starts, e.g. 19:00, or closing", _handoff),
+    "oncall-shift": Setting("how long a shift runs, e.g. 14h, or until-opening", _shift_length),
     "playbook": Setting("the line shown on every lead", _playbook),
     "claim-emoji": Setting("the reaction that claims, e.g. :raising_hand:, or any", _claim_emoji),
     "region": Setting("default country for phone numbers, e.g. US", _region),
@@ -198,6 +255,9 @@ def set_rotation(work: Work, team_id: int, by_user_id: str, chat_user_ids: list[
     people = [queries.member_by_chat_id(session, team_id, user_id) for user_id in chat_user_ids]
     if len({m.id for m in people}) != len(people):
         raise SettingError("Name each rep once; the rotation takes them in the order given.")
+    team = queries.team(session, team_id)
+    before = [m.id for m in queries.rotation(session, team_id)]
+    starts = None if before == [m.id for m in people] else schedule.keep_coming_shifts(session, team, work.now)
     for member in session.exec(select(Member).where(Member.team_id == team_id)).all():
         member.oncall_order = None
         session.add(member)
@@ -205,7 +265,46 @@ def set_rotation(work: Work, team_id: int, by_user_id: str, chat_user_ids: list[
     for order, member in enumerate(people, start=1):
         member.oncall_order = order
         session.add(member)
+    if starts is not None:  # the shifts before `starts` stay as they were scheduled
+        log.info("rotation changed team=%d new order from=%s", team_id, starts.isoformat())
     return "On-call rotation: " + ", ".join(m.name for m in people) + ", one evening each, in turn."
+
+
+MAX_HOLIDAYS = 60
+
+
+def change_holiday(work: Work, team_id: int, by_user_id: str, words: list[str]) -> str:
+    """`DATE` makes it a holiday (closed all day: on-call covers); `remove DATE` undoes it."""
+    session = work.session
+    _manager(session, team_id, by_user_id)
+    team = queries.team(session, team_id)
+    removing = bool(words) and words[0].lower() in ("remove", "rm", "delete")
+    dates = words[1:] if removing else words
+    if len(dates) != 1:
+        raise SettingError("Give one date: followup holiday 2026-11-26, or followup holiday remove 2026-11-26.")
+    try:
+        day = date.fromisoformat(dates[0])
+    except ValueError:
+        raise SettingError(f"'{dates[0][:40]}' is not a date like 2026-11-26.") from None
+    days = set(holidays_from_text(team.holidays))
+    if removing:
+        if day not in days:
+            raise SettingError(f"{day:%a %b} {day.day}, {day.year} is not a holiday.")
+        days.discard(day)
+    else:
+        if len(days) >= MAX_HOLIDAYS:
+            raise SettingError(f"At most {MAX_HOLIDAYS} holidays; remove past ones first.")
+        days.add(day)
+    team.holidays = holidays_text(days) or None
+    session.add(team)
+    state = "is a holiday: closed all day, on-call covers" if not removing else "is no longer a holiday"
+    return f"{day:%a %b} {day.day}, {day.year} {state}. Holidays: {holidays_line(team)}."
+
+
+def holidays_line(team: Team) -> str:
+    days = sorted(holidays_from_text(team.holidays))
+    return ", ".join(f"{d:%b} {d.day} {d.year}" for d in days) or "none"
+
 
 
 def show_settings(work: Work, team_id: int, by_user_id: str, phrases: Phrasebook) -> list[str]:
@@ -224,6 +323,9 @@ def show_settings(work: Work, team_id: int, by_user_id: str, phrases: Phrasebook
     return [
         f"Settings for {team.name} (change with {phrases.command('followup set NAME VALUE')}):",
         f"  hours: {hours_of(team).describe()} · timezone: {team.timezone} · region: {team.phone_region}",
+        f"  holidays ({phrases.command('followup holiday DATE')}, closed all day): {holidays_line(team)}",
+        f"  oncall-handoff: {team.oncall_handoff or 'closing time'} · oncall-shift: "
+        f"{span(team.oncall_shift_s) if team.oncall_shift_s else 'until the next opening'}",
         f"  leads-channel: {team.leads_channel or 'not set'} · managers-channel: {team.managers_channel or 'none'}",
         f"  claim: {span(team.claim_window_s)} · first-contact: {span(team.first_contact_window_s)} · "
         f"second-contact: {span(team.second_contact_window_s)} · stall: {span(team.stall_window_s)}",

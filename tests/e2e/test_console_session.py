@@ -182,3 +182,18 @@ def test_a_manager_sets_hours_and_the_rotation(core, clock):
     assert "hours is now Mon Tue Wed Thu Fri 08:30-18:00 (America/Chicago)." in out
     assert "On-call rotation: Jordan, Sam, one evening each, in turn." in out
     assert "on-call rotation (/followup oncall @a @b ...): Jordan, Sam" in out
+
+
+def test_hours_per_weekday_a_holiday_oncall_at_0730_and_away(core, clock):
+    out = run_console(core, clock, "@pat /followup set hours mon-fri 09:00-20:00, sat 09:00-18:00, sun closed\n"
+                                   "@pat /followup holiday 2026-11-26\n@pat /followup settings\n/wait 21h30m\n"
+                                   "/oncall\n@sam /away for 2d\n/oncall\n@sam /back\n")
+    assert "hours is now Mon-Fri 09:00-20:00, Sat 09:00-18:00 (America/Chicago)." in out
+    assert "Thu Nov 26, 2026 is a holiday: closed all day, on-call covers. Holidays: Nov 26 2026." in out
+    assert "holidays (/followup holiday DATE, closed all day): Nov 26 2026" in out
+    # Wed Nov 25 07:30: Tuesday's shift (Sam, by the date's ordinal) runs until opening; Wednesday's is Alex.
+    assert "On call now: Sam, until 09:00 Wed; tonight: Alex from 20:00." in out
+    assert "Closed Thu Nov 26 (holiday)." in out
+    assert "You are away until Fri 07:30." in out
+    assert "Away: Sam until 07:30 Fri." in out
+    assert "Welcome back, Sam" in out
