@@ -146,8 +146,8 @@ def configure(level: int | str | None = None, *, stream: IO[str] | None = None,
     handler._chatbot_logfmt = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    for name in CHATTY:
-        logging.getLogger(name).setLevel(max(level, logging.INFO))
+    for name in CHATTY:  # libraries speak only of trouble (SQLAlchemy at INFO would log every row's values)
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
     access = logging.getLogger("uvicorn.access")
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)

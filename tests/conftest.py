@@ -40,9 +40,14 @@ def logging_as_it_was():
     put it back after each test so one test's log set-up never leaks into another's output."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    levels = {name: logger.level for name, logger in logging.root.manager.loggerDict.items()
+              if isinstance(logger, logging.Logger)}
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    for name, logger in logging.root.manager.loggerDict.items():
+        if isinstance(logger, logging.Logger):
+            logger.setLevel(levels.get(name, logging.NOTSET))
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # The bot scopes the app asks for at install time: manifest.json's, checked by a test.
 # users:read.email: users.info includes profile.email only with it, and a rep a manager added
 # by e-mail (`chatbot member add --email`) is recognised by it the first time they use Slack.
-BOT_SCOPES = ("channels:history", "chat:write", "commands", "groups:history", "im:write", "reactions:read", "users:read",
-              "users:read.email")
+BOT_SCOPES = ("channels:history", "chat:write", "commands", "files:write", "groups:history", "im:write",
+              "reactions:read", "users:read", "users:read.email")
 
 
 class SlackSettings(BaseSettings):
