@@ -31,6 +31,7 @@ from chatbot.reports.figures import (
     open_leads,
     period_for,
     stalled_leads,
+    work_list_counts,
 )
 from chatbot.store import queries
 from chatbot.store.models import Member, Team
@@ -87,28 +88,30 @@ def stalled(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) ->
     command = phrases.command("stalled")
     query = report_query(session, team.id, args, command, periods=False, pages=True)
     scope = {"owner_id": query.rep.id if query.rep else None, "source": query.source}
-    quiet = stalled_leads(session, team, now, **scope)
-    waiting = never_contacted_leads(session, team, now, **scope)
+    counts = work_list_counts(session, team, now, **scope)
+    page = {"limit": PAGE_SIZE, "offset": (query.page - 1) * PAGE_SIZE}
+    quiet = stalled_leads(session, team, now, **scope, **page)
+    waiting = never_contacted_leads(session, team, now, **scope, **page)
     people = queries.members(session, team.id)
     asker = next((m for m in people if m.chat_user_id == caller.user_id), Member(name="", chat_user_id=caller.user_id))
     more_args = [w for n, w in enumerate(args) if w.lower() != "page" and not (n and args[n - 1].lower() == "page")]
     more = phrases.command(" ".join(["stalled", *more_args, "page", str(query.page + 1)]))
     lines, tables = [], []
-    for rows, is_stalled, title in ((quiet, True, stalled_title(len(quiet), team)),
-                                    (waiting, False, never_contacted_title(len(waiting), team))):
-        if not rows:
+    for rows, total, is_stalled, title in ((quiet, counts[0], True, stalled_title(counts[0], team)),
+                                           (waiting, counts[1], False, never_contacted_title(counts[1], team))):
+        if not total:
             lines.append(title)
             continue
-        tables.append(_work_table(rows, is_stalled, title, team, now, asker, people, phrases, query.page, more))
+        tables.append(_work_table(rows, total, is_stalled, title, team, now, asker, people, phrases, query.page,
+                                  more))
     if query.page > 1 and not any(table.rows for table in tables):
         lines.append(f"Page {query.page} is past the end of both lists.")
     return Reply(lines=tuple(lines), tables=tuple(tables), share=" ".join(["stalled", *args]))
 
 
-def _work_table(rows: list[StalledLead], is_stalled: bool, title: str, team: Team, now, asker: Member,
+def _work_table(shown: list[StalledLead], total: int, is_stalled: bool, title: str, team: Team, now, asker: Member,
                 people: list[Member], phrases: Phrasebook, page: int, more: str) -> Table:
-    shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    left = len(rows) - page * PAGE_SIZE
+    left = total - (page - 1) * PAGE_SIZE - len(shown)
     if page > 1:
         title += f" (page {page}: {(page - 1) * PAGE_SIZE + 1}-{(page - 1) * PAGE_SIZE + len(shown)})"
     actions = []
