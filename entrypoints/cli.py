@@ -625,7 +625,7 @@ def baseline_command(
         both = compare(session, chosen, chosen_period, now)
         split = after_hours_split(session, chosen, chosen_period)
     if as_json:
-        typer.echo(json.dumps(baseline_document(chosen, both.now, split, now), indent=2))
+        typer.echo(json.dumps(baseline_document(chosen, both.now, split, now, both.before), indent=2))
     else:
         typer.echo(baseline_text(both.now, chosen.name, before=both.before, split=split))
 

@@ -40,9 +40,27 @@ def _split(side: FirstContactSplit) -> dict[str, Any]:
                           side.first_contact_p90_s, side.within_5_min, side.within_target)
 
 
-def baseline_document(team: Team, b: Baseline, split: list[FirstContactSplit], now: datetime) -> dict[str, Any]:
-    inside, after = split
+def _figures(b: Baseline) -> dict[str, Any]:
     return {
+        **_first_contact(b.leads, b.contacted, b.first_contact_mean_s, b.first_contact_median_s,
+                         b.first_contact_p90_s, b.within_5_min, b.within_target),
+        "claim_median_s": b.claim_median_s,
+        "second_contact_eligible": b.second_contact_eligible,
+        "second_contact_within_48h": b.second_contact_within_48h,
+        "second_contact_within_48h_pct": pct(b.second_contact_within_48h, b.second_contact_eligible),
+        "first_to_second_median_s": b.first_to_second_median_s,
+        "stalled": b.stalled,
+        "lost": b.lost,
+        "lost_few_attempts": b.lost_few_attempts,
+    }
+
+
+def baseline_document(team: Team, b: Baseline, split: list[FirstContactSplit], now: datetime,
+                      before: Baseline | None = None) -> dict[str, Any]:
+    """The document; `before` (the period of the same length before, computed at the same
+    report time) adds `previous_period` with its period and the same figures under the same keys."""
+    inside, after = split
+    document = {
         "schema": SCHEMA_VERSION,
         "team": {"id": team.id, "name": team.name, "timezone": team.timezone},
         "as_of": now.isoformat(),
@@ -61,3 +79,10 @@ def baseline_document(team: Team, b: Baseline, split: list[FirstContactSplit], n
         "inside_hours": _split(inside),
         "after_hours": _split(after),
     }
+    if before is not None:
+        document["previous_period"] = {
+            "period": {"label": before.period.label, "start": before.period.start.isoformat(),
+                       "end": before.period.end.isoformat()},
+            **_figures(before),
+        }
+    return document

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -283,3 +284,15 @@ def test_the_spring_forward_day_is_a_day_and_durations_are_real_seconds(core, te
     assert period.end.astimezone(utc) - period.start.astimezone(utc) == timedelta(hours=23)
     assert (both.before.period.start, both.before.period.end) == (datetime(2026, 3, 7, tzinfo=CHICAGO), period.start)
     assert (both.now.leads, both.now.first_contact_median_s, both.now.within_target) == (1, 1200, 0)
+
+
+def test_the_json_carries_the_period_before_under_the_same_keys(core, team, two_weeks):
+    url = core.engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(app, ["baseline", "--period", "2026-11-16..2026-11-22", "--as-of",
+                                      "2026-11-24T10:00:00-06:00", "--json", "--team", "Demo Motors",
+                                      "--database-url", url])
+    assert result.exit_code == 0, result.output
+    before = json.loads(result.output)["previous_period"]
+    assert before["period"]["start"] == "2026-11-09T00:00:00-06:00"
+    assert (before["leads"], before["never_contacted"], before["first_contact_median_s"]) == (4, 1, 600.0)
+    assert (before["within_target_pct"], before["second_contact_within_48h"], before["stalled"]) == (50.0, 1, 3)
