@@ -1,4 +1,4 @@
-"""The worker's loop: every 30 s, turn due deadlines into escalations and deliver the outbox;
+"""The worker's loop: every 5 s, turn due deadlines into escalations and deliver the outbox;
 between ticks, the Courier delivers the moment something is queued or due.
 
 Delivery goes through the `Platforms` registry: each team's messages to its own chat; a team
@@ -26,7 +26,7 @@ from chatbot.messaging.ports import ChatPort
 from chatbot.store.deliveries import forget_old_deliveries
 
 log = logging.getLogger(__name__)
-INTERVAL_S = 30
+INTERVAL_S = 5  # the sweep: an escalation is never later than this plus a second (deadlines are rows)
 IDLE_S = 30.0  # the courier looks at least this often even when nothing woke it
 BATCH = 200
 

@@ -1,5 +1,7 @@
-"""Between the stored lead and the pure policy: a lead's facts, its team's windows, and the
-`due_at` column the sweep reads. Every change to a lead ends with `refresh_due`."""
+"""Between the stored lead and the pure policy: a lead's facts, its windows' plans (the ladder
+snapshot kept on the lead), its team's windows, and the `due_at` column the sweep reads.
+Every change to a lead ends with `refresh_due`, which also snapshots the plan of any window
+that has just opened: later edits to the team's settings never move it."""
 
 from __future__ import annotations
 
@@ -9,7 +11,22 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from chatbot.domain.hours import BusinessHours
-from chatbot.domain.policy import LeadFacts, OpenWindow, Windows, next_deadline, next_step
+from chatbot.domain.policy import (
+    DEFAULT_CHAINS,
+    Action,
+    Audience,
+    LeadFacts,
+    OpenWindow,
+    Plan,
+    Rule,
+    Rung,
+    Snapshots,
+    Step,
+    Windows,
+    next_deadline,
+    next_step,
+    plans,
+)
 from chatbot.store.models import Escalation, Lead, LeadStatus, Team
 
 
@@ -22,9 +39,14 @@ def windows_of(team: Team) -> Windows:
     )
 
 
+def chains_of(team: Team) -> dict[Rule, tuple[Rung, ...]]:
+    """The team's chain per window (today: the defaults for every team)."""
+    return dict(DEFAULT_CHAINS)
+
+
 def hours_of(team: Team) -> BusinessHours:
     return BusinessHours.parse(team.timezone, team.business_days, team.opens_at, team.closes_at,
-                               weekly=team.weekly_hours, holidays=team.holidays)
+                               weekly=getattr(team, "weekly_hours", None), holidays=getattr(team, "holidays", None))
 
 
 def facts_of(lead: Lead) -> LeadFacts:
@@ -40,6 +62,30 @@ def facts_of(lead: Lead) -> LeadFacts:
     )
 
 
+# ---------------------------------------------------------------- the snapshot on the lead
+
+
+def _plan_json(plan: Plan) -> dict:
+    return {"start": plan.start.isoformat(), "length_s": int(plan.length.total_seconds()),
+            "rungs": [[r.level, int(r.offset.total_seconds()), r.action.value, r.audience.value] for r in plan.rungs]}
+
+
+def _plan_of(rule: Rule, data: dict) -> Plan:
+    rungs = tuple(Rung(level, timedelta(seconds=offset), Action(action), Audience(audience))
+                  for level, offset, action, audience in data["rungs"])
+    return Plan(rule, datetime.fromisoformat(data["start"]), timedelta(seconds=data["length_s"]), rungs)
+
+
+def snapshots_of(lead: Lead) -> Snapshots:
+    """The plans kept on the lead, one per window that has opened (and not since re-opened)."""
+    return {Rule(rule): _plan_of(Rule(rule), data) for rule, data in (lead.ladder or {}).items()}
+
+
+def plans_of(lead: Lead, team: Team) -> list[Plan]:
+    """The lead's open windows' plans: kept ones, and today's settings for a window opening now."""
+    return plans(facts_of(lead), windows_of(team), snapshots_of(lead), chains_of(team))
+
+
 def due_window(lead: Lead, team: Team, *, posting_at: datetime | None = None) -> OpenWindow | None:
     """The promise the rep must keep next, as the card shows it.
 
@@ -48,7 +94,7 @@ def due_window(lead: Lead, team: Team, *, posting_at: datetime | None = None) ->
     facts = facts_of(lead)
     if posting_at is not None and facts.posted_at is None:
         facts = replace(facts, posted_at=posting_at)
-    return next_deadline(facts, windows_of(team))
+    return next_deadline(facts, windows_of(team), snapshots_of(lead))
 
 
 def fired_steps(session: Session, lead_id: int) -> set[tuple[str, datetime, int]]:
@@ -58,9 +104,20 @@ def fired_steps(session: Session, lead_id: int) -> set[tuple[str, datetime, int]
     return {(rule, deadline, level) for rule, deadline, level in rows}
 
 
+def pending_step(session: Session, lead: Lead, team: Team) -> Step | None:
+    """The next step still to fire for this lead (None: nothing left to escalate)."""
+    if lead.history:
+        return None
+    return next_step(facts_of(lead), windows_of(team), fired_steps(session, lead.id), snapshots_of(lead))
+
+
 def refresh_due(session: Session, lead: Lead, team: Team) -> None:
-    """Store when the sweep must next look at this lead (None: nothing left to escalate)."""
-    step = None if lead.history else next_step(facts_of(lead), windows_of(team), fired_steps(session, lead.id))
+    """Keep the open windows' plans on the lead (a window that just opened takes the team's
+    settings now), and store when the sweep must next look at it (None: nothing left)."""
+    kept = {str(plan.rule): _plan_json(plan) for plan in plans_of(lead, team)} if not lead.history else {}
+    if kept != (lead.ladder or {}):
+        lead.ladder = kept or None
+    step = pending_step(session, lead, team)
     lead.due_at = step.due_at if step else None
     lead.due_rule = str(step.rule) if step else None
     lead.due_level = step.level if step else None

@@ -301,16 +301,47 @@ def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | No
     )
 
 
-def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Member | None, now: datetime) -> str:
-    """What one step of the ladder says: who must do what for which customer, and how late it is.
+@dataclass(frozen=True)
+class Told:
+    """Someone the ladder already told about this lead's window, for the text of a later step."""
 
-    `audience` is who receives it: 'owner', 'channel' (unclaimed), 'on_call' or 'managers'.
+    who: str  # "Sam (owner)", "Jordan (on-call)", "the channel"
+    at: datetime
+    held: bool = False  # after hours, kept for the morning summary: not told yet
+
+
+def missing_text(lead: Lead, team: Team, now: datetime) -> str:
+    """Everything an open lead is missing, in one sentence: 'Nobody has claimed Maria Gonzalez
+    (Cars.com) after 5 min and nobody has called them (asked 6 min ago). Call now: ...'."""
+    who = f"{lead.customer_name} ({lead.source})"
+    gaps = []
+    if lead.owner_id is None:
+        gaps.append(f"nobody has claimed {who}" + (
+            f" after {format_duration(now - lead.posted_at)}" if lead.posted_at else ""))
+    if lead.first_contact_at is None:
+        called = "nobody has called them" if lead.owner_id is None else f"nobody has called {who}"
+        gaps.append(f"{called} (asked {format_duration(now - lead.submitted_at)} ago)")
+    if not gaps:
+        return ""
+    text = " and ".join(gaps)
+    return text[0].upper() + text[1:] + "." + (f" {reach_text(lead, team)}" if lead.first_contact_at is None else "")
+
+
+def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Member | None, now: datetime,
+                    *, level: int = 1, told: tuple[Told, ...] = (), deadline: datetime | None = None) -> str:
+    """What one step of the ladder says: who must do what for which customer, how late it is,
+    and (for those told later) who has really been told before. Never names a person or a
+    reminder that did not exist.
+
+    `audience` is who receives it: 'owner', 'channel' (unclaimed), 'on_call', 'next_rep' or 'managers'.
     """
     zone = ZoneInfo(team.timezone)
     who = lead.customer_name
-    if rule is Rule.CLAIM:
-        waited = format_duration(now - (lead.posted_at or lead.received_at))
-        core = f"Nobody has claimed {who} ({lead.source}) after {waited}."
+    if rule is Rule.CLAIM or (rule is Rule.FIRST_CONTACT and lead.owner_id is None):
+        core = missing_text(lead, team, now)
+    elif rule is Rule.FIRST_CONTACT and level == 0 and deadline is not None:
+        core = (f"Heads-up: call {who} by {format_moment(deadline, zone, now)} ({relative(deadline, now)}); "
+                f"they asked {format_duration(now - lead.submitted_at)} ago. {reach_text(lead, team)}")
     elif rule is Rule.FIRST_CONTACT:
         core = (f"{who} asked {format_duration(now - lead.submitted_at)} ago and has not been contacted. "
                 f"{reach_text(lead, team)}")
@@ -322,11 +353,52 @@ def escalation_text(rule: Rule, audience: str, lead: Lead, team: Team, owner: Me
         core = (f"{who} has had no activity for {format_duration(now - lead.last_activity_at)} "
                 f"(last {format_moment(lead.last_activity_at, zone, now)}). Move it forward or close it.")
     owned = f"{owner.name} owns it" if owner else "unclaimed"
-    if audience == "on_call":
-        return f"On-call: this needs you ({owned}). {core}"
+    if audience in ("on_call", "next_rep"):
+        label = "On-call" if audience == "on_call" else "Next rep"
+        return f"{label}: this needs you ({owned}). {core}"
     if audience == "managers":
-        return f"Managers: still not done after the owner and on-call were reminded ({owned}). {core}"
+        times: dict[str, list[str]] = {}
+        for t in told:
+            if not t.held:
+                times.setdefault(t.who, []).append(format_moment(t.at, zone, now))
+        if times:
+            said = ", ".join(f"{who} at {' and '.join(at)}" for who, at in times.items())
+            return f"Managers: still not done after the ladder told {said} ({owned}). {core}"
+        return f"Managers: nobody else has been told yet ({owned}). {core}"
     return core
+
+
+def _lead_state(lead: Lead, owners: dict, now: datetime) -> str:
+    owner = owners.get(lead.owner_id)
+    who = f"#{lead.id} {lead.customer_name} ({lead.source})"
+    if owner is None:
+        state = "unclaimed"
+    else:
+        state = f"{owner.name} owns it"
+    if lead.first_contact_at is None:
+        state += f", not contacted, asked {format_duration(now - lead.submitted_at)} ago"
+    return f"{who}: {state}"
+
+
+def morning_text(team: Team, held: list, past: list, owners: dict, now: datetime) -> str:
+    """The managers' morning summary: what the night kept for them, and every lead past its ladder.
+
+    `held`: (lead, escalations kept for this morning); `past`: (lead, overdue windows);
+    `owners`: member id -> Member."""
+    zone = ZoneInfo(team.timezone)
+    lines = [f"Good morning. {team.name}, {now.astimezone(zone):%a %b} {now.astimezone(zone).day}:"]
+    if held:
+        lines.append(f"Overnight, {len(held)} lead(s) needed a manager (kept for opening):")
+        for lead, escalations in held:
+            first = min(e.due_at for e in escalations)
+            lines.append(f"  {_lead_state(lead, owners, now)}; since {format_moment(first, zone, now)}")
+    if past:
+        lines.append(f"Past their ladder and still overdue ({len(past)}): every reminder has gone out.")
+        for lead, windows in past:
+            late = "; ".join(f"{RULE_NAMES[w.rule]} overdue since {format_moment(w.deadline, zone, now)}"
+                             for w in windows)
+            lines.append(f"  {_lead_state(lead, owners, now)}; {late}")
+    return "\n".join(lines)
 
 
 def shopper_back_text(lead: Lead, earlier: Lead, team: Team, now: datetime) -> str:

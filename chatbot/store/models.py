@@ -44,6 +44,8 @@ class Team(SQLModel, table=True):
     playbook: str = "Call now. No answer: text, then e-mail, and log each one."
     phone_region: str = "US"
     created_at: datetime = _time(nullable=False)
+    quiet_hours: bool = Field(default=True, description="After hours, notices for managers and the channel "
+                              "wait for the morning summary; False: they go out at once")
     weekly_hours: Optional[str] = Field(default=None, description="A range per weekday, 'mon 09:00-20:00, ..., "
                                         "sun closed'; None: business_days, opens_at and closes_at")
     holidays: Optional[str] = Field(default=None, description="ISO dates, space-separated: closed all day")
@@ -107,6 +109,8 @@ class Lead(SQLModel, table=True):
     returning_of_id: Optional[int] = Field(default=None, foreign_key="lead.id")
     after_hours: bool = Field(default=False, description="Submitted outside the team's business hours")
     history: bool = Field(default=False, description="Imported from a CRM: counts in figures, never escalates")
+    ladder: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True),
+                                   description="Each open window's plan, fixed when it opened (policy.Plan)")
 
     __table_args__ = (
         UniqueConstraint("team_id", "source", "external_id", name="uq_lead_source_external_id"),
@@ -115,6 +119,11 @@ class Lead(SQLModel, table=True):
         # Returning shoppers are found by phone or e-mail on every ingest.
         Index("ix_lead_team_phone", "team_id", "phone"),
         Index("ix_lead_team_email", "team_id", "email"),
+        # Reports (chatbot/reports/figures.py): a cohort's figures read only this index (SQLite
+        # and PostgreSQL scan it without visiting the table); /stalled reads a team's open leads.
+        Index("ix_lead_report", "team_id", "submitted_at", "first_contact_at", "second_contact_at", "claimed_at",
+              "status", "last_activity_at", "attempts", "after_hours", "owner_id", "source"),
+        Index("ix_lead_team_status_submitted", "team_id", "status", "submitted_at"),
     )
 
 
@@ -146,10 +155,26 @@ class Escalation(SQLModel, table=True):
     fired_at: datetime = _time(nullable=False)
     target_member_id: Optional[int] = Field(default=None, foreign_key="member.id")
     target_channel: Optional[str] = None
+    held_for: Optional[date] = Field(default=None, description="After hours: told in that local day's "
+                                     "morning summary instead of at once")
 
     __table_args__ = (
         UniqueConstraint("lead_id", "rule", "deadline", "level", name="uq_escalation_step"),
     )
+
+
+class Rollup(SQLModel, table=True):
+    """A team's morning summary for one local day: what was held overnight for managers and
+    every lead past its ladder. The unique key makes it happen once."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    day: date
+    created_at: datetime = _time(nullable=False)
+    held: int = 0
+    past_ladder: int = 0
+
+    __table_args__ = (UniqueConstraint("team_id", "day", name="uq_rollup_day"),)
 
 
 class OncallShift(SQLModel, table=True):

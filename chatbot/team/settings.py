@@ -2,8 +2,10 @@
 
 Slack's `/followup set NAME VALUE`, the console's `/followup set ...` and any future settings
 screen call `change_setting`; a rep who tries gets a clear refusal and nothing changes.
-Changing a window re-times the team's open leads at once: the sweep reads `lead.due_at`, and
-steps already fired are never repeated.
+A setting changes what happens from now on, never what has been set in motion: each open
+window keeps the plan (window length and chain) it took when it opened, snapshotted on the lead
+before any change is applied, so nothing already sent is re-sent or re-timed; windows that open
+afterwards take the new values.
 """
 
 from __future__ import annotations
@@ -196,6 +198,15 @@ def _region(team: Team, value: str) -> str:
     return code
 
 
+def _quiet_hours(team: Team, value: str) -> str:
+    text = value.strip().lower()
+    if text not in ("on", "off"):
+        raise SettingError("Say on (after hours, managers hear it in the morning summary) or off (at once).")
+    team.quiet_hours = text == "on"
+    return "on: after hours the on-call rep hears first; managers get one summary at opening" \
+        if team.quiet_hours else "off: managers hear escalations at once, day or night"
+
+
 SETTINGS: dict[str, Setting] = {
     "claim": Setting("claim window, e.g. 5m", _window("claim_window_s", timedelta(minutes=1), timedelta(hours=4))),
     "first-contact": Setting("first-contact target, e.g. 5m or 15m",
@@ -215,7 +226,11 @@ SETTINGS: dict[str, Setting] = {
     "playbook": Setting("the line shown on every lead", _playbook),
     "claim-emoji": Setting("the reaction that claims, e.g. :raising_hand:, or any", _claim_emoji),
     "region": Setting("default country for phone numbers, e.g. US", _region),
+    "quiet-hours": Setting("after hours, hold managers' notices for the morning summary: on or off", _quiet_hours),
 }
+
+
+WINDOW_SETTINGS = ("claim", "first-contact", "second-contact", "stall")
 
 
 def _manager(session, team_id: int, chat_user_id: str) -> Member:
@@ -233,17 +248,18 @@ def change_setting(work: Work, team_id: int, by_user_id: str, name: str, value: 
     session = work.session
     _manager(session, team_id, by_user_id)
     team = queries.team(session, team_id)
-    shown = setting.apply(team, value)
-    session.add(team)
+    # Every open window keeps the plan it opened with: snapshot it before the change (a lead
+    # stored before snapshots existed takes the old values here, not the new ones).
     open_leads = session.exec(
         select(Lead).where(Lead.team_id == team_id, Lead.status == LeadStatus.OPEN, col(Lead.history).is_(False))
     ).all()
     for lead in open_leads:
         refresh_due(session, lead, team)
+    shown = setting.apply(team, value)
+    session.add(team)
     name = name.lower()
-    retimed = f" {len(open_leads)} open lead(s) re-timed." if name.startswith(("claim", "first", "second", "stall")) \
-        and name != "claim-emoji" else ""
-    return f"{name} is now {shown}.{retimed}"
+    kept = " Open leads keep their current ladder; new windows use it." if name in WINDOW_SETTINGS else ""
+    return f"{name} is now {shown}.{kept}"
 
 
 def set_rotation(work: Work, team_id: int, by_user_id: str, chat_user_ids: list[str]) -> str:
@@ -306,7 +322,6 @@ def holidays_line(team: Team) -> str:
     return ", ".join(f"{d:%b} {d.day} {d.year}" for d in days) or "none"
 
 
-
 def show_settings(work: Work, team_id: int, by_user_id: str, phrases: Phrasebook) -> list[str]:
     """The team's settings as a manager reads them, each with the name to change it by.
 
@@ -329,7 +344,8 @@ def show_settings(work: Work, team_id: int, by_user_id: str, phrases: Phrasebook
         f"  leads-channel: {team.leads_channel or 'not set'} · managers-channel: {team.managers_channel or 'none'}",
         f"  claim: {span(team.claim_window_s)} · first-contact: {span(team.first_contact_window_s)} · "
         f"second-contact: {span(team.second_contact_window_s)} · stall: {span(team.stall_window_s)}",
-        f"  claim-emoji: {phrases.emoji(team.claim_emoji) if team.claim_emoji else 'any'}",
+        f"  claim-emoji: {phrases.emoji(team.claim_emoji) if team.claim_emoji else 'any'} · "
+        f"quiet-hours: {'on' if team.quiet_hours else 'off'}",
         f"  playbook: {team.playbook}",
         f"  on-call rotation ({phrases.command('followup oncall @a @b ...')}): {', '.join(rotation) or 'nobody'}",
     ]

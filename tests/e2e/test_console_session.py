@@ -68,9 +68,11 @@ def test_a_lead_is_posted_claimed_escalated_followed_up_and_reported(transcript)
     refused = section(transcript, "@alex /react 1")
     assert refused.strip() == "(to alex only) Sam has this lead since 10:00 (0s ago)."
 
-    # 20 minutes, no touch on lead 1: exactly one escalation, to its owner
+    # 20 minutes, no touch on lead 1: a heads-up 5 minutes before the deadline, then exactly one
+    # escalation, both to its owner
     waited = section(transcript, "/wait 20m")
-    assert waited.count("✉ to") == 1
+    assert waited.count("✉ to") == 2
+    assert "✉ to Sam: Heads-up: call Maria Gonzalez by 10:15 (in 5 min); they asked 10 min ago." in waited
     assert "✉ to Sam: Maria Gonzalez asked 15 min ago and has not been contacted. Call now: (312) 555-0147." in waited
     assert "#1 thread: @Sam Maria Gonzalez asked 15 min ago" in waited
 
@@ -145,10 +147,14 @@ def test_the_bot_runs_from_the_command_line_reading_a_script_on_standard_input(t
     assert "✉ to Sam: Maria Gonzalez asked 15 min ago" in result.stdout
 
 
-def test_a_manager_tightens_the_first_contact_target_and_open_leads_are_re_timed(core, clock):
-    out = run_console(core, clock, "/demo 1\n@pat /followup set first-contact 5m\n/wait 6m\n")
-    assert "first-contact is now 5 min. 1 open lead(s) re-timed." in out
-    assert "Maria Gonzalez asked 5 min ago and has not been contacted" in out
+def test_a_tightened_first_contact_target_applies_to_new_leads_and_open_ones_keep_their_ladder(core, clock):
+    script = "/demo 1\n@sam /react 1\n@pat /followup set first-contact 5m\n/demo 1\n@sam /react 2\n/wait 6m\n"
+    out = run_console(core, clock, script)
+    assert "first-contact is now 5 min. Open leads keep their current ladder; new windows use it." in out
+    waited = out.split("/wait 6m", 1)[1]
+    assert "✉ to Sam: James Carter asked 5 min ago and has not been contacted" in waited
+    assert "Maria Gonzalez" not in waited  # still due by 10:15, as when her window opened
+    assert "card #2" in waited and "First contact overdue since 10:05" in waited
 
 
 def test_a_rep_cannot_change_or_see_settings(core, clock):

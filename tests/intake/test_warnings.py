@@ -68,14 +68,16 @@ def console_text(card) -> str:
 
 
 def reminder_to_owner(core, team, clock, lead_id: int) -> str:
-    """The first-contact reminder the owner gets 15 minutes after the customer asked."""
+    """The first-contact reminder the owner gets 15 minutes after the customer asked (after the
+    heads-up 5 minutes before)."""
     tracker.claim(core, team.id, lead_id, "jordan")
     chat = FakeChat()
     deliver_pending(core, chat)
     clock.set(stored(core, lead_id).submitted_at + timedelta(minutes=15))
     sweep(core)
     deliver_pending(core, chat)
-    (text,) = chat.direct_to("jordan")
+    heads_up, text = chat.direct_to("jordan")
+    assert heads_up.startswith("Heads-up: call ")
     return text
 
 

@@ -116,9 +116,10 @@ def test_the_worker_tick_records_escalations_even_with_no_chat(core, team):
 
     result = tick(core, Platforms())
 
-    # the first-contact escalation is recorded; the card, the thread nudge and the card's update wait
-    assert (result.escalations, result.delivery) == (1, Delivery(sent=0, failed=0, waiting=3))
-    assert pending_count(core) == 3
+    # the heads-up (5 min before) and the first-contact escalation are recorded; the card, the two
+    # thread notices and the card's update wait
+    assert (result.escalations, result.delivery) == (2, Delivery(sent=0, failed=0, waiting=4))
+    assert pending_count(core) == 4
 
 
 def test_the_courier_delivers_through_the_registry_when_woken(core, team):

@@ -55,9 +55,10 @@ class TestIngest:
         asked = clock.now() - timedelta(minutes=7)
         lead_id = new_lead(core, team, submitted_at=asked)
         assert lead(core, lead_id).submitted_at == asked
-        # the card is not posted yet, so no claim window runs (issue 9); first contact runs from the asking
+        # the card is not posted yet, so no claim window runs (issue 9); first contact runs from the
+        # asking: its first step is the owner's heads-up, 5 minutes before the 15-minute deadline
         assert (lead(core, lead_id).due_rule, lead(core, lead_id).due_at) == ("first_contact",
-                                                                              asked + timedelta(minutes=15))
+                                                                              asked + timedelta(minutes=10))
 
     def test_a_submission_time_in_the_future_is_taken_as_now(self, core, team, clock):
         lead_id = new_lead(core, team, submitted_at=clock.now() + timedelta(hours=3))

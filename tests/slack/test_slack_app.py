@@ -286,7 +286,7 @@ def test_a_manager_changes_a_window_from_slack_and_a_rep_cannot(slack):
     changed = wait_for(lambda: slack.fake.responses[1:])[0]
 
     assert refused["text"].startswith("Settings are for managers.")
-    assert changed["text"] == "first-contact is now 5 min. 0 open lead(s) re-timed."
+    assert changed["text"] == "first-contact is now 5 min. Open leads keep their current ladder; new windows use it."
     assert roster.team(slack.core, slack.team_id).first_contact_window_s == 300
 
 
