@@ -540,15 +540,6 @@ def work_row(row: StalledLead, team: Team, now: datetime, stalled: bool) -> tupl
             f"{row.attempts} attempt(s)")
 
 
-def stalled_text(rows: list[StalledLead], team: Team, now: datetime) -> str:
-    """The stalled answer: each quiet lead with its owner, last touch and how long it has been quiet."""
-    if not rows:
-        return stalled_title(0, team)
-    lines = [stalled_title(len(rows), team)]
-    lines += ["  " + " · ".join(work_row(row, team, now, True)) for row in rows]
-    return "\n".join(lines)
-
-
 def stalled_title(count: int, team: Team) -> str:
     window = window_label(team.stall_window_s)
     if not count:
