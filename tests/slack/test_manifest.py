@@ -97,7 +97,7 @@ def test_slash_commands_are_the_ones_the_app_handles(manifest):
     for c in commands:
         assert (c["url"], c["should_escape"]) == (APP_URL, False), c["command"]
     by_name = {c["command"]: c for c in commands}
-    assert by_name["/baseline"]["usage_hint"] == "[7d | 30d | last-week | 2026-11-01..2026-11-15] [@rep] [source]"
+    assert by_name["/baseline"]["usage_hint"] == "[7d | 30d | this-week | last-week | 2026-11-01..2026-11-15] [@rep] [source] [by rep | by source]"
     assert by_name["/stalled"]["usage_hint"] == "[@rep]"
 
 
