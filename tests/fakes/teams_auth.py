@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from microsoft_agents.hosting.core.authorization import AccessTokenProviderBase
+
+from tests.fakes.local_server import LocalServer
 
 APP_ID = "00000000-0000-4000-8000-00000000a11d"
 CONNECTOR_AUDIENCE = "https://api.botframework.com"
@@ -37,16 +38,16 @@ def _b64(number: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-class LocalIssuer:
+
+class LocalIssuer(LocalServer):
     def __init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "test-key-1"
         self.fetches = 0
-        self._server: ThreadingHTTPServer | None = None
 
     # -- serving ------------------------------------------------------------------------------
 
-    def start(self) -> LocalIssuer:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         issuer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,25 +72,11 @@ class LocalIssuer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> LocalIssuer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        return Handler
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"{self.root}"
 
     @property
     def issuer(self) -> str:

@@ -25,12 +25,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jsonschema
+
+from tests.fakes.local_server import LocalServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "teams"
 SWAGGER = FIXTURES / "botframework_ConnectorAPI.swagger.json"
@@ -100,7 +102,8 @@ class Posted:
         return self.updates[-1] if self.updates else self.activity
 
 
-class FakeConnector:
+
+class FakeConnector(LocalServer):
     def __init__(self, verify_token: Callable[[str], Any] | None = None) -> None:
         self.verify_token = verify_token
         self.calls: list[Call] = []
@@ -110,11 +113,10 @@ class FakeConnector:
         self._failures: list[tuple[int, int | None]] = []
         self._ids = itertools.count(1_700_000_000_000)
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> FakeConnector:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -138,25 +140,11 @@ class FakeConnector:
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FakeConnector:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        return Handler
 
     @property
     def service_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/teams/"
+        return f"{self.root}/teams/"
 
     # -- what tests ask -----------------------------------------------------------------------
 
