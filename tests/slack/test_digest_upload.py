@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -70,3 +71,14 @@ def test_teams_carries_a_small_chart_inside_the_card_and_says_so_when_it_is_too_
     assert card["body"][-1]["url"] == "data:image/png;base64," + base64.b64encode(PNG).decode()
     big = digest_message(DIGEST, PNG * (INLINE_IMAGE_MOST // len(PNG) + 1)).attachments[0].content
     assert big["body"][-1]["type"] == "TextBlock" and "too large" in big["body"][-1]["text"]
+
+
+def test_teams_carries_a_real_49_kb_chart_in_a_32_colour_palette_under_the_card_limit():
+    chart = (Path(__file__).parents[1] / "fixtures" / "digest_chart_sample.png").read_bytes()
+    assert len(chart) > INLINE_IMAGE_MOST  # the sample export's week 2026-W45, as chatbot digest drew it
+
+    image = digest_message(DIGEST, chart).attachments[0].content["body"][-1]
+
+    assert image["type"] == "Image"
+    carried = base64.b64decode(image["url"].removeprefix("data:image/png;base64,"))
+    assert carried.startswith(b"\x89PNG") and len(carried) <= INLINE_IMAGE_MOST
