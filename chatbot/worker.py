@@ -20,10 +20,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from chatbot.escalation.handoffs import sweep_handoffs
 from chatbot.escalation.sweeper import sweep
 from chatbot.escalation.team_jobs import sweep_team_jobs
+from chatbot.messaging.deliveries import forget_old_deliveries
 from chatbot.messaging.outbox import Delivery, next_attempt
 from chatbot.messaging.platforms import Platforms, deliver_all
 from chatbot.messaging.ports import ChatPort
-from chatbot.store.deliveries import forget_old_deliveries
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 5  # the sweep: an escalation is never later than this plus a second (deadlines are rows)

@@ -35,9 +35,9 @@ from chatbot.errors import FollowUpError
 from chatbot.leads import tracker
 from chatbot.leads.rules import Act
 from chatbot.messaging import conversations
+from chatbot.messaging.deliveries import first_delivery
 from chatbot.messaging.ports import Direct
 from chatbot.messaging.views import Notice
-from chatbot.store.deliveries import first_delivery
 
 log = logging.getLogger(__name__)
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"

@@ -13,7 +13,7 @@ from adapters.slack.words import PHRASES
 from chatbot.commands import Caller, run_command
 from chatbot.errors import FollowUpError
 from chatbot.leads import tracker
-from chatbot.store.deliveries import first_delivery
+from chatbot.messaging.deliveries import first_delivery
 
 log = logging.getLogger(__name__)
 
