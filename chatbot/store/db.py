@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
-DEFAULT_DATABASE_URL = "sqlite:///chatbot.store.db"
+DEFAULT_DATABASE_URL = "sqlite:///chatbot.db"
 
 
 def database_url(explicit: str | None = None) -> str:
