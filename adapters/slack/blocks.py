@@ -3,7 +3,8 @@
 The card's controls are drawn from the core's one list of actions (chatbot.leads.actions
 CARD_ACTIONS). Context travels with each control, so an action needs no server-side session:
 
-- action_id ``lead:<act>`` (``lead:call``, ``lead:reassign``, ...), one per CardAction;
+- action_id ``lead:<act>`` (``lead:call``, ``lead:reassign``, ...), one per CardAction; an
+  escalation notice for a colleague or manager carries ``lead:take`` ("Take it", NOTICE_ACTIONS);
 - a button's value is the lead id (``"42"``); a select option's value is ``"<lead id>|<detail>"``
   (``"42|voicemail"``, ``"42|U0REP0002"``);
 - an action that asks for text opens a modal with callback_id ``lead:<act>``, private_metadata
@@ -31,7 +32,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from adapters.slack.words import PHRASES
-from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, CardAction
+from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, NOTICE_ACTIONS, TAKE_ACTION, CardAction
 from chatbot.leads.rules import ANYONE, ATTEMPTS, Act
 from chatbot.messaging.views import CardRef, LeadCard, Notice, Reply, RowAction, Table
 
@@ -137,7 +138,7 @@ def card_action_for(action_id: str | None) -> CardAction | None:
     if not action_id or not action_id.startswith(CARD_ACTION_PREFIX):
         return None
     wanted = action_id[len(CARD_ACTION_PREFIX):]
-    return next((action for action in CARD_ACTIONS if action.act.value == wanted), None)
+    return next((action for action in CARD_ACTIONS + NOTICE_ACTIONS if action.act.value == wanted), None)
 
 
 def lead_value(lead_id: int, detail: str | None = None) -> str:
@@ -228,7 +229,16 @@ def notice_text(notice: Notice) -> str:
 
 
 def render_notice(notice: Notice) -> dict:
-    return {"text": clip(notice_text(notice), 40_000)}
+    """A notice's text; an escalation for a colleague or manager adds a "Take it" button."""
+    message = {"text": clip(notice_text(notice), 40_000)}
+    if notice.take and notice.lead_id is not None:
+        message["blocks"] = [
+            SectionBlock(text=MarkdownTextObject(text=clip(message["text"], MAX_SECTION))).to_dict(),
+            ActionsBlock(block_id="notice_actions", elements=[ButtonElement(
+                text=clip(TAKE_ACTION.label, 75), action_id=card_action_id(TAKE_ACTION.act),
+                value=lead_value(notice.lead_id), style="primary")]).to_dict(),
+        ]
+    return message
 
 
 def render(view: object) -> dict:

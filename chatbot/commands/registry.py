@@ -64,6 +64,7 @@ COMMANDS: tuple[Command, ...] = (
     _work(Act.LOST, "close it lost, and why"),
     _work(Act.RELEASE, "give it back to the channel"),
     _work(Act.REASSIGN, "hand it to another rep (owner or manager)"),
+    _work(Act.TAKE, "take it over from its owner, who is told (an escalated lead)"),
     Command("nudge", "N", "remind lead N's owner by direct message (managers)", "Work", reports.nudge),
     Command("followup", followup.USAGE.split(" ", 1)[1], "settings, on-call rotation and managers (managers)",
             "Settings", followup.followup),

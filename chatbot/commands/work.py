@@ -1,5 +1,5 @@
 """The lead card's actions as commands: claim, call, text, e-mail, appointment, note, won, lost,
-release, reassign. Each runs the same action a card button runs (chatbot.leads.actions)."""
+release, reassign, and take (an escalated lead, from its owner). Each runs the same action a card button runs (chatbot.leads.actions)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ USAGE = {
     Act.LOST: "lost N REASON",
     Act.RELEASE: "release N",
     Act.REASSIGN: "reassign N @rep",
+    Act.TAKE: "take N",
 }
 
 

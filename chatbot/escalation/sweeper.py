@@ -132,13 +132,15 @@ def _fire(session: Session, lead: Lead, team: Team, step: Step, duty: Duty, owne
                            told=_told(session, team, lead.owner_id, earlier, step), deadline=step.deadline)
     mention = recipient.member.chat_user_id if recipient.member else None
     hint = "claim" if lead.owner_id is None else None
-    outbox.enqueue_notice(session, lead, to="thread", address=None, text=text, mention=mention, now=now, hint=hint)
+    take = recipient.audience != "owner"  # a colleague or manager may take it over; not the owner's own reminder
+    outbox.enqueue_notice(session, lead, to="thread", address=None, text=text, mention=mention, now=now, hint=hint,
+                          take=take)
     if recipient.member is not None:
         outbox.enqueue_notice(session, lead, to="direct", address=recipient.member.chat_user_id, text=text,
-                              mention=None, now=now, hint=hint)
+                              mention=None, now=now, hint=hint, take=take)
     elif recipient.channel and recipient.channel != team.leads_channel:
         outbox.enqueue_notice(session, lead, to="channel", address=recipient.channel, text=text, mention=None,
-                              now=now, hint=hint)
+                              now=now, hint=hint, take=take)
     return escalation
 
 

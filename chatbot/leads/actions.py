@@ -46,7 +46,10 @@ CARD_ACTIONS: tuple[CardAction, ...] = (
     CardAction(Act.RELEASE, "Release"),
     CardAction(Act.REASSIGN, "Reassign", asks="rep"),
 )
-BY_ACT = {action.act: action for action in CARD_ACTIONS}
+# Actions on escalation notices rather than the card: "Take it" (value: the lead id).
+TAKE_ACTION = CardAction(Act.TAKE, "Take it", primary=True)
+NOTICE_ACTIONS: tuple[CardAction, ...] = (TAKE_ACTION,)
+BY_ACT = {action.act: action for action in CARD_ACTIONS + NOTICE_ACTIONS}
 
 
 def outcome_of(text: str | None) -> str | None:
@@ -73,6 +76,8 @@ def perform(work: Work, team_id: int, lead_id: int, user_id: str, act: Act, deta
         if not detail:
             raise ActionError("Say why it was lost, e.g. bought elsewhere.")
         return usecases.close(work, team_id, lead_id, user_id, won=False, reason=detail).message
+    if act is Act.TAKE:
+        return usecases.take(work, team_id, lead_id, user_id).message
     if act is Act.RELEASE:
         return usecases.release(work, team_id, lead_id, user_id).message
     if act is Act.REASSIGN:

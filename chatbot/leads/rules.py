@@ -2,6 +2,8 @@
 
 - Anyone on the team may claim an unclaimed lead, log an attempt on it (which claims it), or
   add a note to any open lead.
+- Anyone on the team may take an open lead over from its owner (the "Take it" button on an
+  escalation notice): its owner is told.
 - A claimed lead's calls, texts, e-mails and appointments, and closing, releasing or handing
   it on, belong to its owner or a manager.
 """
@@ -29,9 +31,10 @@ class Act(StrEnum):
     LOST = "lost"
     RELEASE = "release"
     REASSIGN = "reassign"
+    TAKE = "take"  # on escalation notices only, never on the card
 
 
-ANYONE = frozenset({Act.CLAIM, Act.NOTE})
+ANYONE = frozenset({Act.CLAIM, Act.NOTE, Act.TAKE})
 ATTEMPTS = frozenset({Act.CALL, Act.TEXT, Act.EMAIL, Act.APPOINTMENT})
 VERBS = {Act.CALL: "log a call on it", Act.TEXT: "log a text on it", Act.EMAIL: "log an e-mail on it",
          Act.APPOINTMENT: "set an appointment on it", Act.WON: "close it", Act.LOST: "close it",
@@ -43,7 +46,7 @@ def card_offers(lead: Lead, can_hand_to: int) -> frozenset[Act]:
     it, reassign only when there is someone to hand it to (`can_hand_to` people)."""
     if lead.status != LeadStatus.OPEN:
         return frozenset()
-    offers = set(Act) - {Act.CLAIM}  # a reaction claims; the card's actions work the lead
+    offers = set(Act) - {Act.CLAIM, Act.TAKE}  # a reaction claims, a notice's button takes; the card works it
     if lead.owner_id is None:
         offers.discard(Act.RELEASE)
     if not can_hand_to:

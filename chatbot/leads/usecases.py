@@ -1,4 +1,4 @@
-"""The use cases on a lead: ingest, claim, log a touch, close, reassign, release.
+"""The use cases on a lead: ingest, claim, log a touch, close, reassign, take, release.
 
 Each is a function on a `Work` (one open transaction and its moment), so several can run in
 one transaction; `chatbot.leads.tracker` wraps each in a transaction of its own. Each checks
@@ -79,6 +79,15 @@ class Closed:
     status: str
     attempts: int
     too_few_attempts: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Taken:
+    lead_id: int
+    won: bool
+    owner_name: str
+    previous_owner_name: str | None
     message: str
 
 
@@ -332,6 +341,50 @@ def reassign(work: Work, team_id: int, lead_id: int, by_user_id: str, to_user_id
         outbox.enqueue_direct(session, lead, to.chat_user_id,
                               f"{by.name} handed you {lead.customer_name} (lead #{lead.id}). {team.playbook}", now)
     return Reassigned(lead.id, to.name, f"{lead.customer_name} is now {to.name}'s.")
+
+
+def take(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Taken:
+    """Take an open lead over from its owner (the "Take it" button on an escalation notice):
+    anyone active on the team may. Its previous owner is told directly; the submission time and
+    the first claim time stay, so its clocks do not restart.
+
+    One conditional UPDATE on the owner this person saw decides: under concurrent taps exactly
+    one matches, everyone after is told who has it now.
+    """
+    session, now = work.session, work.now
+    team = queries.team(session, team_id)
+    member = queries.member_by_chat_id(session, team_id, chat_user_id)
+    lead = queries.lead_in_team(session, team_id, lead_id)
+    require_allowed(session, Act.TAKE, lead, member)
+    if lead.owner_id == member.id:
+        return Taken(lead.id, False, member.name, None, f"You already own {lead.customer_name}'s lead.")
+    previous = session.get(Member, lead.owner_id) if lead.owner_id is not None else None
+    seen_owner = col(Lead.owner_id).is_(None) if previous is None else col(Lead.owner_id) == previous.id
+    result = session.execute(
+        update(Lead)
+        .where(col(Lead.id) == lead.id, seen_owner, col(Lead.status) == LeadStatus.OPEN)
+        .values(owner_id=member.id, claimed_at=lead.claimed_at or now)
+    )
+    session.refresh(lead)
+    if result.rowcount != 1:
+        require_open(lead)  # closed meanwhile
+        owner = session.get(Member, lead.owner_id) if lead.owner_id is not None else None
+        if owner is None:
+            return Taken(lead.id, False, "", None, f"{lead.customer_name} was released meanwhile; try again.")
+        if owner.id == member.id:
+            return Taken(lead.id, False, owner.name, None, f"You already own {lead.customer_name}'s lead.")
+        return Taken(lead.id, False, owner.name, None,
+                     f"{owner.name} took {lead.customer_name} first; it is theirs now.")
+    lead.last_activity_at = max(lead.last_activity_at, now)
+    refresh_due(session, lead, team)
+    outbox.enqueue_card(session, lead, now)
+    if previous is None:
+        return Taken(lead.id, True, member.name, None, f"{lead.customer_name} is yours now. {team.playbook}")
+    outbox.enqueue_direct(session, lead, previous.chat_user_id,
+                          f"{member.name} took over {lead.customer_name} (lead #{lead.id}) after it was escalated; "
+                          f"it is theirs now.", now)
+    return Taken(lead.id, True, member.name, previous.name,
+                 f"{lead.customer_name} is yours now; {previous.name} was told.")
 
 
 def release(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Reassigned:

@@ -75,14 +75,16 @@ def enqueue_card(session: Session, lead: Lead, now: datetime) -> None:
 
 
 def enqueue_notice(session: Session, lead: Lead, *, to: str, address: str | None, text: str,
-                   mention: str | None, now: datetime, hint: str | None = None) -> None:
+                   mention: str | None, now: datetime, hint: str | None = None, take: bool = False) -> None:
     """Queue a notice. `to` is 'thread' (under the card), 'direct' (address = user id) or 'channel'.
 
-    `hint` names a phrasebook phrase the platform's renderer adds (views.Notice).
+    `hint` names a phrasebook phrase the platform's renderer adds; `take` offers "Take it" (views.Notice).
     """
+    payload = {"to": to, "address": address, "text": text, "mention": mention, "hint": hint}
+    if take:
+        payload["take"] = True
     session.add(OutboxMessage(
-        team_id=lead.team_id, lead_id=lead.id, kind=NOTICE, created_at=now, next_attempt_at=now,
-        payload={"to": to, "address": address, "text": text, "mention": mention, "hint": hint},
+        team_id=lead.team_id, lead_id=lead.id, kind=NOTICE, created_at=now, next_attempt_at=now, payload=payload,
     ))
 
 
@@ -345,7 +347,7 @@ def _card(session: Session, message: OutboxMessage, lead: Lead, now: datetime) -
 def _notice(message: OutboxMessage, lead: Lead) -> Outgoing:
     payload = message.payload
     notice = Notice(text=payload["text"], mention=payload.get("mention"), lead_id=message.lead_id,
-                    hint=payload.get("hint"))
+                    hint=payload.get("hint"), take=bool(payload.get("take")))
     if payload["to"] == "thread":
         if lead.chat_message_id is None:
             return Outgoing(message, waits=True)

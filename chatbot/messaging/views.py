@@ -103,13 +103,16 @@ class Notice:
     """A short message to a person or a channel; `mention` is a chat user id to address.
 
     `hint` names a phrase of the platform's phrasebook (chatbot.messaging.phrasebook) that the
-    renderer adds, e.g. "claim": how to claim a lead on that platform.
+    renderer adds, e.g. "claim": how to claim a lead on that platform. `take`: an escalation
+    notice for someone other than the lead's owner, so a chat may add a "Take it" control
+    (chatbot.leads.actions.TAKE_ACTION) for `lead_id`.
     """
 
     text: str
     mention: str | None = None
     lead_id: int | None = None
     hint: str | None = None
+    take: bool = False
 
 
 @dataclass(frozen=True)
