@@ -32,6 +32,7 @@ class Rule(StrEnum):
 class Action(StrEnum):
     REMIND = "remind"  # tell the audience it must act
     TELL = "tell"  # let them know (managers: who was reminded, and that it is still not done)
+    REASSIGN = "reassign"  # move the lead to the next available rep in the rotation, and tell them
 
 
 class Audience(StrEnum):

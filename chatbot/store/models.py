@@ -53,6 +53,11 @@ class Team(SQLModel, table=True):
                                           "rotation takes; None: the date's ordinal picks")
     oncall_handoff: Optional[str] = Field(default=None, max_length=5, description="HH:MM; None: closing time")
     oncall_shift_s: Optional[int] = Field(default=None, description="Shift length; None: until the next opening")
+    ladders: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True),
+                                    description="A chain per window as written ('first_contact': '-5m remind owner, "
+                                    "...'); a window not named keeps the default chain")
+    away_after_lapses: int = Field(default=3, description="A rep who lets this many windows lapse in a row (in "
+                                   "business hours) is set away; 0: never")
 
     __table_args__ = (UniqueConstraint("platform", "platform_team_id", name="uq_team_platform"),)
 
@@ -71,6 +76,8 @@ class Member(SQLModel, table=True):
     away_since: Optional[datetime] = _time()
     away_until: Optional[datetime] = _time(description="None while away_since is set: until they say /back")
     away_reason: Optional[str] = Field(default=None, max_length=200)
+    lapses_in_row: int = Field(default=0, description="Windows of this rep's leads that lapsed in business hours "
+                               "since their last logged attempt")
 
     __table_args__ = (UniqueConstraint("team_id", "chat_user_id", name="uq_member_chat_user"),)
 
@@ -157,6 +164,8 @@ class Escalation(SQLModel, table=True):
     target_channel: Optional[str] = None
     held_for: Optional[date] = Field(default=None, description="After hours: told in that local day's "
                                      "morning summary instead of at once")
+    moved_from_id: Optional[int] = Field(default=None, foreign_key="member.id",
+                                         description="A reassign step: whose the lead was before it moved")
 
     __table_args__ = (
         UniqueConstraint("lead_id", "rule", "deadline", "level", name="uq_escalation_step"),
