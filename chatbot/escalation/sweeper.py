@@ -23,15 +23,14 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from chatbot.domain.hours import BusinessHours
-from chatbot.domain.policy import Audience, Rule, Step, due_steps
-from chatbot.escalation import rollup
+from chatbot.domain.policy import Action, Audience, Rule, Step, due_steps
+from chatbot.escalation import lapses, rollup
 from chatbot.leads.deadlines import facts_of, fired_steps, hours_of, refresh_due, snapshots_of, windows_of
 from chatbot.messaging import outbox
-from chatbot.messaging.views import Told, escalation_text
-from chatbot.store import queries
+from chatbot.messaging.views import Told, escalation_text, moved_away_text, moved_to_you_text
 from chatbot.store.db import transaction
 from chatbot.store.models import Escalation, Lead, LeadStatus, Member, Team
-from chatbot.team.schedule import on_duty
+from chatbot.team.schedule import present
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +70,11 @@ def _escalate_lead(core, lead_id: int, now: datetime) -> list[int]:
         steps = due_steps(facts_of(lead), windows_of(team), fired_keys, now, snapshots_of(lead))
         fired: list[Escalation] = []
         if steps:
-            owner = session.get(Member, lead.owner_id) if lead.owner_id else None
-            hours = hours_of(team)
-            duty = Duty(team, *on_duty(session, team, owner, now), hours.is_open(now))  # away: skipped
-            duty = duty.with_rotation(queries.rotation(session, team.id), hours)
             earlier = list(session.exec(select(Escalation).where(Escalation.lead_id == lead.id)
                                         .order_by(Escalation.fired_at, Escalation.id)).all())
-            for step in steps:
+            for step in steps:  # a reassign changes the owner: who is around is asked per step
+                owner = session.get(Member, lead.owner_id) if lead.owner_id else None
+                duty = Duty.now(session, team, owner, now)
                 escalation = _fire(session, lead, team, step, duty, owner, earlier, now)
                 earlier.append(escalation)
                 fired.append(escalation)
@@ -114,15 +111,23 @@ def _told(session: Session, team: Team, lead_owner_id: int | None, earlier: list
 
 def _fire(session: Session, lead: Lead, team: Team, step: Step, duty: Duty, owner: Member | None,
           earlier: list[Escalation], now: datetime) -> Escalation:
+    escalation = _step(session, lead, team, step, duty, owner, earlier, now)
+    if step.level == 1 and not duty.owner_away:  # the window has lapsed: counted against its owner
+        lapses.count_lapse(session, lead, team, owner, duty.open_now, now)
+    return escalation
+
+
+def _step(session: Session, lead: Lead, team: Team, step: Step, duty: Duty, owner: Member | None,
+          earlier: list[Escalation], now: datetime) -> Escalation:
     told_members = {e.target_member_id for e in earlier if _same_voice(step, e) and e.target_member_id}
+    if step.action is Action.REASSIGN and (to := duty.reassign_to()) is not None:
+        return _reassign(session, lead, team, step, owner, to, now)
     recipient = duty.recipient(step, told_members)
+    if step.due_at < step.deadline <= now:  # a heads-up caught up after its deadline: the lapse speaks instead
+        log.info("heads-up passed unsent lead=%d rule=%s level=%d", lead.id, step.rule.value, step.level)
+        return _record(session, lead, step, recipient.member, recipient.channel, now, held_for=None)
     held = duty.held_until_opening(recipient, now)
-    escalation = Escalation(
-        lead_id=lead.id, rule=step.rule, deadline=step.deadline, level=step.level, due_at=step.due_at,
-        fired_at=now, target_member_id=recipient.member.id if recipient.member else None,
-        target_channel=recipient.channel, held_for=held,
-    )
-    session.add(escalation)
+    escalation = _record(session, lead, step, recipient.member, recipient.channel, now, held_for=held)
     # One line per escalation, ids only (the notice's text names the customer: not logged).
     log.info("escalation fired lead=%d rule=%s level=%d to=%s%s", lead.id, step.rule.value, step.level,
              recipient.audience, f" held_for={held.isoformat()}" if held else "")
@@ -144,9 +149,41 @@ def _fire(session: Session, lead: Lead, team: Team, step: Step, duty: Duty, owne
     return escalation
 
 
+def _record(session: Session, lead: Lead, step: Step, member: Member | None, channel: str | None, now: datetime,
+            *, held_for: date | None = None, moved_from: Member | None = None) -> Escalation:
+    escalation = Escalation(
+        lead_id=lead.id, rule=step.rule, deadline=step.deadline, level=step.level, due_at=step.due_at,
+        fired_at=now, target_member_id=member.id if member else None, target_channel=channel, held_for=held_for,
+        moved_from_id=moved_from.id if moved_from else None,
+    )
+    session.add(escalation)
+    return escalation
+
+
+def _reassign(session: Session, lead: Lead, team: Team, step: Step, owner: Member | None, to: Member,
+              now: datetime) -> Escalation:
+    """A reassign step: the lead becomes the next available rep's. Its clocks stay (submission,
+    first claim, last activity), so the chain goes on where it was; the move is the escalation
+    row (who from, who to, which window) and one log line."""
+    lead.owner_id = to.id
+    lead.claimed_at = lead.claimed_at or now
+    session.add(lead)
+    escalation = _record(session, lead, step, to, None, now, moved_from=owner)
+    log.info("lead reassigned by its ladder lead=%d rule=%s level=%d from=%s to=%d", lead.id, step.rule.value,
+             step.level, owner.id if owner else "nobody", to.id)
+    text = moved_to_you_text(step.rule, lead, team, owner, now, deadline=step.deadline)
+    outbox.enqueue_notice(session, lead, to="thread", address=None, text=text, mention=to.chat_user_id, now=now)
+    outbox.enqueue_notice(session, lead, to="direct", address=to.chat_user_id, text=text, mention=None, now=now)
+    if owner is not None and owner.id != to.id:
+        outbox.enqueue_direct(session, lead, owner.chat_user_id,
+                              moved_away_text(step.rule, lead, team, to, now, deadline=step.deadline), now)
+    return escalation
+
+
 @dataclass(frozen=True)
 class Duty:
-    """Who is around right now for one lead: its owner, the on-call rep, and whether we are open."""
+    """Who is around right now for one lead: its owner (and whether they are away), the on-call
+    rep, the rotation without the reps who are away, and whether we are open."""
 
     team: Team
     owner: Member | None
@@ -154,9 +191,15 @@ class Duty:
     open_now: bool
     rotation: tuple[Member, ...] = ()
     hours: BusinessHours | None = field(default=None, compare=False)
+    owner_away: bool = False
+    order: tuple[int, ...] = ()  # the whole rotation, away or not: where the owner sits in it
 
-    def with_rotation(self, rotation: list[Member], hours: BusinessHours) -> Duty:
-        return Duty(self.team, self.owner, self.on_call, self.open_now, tuple(rotation), hours)
+    @classmethod
+    def now(cls, session: Session, team: Team, owner: Member | None, now: datetime) -> Duty:
+        hours = hours_of(team)
+        around = present(session, team, owner, now)
+        return cls(team, owner, around.on_call, hours.is_open(now), around.rotation, hours, around.owner_away,
+                   around.order)
 
     def _managers(self) -> Recipient:
         return Recipient("managers", None, self.team.managers_channel or self.team.leads_channel)
@@ -172,7 +215,13 @@ class Duty:
             Audience.OWNER, Audience.ON_CALL, Audience.MANAGERS)[min(step, 3) - 1]
         owner_id = self.owner.id if self.owner else None
         if audience is Audience.OWNER:
-            return Recipient("owner", self.owner, None) if self.owner is not None else self._channel(told)
+            if self.owner is None:
+                return self._channel(told)
+            if not self.owner_away:
+                return Recipient("owner", self.owner, None)
+            if self.on_call is not None:  # stands in for an owner who is away: hears every owner's step
+                return Recipient("on_call", self.on_call, None)
+            return self._managers()
         if audience is Audience.CHANNEL:
             return self._channel(told)
         if audience is Audience.ON_CALL:
@@ -187,10 +236,24 @@ class Duty:
         return self._managers()
 
     def _next_rep(self) -> Member | None:
-        ids = [m.id for m in self.rotation]
-        if self.owner is None or self.owner.id not in ids:
+        """The rep after the owner in the rotation, skipping reps who are away (no owner, or an
+        owner outside the rotation: the on-call rep)."""
+        if self.owner is None or self.owner.id not in self.order:
             return self.on_call
-        return self.rotation[(ids.index(self.owner.id) + 1) % len(ids)] if len(ids) > 1 else None
+        here = {m.id: m for m in self.rotation}
+        at = self.order.index(self.owner.id)
+        return next((here[i] for i in self.order[at + 1:] + self.order[:at] if i in here), None)
+
+    def reassign_to(self) -> Member | None:
+        """Whom a reassign step moves the lead to: after hours the on-call rep (the only one
+        working), else the next rep in the rotation who is not away; None: nobody else to move it to."""
+        if not self.open_now:
+            rep = self.on_call
+        else:
+            rep = self._next_rep()
+        if rep is None or (self.owner is not None and rep.id == self.owner.id):
+            return None
+        return rep
 
     def held_until_opening(self, recipient: Recipient, now: datetime) -> date | None:
         """After hours with quiet hours on: the local date of the morning summary that tells it."""

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from chatbot.domain.chains import parse_chain
 from chatbot.domain.hours import BusinessHours
 from chatbot.domain.policy import (
     DEFAULT_CHAINS,
@@ -40,8 +41,12 @@ def windows_of(team: Team) -> Windows:
 
 
 def chains_of(team: Team) -> dict[Rule, tuple[Rung, ...]]:
-    """The team's chain per window (today: the defaults for every team)."""
-    return dict(DEFAULT_CHAINS)
+    """The team's chain per window: the one a manager wrote (`/followup set first-contact-ladder
+    ...`, checked when written), else the default."""
+    chains = dict(DEFAULT_CHAINS)
+    for rule, text in (team.ladders or {}).items():
+        chains[Rule(rule)] = parse_chain(text)
+    return chains
 
 
 def hours_of(team: Team) -> BusinessHours:

@@ -24,7 +24,7 @@ from chatbot.errors import InvalidTouch, UnknownLead
 from chatbot.intake.fields import lead_fields
 from chatbot.intake.lead import IncomingLead
 from chatbot.leads.deadlines import due_window, hours_of, refresh_due
-from chatbot.leads.rules import Act, require_allowed, require_open
+from chatbot.leads.rules import Act, is_manager, require_allowed, require_open
 from chatbot.messaging import outbox
 from chatbot.messaging.views import (
     claimed_elsewhere_text,
@@ -261,6 +261,9 @@ def log_touch(
     if lead.owner_id is None and touch_kind.is_attempt:
         _take_ownership(session, lead.id, member.id, now)
         session.refresh(lead)
+    if touch_kind.is_attempt:
+        member.lapses_in_row = 0  # they are working their leads (escalation/lapses.py)
+        session.add(member)
     touch = Touch(lead_id=lead.id, member_id=member.id, kind=touch_kind, outcome=outcome, at=when,
                   logged_via=via, recorded_at=now, external_id=external_id)
     session.add(touch)
@@ -383,6 +386,10 @@ def take(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Taken:
     outbox.enqueue_direct(session, lead, previous.chat_user_id,
                           f"{member.name} took over {lead.customer_name} (lead #{lead.id}) after it was escalated; "
                           f"it is theirs now.", now)
+    if team.managers_channel and not is_manager(member):  # a manager who took it knows
+        outbox.enqueue_notice(session, lead, to="channel", address=team.managers_channel, mention=None, now=now,
+                              text=f"{member.name} took over {lead.customer_name} (lead #{lead.id}) from "
+                                   f"{previous.name} after it was escalated.")
     return Taken(lead.id, True, member.name, previous.name,
                  f"{lead.customer_name} is yours now; {previous.name} was told.")
 

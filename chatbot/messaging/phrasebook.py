@@ -23,7 +23,9 @@ class Phrasebook:
         return f":{name}:"
 
     def hint(self, name: str | None) -> str:
-        """The phrase a Notice's `hint` names ('' for none)."""
+        """The phrase a Notice's `hint` names ('' for none): 'claim', or 'back' (how to say /back)."""
+        if name == "back":
+            return f"Send {self.command('back')} when you are on the floor again."
         return getattr(self, name) if name else ""
 
 

@@ -82,6 +82,7 @@ def come_back(work: Work, team_id: int, by_user_id: str, who: Member | None = No
         raise NotAllowed("Only a manager sets someone else back.")
     was_away = who.away_since is not None and (who.away_until is None or who.away_until > work.now)
     who.away_since = who.away_until = who.away_reason = None
+    who.lapses_in_row = 0
     session.add(who)
     return back_text(who, was_away, yourself=who.id == by.id)
 

@@ -12,6 +12,7 @@ manager's cover, a swap, a day off) are rows of their own and win over both.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlmodel import Session, col, delete, select
@@ -51,15 +52,25 @@ def load(session: Session, team: Team, now: datetime) -> tuple[Schedule[int], di
     return schedule, people
 
 
-def on_duty(session: Session, team: Team, owner: Member | None, now: datetime) -> tuple[Member | None, Member | None]:
-    """(who answers for the lead's owner, the on-call rep) at `now`: an owner who is away is
-    stood in for by the on-call rep; the on-call rep skips reps who are away."""
+@dataclass(frozen=True)
+class Present:
+    """Who is around for one lead at a moment: whether its owner is away, the on-call rep, and
+    the rotation in its order with the reps who are away left out."""
+
+    owner_away: bool
+    on_call: Member | None
+    rotation: tuple[Member, ...]
+    order: tuple[int, ...]  # the whole rotation's member ids, away or not
+
+
+def present(session: Session, team: Team, owner: Member | None, now: datetime) -> Present:
+    """An owner who is away is stood in for by the on-call rep; on-call, the next rep and a
+    reassign skip reps who are away."""
     schedule, people = load(session, team, now)
     rep = schedule.on_call(now)
     on_call = people.get(rep) if rep is not None else None
-    if owner is not None and schedule.is_away(owner.id, now):
-        return on_call, on_call
-    return owner, on_call
+    rotation = tuple(people[rep] for rep in schedule.reps if not schedule.is_away(rep, now))
+    return Present(owner is not None and schedule.is_away(owner.id, now), on_call, rotation, schedule.reps)
 
 
 def keep_coming_shifts(session: Session, team: Team, now: datetime) -> date | None:

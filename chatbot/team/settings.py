@@ -21,9 +21,11 @@ import phonenumbers
 from sqlmodel import col, select
 
 from chatbot.core import Work
+from chatbot.domain.chains import ChainError, chain_text, parse_chain
 from chatbot.domain.hours import DAY_NAMES, holidays_from_text, holidays_text, week_spec
 from chatbot.errors import FollowUpError, NotAllowed
-from chatbot.leads.deadlines import hours_of, refresh_due
+from chatbot.domain.policy import Rule
+from chatbot.leads.deadlines import chains_of, hours_of, refresh_due
 from chatbot.leads.rules import is_manager
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import format_duration
@@ -207,6 +209,34 @@ def _quiet_hours(team: Team, value: str) -> str:
         if team.quiet_hours else "off: managers hear escalations at once, day or night"
 
 
+def _ladder(rule: Rule) -> Callable[[Team, str], str]:
+    """A window's chain as written ('-5m remind owner, 0 remind owner, +10m reassign, +20m tell
+    managers'), or 'default'."""
+    def apply(team: Team, value: str) -> str:
+        ladders = dict(team.ladders or {})
+        if value.strip().lower() == "default":
+            ladders.pop(str(rule), None)
+        else:
+            try:
+                ladders[str(rule)] = chain_text(parse_chain(value))
+            except ChainError as error:
+                raise SettingError(str(error)) from None
+        team.ladders = ladders or None
+        return chain_text(chains_of(team)[rule])
+    return apply
+
+
+def _lapses(team: Team, value: str) -> str:
+    text = value.strip().lower()
+    if text in ("off", "never", "0"):
+        team.away_after_lapses = 0
+        return "off: nobody is set away for lapsed windows"
+    if not text.isdigit() or not 1 <= int(text) <= 20:
+        raise SettingError("Give a number of windows in a row from 1 to 20, or off.")
+    team.away_after_lapses = int(text)
+    return f"{team.away_after_lapses} windows in a row (in business hours, with no attempt logged between)"
+
+
 SETTINGS: dict[str, Setting] = {
     "claim": Setting("claim window, e.g. 5m", _window("claim_window_s", timedelta(minutes=1), timedelta(hours=4))),
     "first-contact": Setting("first-contact target, e.g. 5m or 15m",
@@ -227,10 +257,19 @@ SETTINGS: dict[str, Setting] = {
     "claim-emoji": Setting("the reaction that claims, e.g. :raising_hand:, or any", _claim_emoji),
     "region": Setting("default country for phone numbers, e.g. US", _region),
     "quiet-hours": Setting("after hours, hold managers' notices for the morning summary: on or off", _quiet_hours),
+    "claim-ladder": Setting("the claim window's steps, e.g. 0 remind channel, +5m reassign, +10m tell managers",
+                            _ladder(Rule.CLAIM)),
+    "first-contact-ladder": Setting("the first-contact steps, e.g. -5m remind owner, 0 remind owner, +10m reassign, "
+                                    "+20m tell managers", _ladder(Rule.FIRST_CONTACT)),
+    "second-contact-ladder": Setting("the second-contact steps, e.g. 0 remind owner, +4h remind on-call",
+                                     _ladder(Rule.SECOND_CONTACT)),
+    "stall-ladder": Setting("the stalled-lead steps, e.g. 0 remind owner, +1d tell managers", _ladder(Rule.STALL)),
+    "away-after-lapses": Setting("set a rep away after this many lapsed windows in a row, e.g. 3, or off", _lapses),
 }
 
 
-WINDOW_SETTINGS = ("claim", "first-contact", "second-contact", "stall")
+WINDOW_SETTINGS = ("claim", "first-contact", "second-contact", "stall", "claim-ladder", "first-contact-ladder",
+                   "second-contact-ladder", "stall-ladder")
 
 
 def _manager(session, team_id: int, chat_user_id: str) -> Member:
@@ -345,7 +384,11 @@ def show_settings(work: Work, team_id: int, by_user_id: str, phrases: Phrasebook
         f"  claim: {span(team.claim_window_s)} · first-contact: {span(team.first_contact_window_s)} · "
         f"second-contact: {span(team.second_contact_window_s)} · stall: {span(team.stall_window_s)}",
         f"  claim-emoji: {phrases.emoji(team.claim_emoji) if team.claim_emoji else 'any'} · "
-        f"quiet-hours: {'on' if team.quiet_hours else 'off'}",
+        f"quiet-hours: {'on' if team.quiet_hours else 'off'} · "
+        f"away-after-lapses: {team.away_after_lapses or 'off'}",
+        f"  ladders ({phrases.command('followup ladder')} explains them): "
+        + "; ".join(f"{rule.value.replace('_', '-')}-ladder: {chain_text(chain)}"
+                    for rule, chain in chains_of(team).items()),
         f"  playbook: {team.playbook}",
         f"  on-call rotation ({phrases.command('followup oncall @a @b ...')}): {', '.join(rotation) or 'nobody'}",
     ]

@@ -122,4 +122,5 @@ def test_two_racing_takes_on_postgres_give_exactly_one_new_owner(core, team):
     with transaction(core.engine) as session:
         told = session.exec(select(OutboxMessage).where(OutboxMessage.lead_id == lead_id,
                                                         OutboxMessage.kind == "notice")).all()
-    assert [m.payload["address"] for m in told] == ["sam"]  # the previous owner is told once
+    # the previous owner and the managers are told once each
+    assert [m.payload["address"] for m in told] == ["sam", "#sales-managers"]
