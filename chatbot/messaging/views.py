@@ -646,3 +646,41 @@ def due_short(lead: Lead, team: Team, due: OpenWindow | None, now: datetime) -> 
         return "-"
     zone = ZoneInfo(team.timezone)
     return f"{RULE_NAMES[due.rule]} {'overdue ' if due.deadline <= now else ''}{format_moment(due.deadline, zone, now)}"
+
+
+# ---------------------------------------------------------------- the ladder's moves and lapses
+
+
+WINDOW_PROMISES = {Rule.CLAIM: "claimed", Rule.FIRST_CONTACT: "called", Rule.SECOND_CONTACT: "called again",
+                   Rule.STALL: "moved forward"}
+
+
+def _why_moved(rule: Rule, lead: Lead, deadline: datetime, zone: ZoneInfo, now: datetime) -> str:
+    return f"not {WINDOW_PROMISES[rule]} by {format_moment(deadline, zone, now)}"
+
+
+def moved_to_you_text(rule: Rule, lead: Lead, team: Team, previous: Member | None, now: datetime, *,
+                      deadline: datetime) -> str:
+    """A reassign step, to the rep who has the lead now."""
+    zone = ZoneInfo(team.timezone)
+    was = f"from {previous.name}" if previous else "nobody had claimed it"
+    return (f"Yours now: {lead.customer_name} ({lead.source}) moved to you, {was}: "
+            f"{_why_moved(rule, lead, deadline, zone, now)}. They asked {format_duration(now - lead.submitted_at)} "
+            f"ago. {reach_text(lead, team)}")
+
+
+def moved_away_text(rule: Rule, lead: Lead, team: Team, to: Member, now: datetime, *, deadline: datetime) -> str:
+    """A reassign step, to the rep who had the lead."""
+    zone = ZoneInfo(team.timezone)
+    return (f"{lead.customer_name} (lead #{lead.id}) moved to {to.name}: "
+            f"{_why_moved(rule, lead, deadline, zone, now)}.")
+
+
+def set_away_text(count: int) -> str:
+    return (f"You are set away: {count} of your leads' windows lapsed in a row with no call, text or e-mail "
+            f"logged between them. Until you are back, the on-call rep hears your leads' escalations.")
+
+
+def set_away_managers_text(rep: Member, count: int) -> str:
+    return (f"{rep.name} is set away: {count} of their leads' windows lapsed in a row. The on-call rep covers "
+            f"their leads until they are back.")
