@@ -1,21 +1,28 @@
 """The worker's loop: every 5 s, turn due deadlines into escalations and deliver the outbox;
-between ticks, the Courier delivers the moment something is queued or due.
+between ticks, the Alarm sweeps the moment the earliest open lead's next step falls due (the
+indexed `lead.due_at`), and the Courier delivers the moment something is queued or due. A step
+is swept within a fraction of a second of falling due, and never later than the interval plus
+a second (a lead changed by another process since the Alarm last looked waits at most that).
 
 Delivery goes through the `Platforms` registry: each team's messages to its own chat; a team
 whose chat is not configured here keeps them queued (counted as waiting).
 
-Deadlines and messages are rows, so the loop holds no state: a restart picks up where the
-last tick stopped. One `worker` process runs it; two are safe too (the sweep and the outbox
-lock rows with SKIP LOCKED and escalations have unique keys), just wasteful.
+Deadlines and messages are rows, so the loop holds no state (no job per lead; the Alarm only
+asks the rows when the earliest falls due): a restart picks up where the last tick stopped.
+One `worker` process runs it; two are safe too (the sweep and the outbox lock rows with SKIP
+LOCKED and escalations have unique keys), just wasteful.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlmodel import col, func, select
 
 from chatbot.escalation.handoffs import sweep_handoffs
 from chatbot.escalation.sweeper import sweep
@@ -24,11 +31,15 @@ from chatbot.messaging.deliveries import forget_old_deliveries
 from chatbot.messaging.outbox import Delivery, next_attempt
 from chatbot.messaging.platforms import Platforms, deliver_all
 from chatbot.messaging.ports import ChatPort
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead, LeadStatus
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 5  # the sweep: an escalation is never later than this plus a second (deadlines are rows)
 IDLE_S = 30.0  # the courier looks at least this often even when nothing woke it
 BATCH = 200
+POLL_S = 0.1  # the clock counts whole seconds: the Alarm watches a step's last second in tenths
+_SWEEPING = threading.Lock()  # one sweep at a time in a process (the tick's, the Alarm's)
 
 
 def through(chat: ChatPort) -> Platforms:
@@ -45,7 +56,8 @@ class Tick:
 
 def tick(core, platforms: Platforms) -> Tick:
     """One pass: escalate what is due, send what is queued through each team's chat, prune old delivery ids."""
-    fired = sweep(core)
+    with _SWEEPING:
+        fired = sweep(core)
     delivery = deliver_all(core, platforms)
     sweep_team_jobs(core, platforms)  # the weekly digest: stored rows, sent once (escalation/team_jobs.py)
     forgotten = forget_old_deliveries(core)
@@ -56,17 +68,19 @@ def tick(core, platforms: Platforms) -> Tick:
 
 
 class WorkerScheduler(BackgroundScheduler):
-    """The tick's scheduler, with a Courier alongside: started and shut down together."""
+    """The tick's scheduler, with a Courier and an Alarm alongside: started and shut down together."""
 
-    def __init__(self, courier: Courier, **options) -> None:
+    def __init__(self, courier: Courier, alarm: Alarm, **options) -> None:
         super().__init__(**options)
-        self.courier = courier
+        self.courier, self.alarm = courier, alarm
 
     def start(self, *args, **kwargs) -> None:
         super().start(*args, **kwargs)
         self.courier.start()
+        self.alarm.start()
 
     def shutdown(self, *args, **kwargs) -> None:
+        self.alarm.stop()
         self.courier.stop()
         super().shutdown(*args, **kwargs)
 
@@ -75,9 +89,11 @@ def build_scheduler(core, platforms: Platforms, interval_s: int = INTERVAL_S) ->
     """A scheduler with the tick job, not started. One run at a time; missed runs collapse into one.
 
     Starting it also starts a Courier: retries, the end of an outage and paced backlogs are
-    delivered when they are due, not on the next tick.
+    delivered when they are due, not on the next tick; and an Alarm: a step is swept the moment
+    it falls due, and its notices handed to the Courier at once.
     """
-    scheduler = WorkerScheduler(Courier(core, platforms), timezone="UTC")
+    courier = Courier(core, platforms)
+    scheduler = WorkerScheduler(courier, Alarm(core, courier, interval_s), timezone="UTC")
     scheduler.add_job(tick, "interval", seconds=interval_s, args=(core, platforms), id="sweep_and_deliver",
                       name="sweep deadlines and deliver the outbox", max_instances=1, coalesce=True)
     return scheduler
@@ -139,3 +155,74 @@ class Courier:
             return 0.0
         later = next_attempt(self.core, after=now)
         return IDLE_S if later is None else min(IDLE_S, max(0.05, (later - now).total_seconds()))
+
+
+def next_due(core, after: datetime | None = None) -> datetime | None:
+    """When the earliest open lead's next step falls due (`after`: the earliest later than that);
+    None: no open lead waits for one. Reads the indexed `lead.due_at`."""
+    with transaction(core.engine) as session:
+        query = select(func.min(Lead.due_at)).where(Lead.status == LeadStatus.OPEN)
+        if after is not None:
+            query = query.where(col(Lead.due_at) > after)
+        return session.exec(query).one()
+
+
+class Alarm:
+    """Sweeps from a thread of its own the moment the earliest open lead's next step falls due,
+    and at least every `interval_s`; what the sweep fires goes to the Courier at once.
+
+    It keeps no job per lead, only the next time to look, read from the rows after each sweep;
+    a lead whose `due_at` moved earlier in another process is seen within `interval_s`. Steps
+    still due after a sweep that fired nothing (another worker holds the lead) wait for the
+    next due time or the interval: it never spins on them.
+    """
+
+    def __init__(self, core, courier: Courier, interval_s: float = INTERVAL_S) -> None:
+        self.core, self.courier, self.interval_s = core, courier, interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sweep-alarm", daemon=True)
+
+    def start(self) -> None:
+        if not self._thread.is_alive():
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                swept_at = self.core.clock.now()
+                with _SWEEPING:
+                    fired = sweep(self.core)
+                if fired:
+                    self.courier.wake()
+                due = self._next(swept_at, progressed=bool(fired))
+            except Exception:  # noqa: BLE001 - a failed sweep must not end the alarm; it tries again
+                log.exception("sweep failed; the alarm tries again")
+                due = None
+            self._sleep_until(due)
+
+    def _next(self, swept_at: datetime, progressed: bool) -> datetime | None:
+        """The moment to sweep next: at once when the sweep did something and left steps due
+        (more than one sweep's worth), else the earliest step due after the sweep looked."""
+        earliest = next_due(self.core)
+        if progressed and earliest is not None and earliest <= swept_at:
+            return earliest
+        return next_due(self.core, after=swept_at)
+
+    def _sleep_until(self, due: datetime | None) -> None:
+        """Until the core's clock reaches `due` (None: nothing is due), `interval_s` at most."""
+        give_up = time.monotonic() + self.interval_s
+        while not self._stop.is_set():
+            left = give_up - time.monotonic()
+            if left <= 0:
+                return
+            if due is not None:
+                ahead = (due - self.core.clock.now()).total_seconds()
+                if ahead <= 0:
+                    return
+                left = min(left, max(POLL_S, ahead - 1))  # whole seconds: the last one in tenths
+            self._stop.wait(left)
