@@ -337,12 +337,23 @@ def action_modal(action: CardAction, lead_id: int, customer_name: str | None, ch
     ).to_dict()
 
 
-def home_view(reply: Reply) -> dict:
-    """The App Home tab: my open leads and what is due."""
-    return View(type="home", blocks=[
+AWAY_ACTION, BACK_ACTION = "home:away", "home:back"
+
+
+def home_view(reply: Reply, said: str | None = None) -> dict:
+    """The App Home tab: my open leads and what is due, and Away / Back buttons (`said`: what
+    the last button press answered)."""
+    blocks = [
         HeaderBlock(text="Your leads"),
         DividerBlock(),
         SectionBlock(text=MarkdownTextObject(text=reply_message(reply)["text"])),
+        ActionsBlock(block_id="availability", elements=[
+            ButtonElement(text="I'm away", action_id=AWAY_ACTION, value="away"),
+            ButtonElement(text="I'm back", action_id=BACK_ACTION, value="back"),
+        ]),
         ContextBlock(elements=[MarkdownTextObject(
-            text="/leads · /stalled · /baseline · /oncall · /followup for help")]),
-    ]).to_dict()
+            text="/leads · /stalled · /baseline · /oncall · /followup away for 3d · /followup for help")]),
+    ]
+    if said:
+        blocks.insert(1, ContextBlock(elements=[MarkdownTextObject(text=clip(said, 2000))]))
+    return View(type="home", blocks=blocks).to_dict()

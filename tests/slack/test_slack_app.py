@@ -308,6 +308,22 @@ def test_the_home_tab_shows_my_open_leads(slack):
     assert "Open leads for Sam: 1" in text and "Maria Gonzalez" in text
 
 
+def test_the_home_tabs_away_and_back_buttons_set_me_away_and_back(slack):
+    lead_id, ts = posted_lead(slack)
+    slack.services.ensure_member(slack.team_id, SAM, slack.client)
+
+    slack.post(slack.button(SAM, ts, "home:away", "away"))
+    away = wait_for(lambda: slack.fake.home_views.get(SAM))
+    assert "You are away until" in str(away["blocks"])
+    assert roster.member_named(slack.core, slack.team_id, "Sam").away_since is not None
+
+    slack.fake.home_views.clear()
+    slack.post(slack.button(SAM, ts, "home:back", "back"))
+    back = wait_for(lambda: slack.fake.home_views.get(SAM))
+    assert "Welcome back, Sam" in str(back["blocks"])
+    assert roster.member_named(slack.core, slack.team_id, "Sam").away_since is None
+
+
 # --- Slack down ------------------------------------------------------------------------------------
 
 

@@ -13,6 +13,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.blocks import (
+    AWAY_ACTION,
+    BACK_ACTION,
     CARD_ACTION_PREFIX,
     NUDGE_ACTION,
     SHARE_ACTION,
@@ -21,6 +23,7 @@ from adapters.slack.blocks import (
     card_action_id,
     control_of,
     customer_of,
+    home_view,
     read_lead_value,
     reply_message,
 )
@@ -143,6 +146,20 @@ def register(app: App, services) -> None:
         tell(client, channel, user, said)
         services.deliver(client, team_id)
 
+    def availability(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+        """The Home tab's I'm away / I'm back: the same core commands as /followup away and back;
+        the tab is redrawn with the answer on top."""
+        ack()
+        user = body["user"]["id"]
+        team_id = services.team_id(context.team_id)
+        services.ensure_member(team_id, user, client)
+        said = run_command(services.core, Caller(team_id, user), "away" if action["action_id"] == AWAY_ACTION
+                           else "back", PHRASES)
+        leads = run_command(services.core, Caller(team_id, user), "leads", PHRASES)
+        client.views_publish(user_id=user, view=home_view(leads, said.text))
+
+    app.action(AWAY_ACTION)(availability)
+    app.action(BACK_ACTION)(availability)
     app.action(NUDGE_ACTION)(nudge)
     app.action(CARD_ACTIONS_PATTERN)(card_action)
     for old in OLD_ACTION_IDS:
