@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from adapters.teams.words import PHRASES
-from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, CardAction
+from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, TAKE_ACTION, CardAction
 from chatbot.leads.rules import ANYONE, ATTEMPTS, Act
 from chatbot.messaging.views import LeadCard, Notice, Reply
 
@@ -205,6 +205,14 @@ def card_summary(card_: LeadCard) -> str:
 
 def notice_text(notice: Notice) -> str:
     return " ".join(part for part in (notice.text, PHRASES.hint(notice.hint)) if part)
+
+
+def notice_card(notice: Notice) -> dict | None:
+    """The card under an escalation notice that offers "Take it" (None: it offers nothing)."""
+    if not notice.take or notice.lead_id is None:
+        return None
+    return card([block("Take it over: the lead becomes yours and its owner is told.", isSubtle=True)],
+                [execute(TAKE_ACTION.label, TAKE_ACTION.act, notice.lead_id, "positive")])
 
 
 def reply_card(reply: Reply) -> dict:

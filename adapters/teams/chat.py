@@ -84,8 +84,10 @@ def message_for(view: object, name_of: Callable[[str], str | None] | None = None
             shown = f"<at>{name}</at>"
             text = f"{shown} {text}"
             entities = [Entity(type="mention", text=shown, mentioned={"id": view.mention, "name": name})]
+        offer = cards.notice_card(view)  # "Take it" on an escalation a colleague or manager reads
         return Activity(type="message", text=cards.clip(text, 20_000), text_format="xml" if entities else "plain",
-                        entities=entities)
+                        entities=entities,
+                        attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=offer)] if offer else [])
     raise TypeError(f"Teams cannot show a {type(view).__name__}")
 
 

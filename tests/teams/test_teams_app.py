@@ -151,6 +151,34 @@ def test_escalations_go_to_the_cards_thread_and_to_personal_chats(installed, con
     assert any("has not been contacted" in text for text in installed.told(SAM))
 
 
+def test_an_escalation_the_on_call_rep_reads_offers_take_it_and_one_press_takes_the_lead(installed, connector,
+                                                                                          clock):
+    roster.add_member(installed.core, installed.team_id, name="Alex", chat_user_id=ALEX, oncall_order=1)
+    card_id = post_lead(installed)
+    installed.post(installed.reaction(SAM, card_id))
+    clock.advance(timedelta(minutes=25))  # the first-contact window has lapsed and reached on-call (Alex)
+    assert sweep(installed.core)
+    installed.deliver()
+    def offers(user: str) -> list[dict]:
+        return [p.activity["attachments"][0]["content"] for p in connector.posted
+                if p.conversation == installed.personal_chat(user) and p.activity.get("text")
+                and p.activity.get("attachments")]
+
+    (take,) = offers(ALEX)
+    assert card_errors(take) == []
+    assert take["actions"] == [{"type": "Action.Execute", "title": "Take it", "verb": "lead:take",
+                                "data": {"lead": 1}, "style": "positive"}]
+    assert offers(SAM) == []  # the owner's own reminders offer nothing
+
+    pressed = installed.post(installed.execute(ALEX, card_id, "lead:take", {"lead": 1}))
+    assert pressed.json()["value"] == "Maria Gonzalez is yours now; Sam was told."
+    again = installed.post(installed.execute(ALEX, card_id, "lead:take", {"lead": 1}))
+    assert again.json()["value"] == "You already own Maria Gonzalez's lead."
+    installed.deliver()
+    assert "Owner:** Alex" in installed.card_text(card_id)
+    assert any("Alex took over Maria Gonzalez" in text for text in installed.told(SAM))
+
+
 def test_throttling_is_retried_with_backoff_and_an_outage_waits_in_the_outbox(installed, connector):
     connector.fail_next(429, times=2, retry_after=1)
     card_id = post_lead(installed)
