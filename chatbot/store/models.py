@@ -322,3 +322,15 @@ class TeamJob(SQLModel, table=True):
         UniqueConstraint("team_id", "kind", "period", name="uq_teamjob_period"),
         Index("ix_teamjob_due", "status", "due_at"),
     )
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """The latest beat of each worker (by name), written on every tick: `/readyz` and `chatbot
+    doctor` read whether the worker is alive from it (chatbot/ops/heartbeat.py)."""
+
+    __tablename__ = "worker_heartbeat"
+
+    worker: str = Field(primary_key=True, max_length=100)
+    host: str = Field(max_length=255)
+    pid: int
+    beat_at: datetime = _time(nullable=False)

@@ -1,0 +1,1 @@
+"""Operating the bot: the worker's heartbeat, the health checks and the Prometheus metrics."""
