@@ -5,6 +5,7 @@
     chatbot web --port N     the web app only (Slack events, intake, health): the Procfile's web
     chatbot worker           sweep + outbox every 30 s: the Procfile's worker
     chatbot db upgrade       bring the database schema up to date
+    chatbot doctor           check the deployment: configuration, database, chats, intake keys, worker
     chatbot sweep            escalate whatever is due now, once (the worker does it every 30 s)
     chatbot team create      a team for lead intake when no chat adapter has made one
     chatbot member ...       people on a team: add (by e-mail before they use Slack), list, set-role, remove
@@ -13,6 +14,9 @@
     chatbot import FILE.csv  a CRM's history of leads and activities, for the baseline
     chatbot baseline         the follow-up figures of docs/METRICS.md
     chatbot digest           the weekly digest (--week 2026-W46, --out DIR, --post)
+
+Configuration (DATABASE_URL, PORT, LOG_LEVEL, Slack's and Teams' variables) comes from the
+environment or a `.env` file through one class, `entrypoints.config.Settings`.
 
 The chat adapters are imported only by the command that uses them: the core imports none.
 `web` and `worker` deliver through whatever chat is configured (`configured_platforms`); with
@@ -35,10 +39,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from chatbot.core import Core, bootstrap, upgrade_database
+from chatbot.core import Core, upgrade_database
+from chatbot.core import bootstrap as bootstrap_core
 from chatbot.domain.clock import ManualClock, SystemClock, whole_seconds
 from chatbot.errors import FollowUpError
 from chatbot.escalation.sweeper import sweep
@@ -56,6 +62,7 @@ from chatbot.reports.figures import CSV_COLUMNS, PeriodError, after_hours_split,
 from chatbot.store.db import database_url, make_engine, transaction
 from chatbot.team import roster
 from chatbot.worker import build_scheduler, tick
+from entrypoints import config, doctor
 
 app = typer.Typer(help="Lead follow-up for dealerships: every lead posted, claimed and followed up.",
                   no_args_is_help=False, add_completion=False)
@@ -71,6 +78,20 @@ member_app = typer.Typer(help="People on a team: reps and managers.")
 app.add_typer(member_app, name="member")
 
 DATABASE_OPTION = typer.Option(None, "--database-url", help="Overrides DATABASE_URL.")
+
+
+def _settings() -> config.Settings:
+    """The configuration (environment, then .env); a value that cannot be read is one line and exit 1."""
+    try:
+        return config.load()
+    except ValidationError as exc:
+        wrong = ", ".join(".".join(str(p) for p in e["loc"]).upper() for e in exc.errors())
+        _fail(f"Cannot read the configuration ({wrong}): `chatbot doctor` says what is wrong.")
+
+
+def bootstrap(database: str | None = None, clock=None, *, migrate: bool = True) -> Core:
+    """The core on --database-url, else DATABASE_URL (environment or .env), else the SQLite file."""
+    return bootstrap_core(database or _settings().database_url, clock, migrate=migrate)
 
 
 @app.callback(invoke_without_command=True)
@@ -89,9 +110,7 @@ def run(
     no_worker: bool = typer.Option(False, "--no-worker", help="Slack: do not run the sweep/outbox loop here."),
 ) -> None:
     """Run the bot: Slack when configured (SLACK_BOT_TOKEN), else the console chat on an SQLite file."""
-    from adapters.slack.settings import SlackSettings  # the composition root picks the adapter
-
-    settings = SlackSettings()
+    settings = _settings().slack()
     if settings.enabled or _teams_settings().enabled:  # Slack, Teams or both: the web app and the worker
         _start_logging(settings)
         core = bootstrap(database)
@@ -99,7 +118,7 @@ def run(
         if settings.socket_mode:
             _run_socket_mode(core, settings, platforms, worker=not no_worker)
         else:
-            _serve(core, settings, platforms, host, port or 3000, worker=not no_worker)
+            _serve(core, settings, platforms, host, port or _settings().port, worker=not no_worker)
         return
     from adapters.console.session import ConsoleSession
 
@@ -132,16 +151,13 @@ def configured_platforms(core, slack=None, *, client=None) -> Platforms:
     for a single workspace (tests point it at a fake).
     """
     from adapters.slack.services import register_slack
-    from adapters.slack.settings import SlackSettings
 
-    platforms = register_slack(Platforms(), core, slack if slack is not None else SlackSettings(), client)
+    platforms = register_slack(Platforms(), core, slack if slack is not None else _settings().slack(), client)
     return _with_teams(platforms, core)
 
 
 def _teams_settings():
-    from adapters.teams.settings import TeamsSettings
-
-    return TeamsSettings()
+    return _settings().teams()
 
 
 def _with_teams(platforms: Platforms, core, web_app=None) -> Platforms:
@@ -164,16 +180,14 @@ def _with_teams(platforms: Platforms, core, web_app=None) -> Platforms:
 @app.command()
 def web(
     host: str = typer.Option("0.0.0.0", help="The address to listen on."),
-    port: int = typer.Option(3000, envvar="PORT", help="The port to listen on."),
+    port: int = typer.Option(None, envvar="PORT", help="The port to listen on (default PORT, else 3000)."),
     database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL."),
 ) -> None:
     """Serve the web app (intake, health; Slack events, commands, interactivity when configured), no worker loop."""
-    from adapters.slack.settings import SlackSettings
-
-    settings = SlackSettings()
+    settings = _settings().slack()
     _start_logging(settings)
     core = bootstrap(database, migrate=False)
-    _serve(core, settings, configured_platforms(core, settings), host, port, worker=False)
+    _serve(core, settings, configured_platforms(core, settings), host, port or _settings().port, worker=False)
 
 
 @app.command()
@@ -182,9 +196,7 @@ def worker(
     once: bool = typer.Option(False, "--once", help="One sweep and delivery, then exit."),
 ) -> None:
     """Every 30 s: escalate what is due and deliver queued chat messages to each team's chat."""
-    from adapters.slack.settings import SlackSettings
-
-    settings = SlackSettings()
+    settings = _settings().slack()
     _start_logging(settings)
     core = bootstrap(database, migrate=False)
     platforms = configured_platforms(core, settings)
@@ -244,7 +256,8 @@ def _start_logging(settings) -> None:
         _fail(problem)
     from entrypoints.logs import configure
 
-    configure(secrets=(settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret,
+    configure(level=_settings().log_level_number,
+              secrets=(settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret,
                        settings.slack_client_secret))
 
 
@@ -257,7 +270,7 @@ def _start_worker(core, platforms: Platforms):
 @db_app.command("upgrade")
 def db_upgrade(database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL.")) -> None:
     """Apply every migration the database does not have yet."""
-    url = database_url(database)
+    url = database_url(database or _settings().database_url)
     upgrade_database(make_engine(url))
     typer.echo(f"Database is up to date ({url.split('@')[-1]}).")
 
@@ -692,6 +705,9 @@ def digest_command(
         except ChatUnavailable as exc:
             _fail(f"The chat did not take it ({exc.error}): nothing posted.")
         typer.echo(f"Posted to {channel}.")
+
+
+doctor.register(app)  # `chatbot doctor`: entrypoints/doctor.py
 
 
 def main() -> None:

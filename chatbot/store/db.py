@@ -20,14 +20,34 @@ DEFAULT_DATABASE_URL = "sqlite:///chatbot.db"
 
 
 def database_url(explicit: str | None = None) -> str:
-    """The URL to use: an explicit one, else DATABASE_URL, else the SQLite file."""
-    url = explicit or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    # Heroku-style URLs say postgres://; SQLAlchemy wants a driver name.
-    if url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url[len("postgres://"):]
-    elif url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
+    """The URL to use: an explicit one, else DATABASE_URL, else the SQLite file; see `normalize_url`."""
+    url = (explicit or "").strip() or os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    return normalize_url(url)
+
+
+POSTGRES_DRIVER = "postgresql+psycopg"
+_HOST_SCHEMES = ("postgres", "postgresql")
+
+
+def normalize_url(url: str) -> str:
+    """A database URL as hosts hand it out, as SQLAlchemy wants it: the psycopg (3) driver named.
+
+    `postgres://` (Heroku, Render, Fly, Dokku) and `postgresql://` become `postgresql+psycopg://`;
+    `postgres+DRIVER://` becomes `postgresql+DRIVER://` (SQLAlchemy dropped the `postgres` name).
+    Everything after the scheme is kept byte for byte: user, password (percent-encoded or not),
+    host, port, database and query parameters such as `?sslmode=require`. Other URLs (SQLite, an
+    explicit `postgresql+DRIVER://`) are returned as they are, without surrounding blanks.
+    """
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    name, plus, driver = scheme.partition("+")
+    if name.lower() not in _HOST_SCHEMES:
+        return url
+    if plus and driver:
+        return f"postgresql+{driver}://{rest}"
+    return f"{POSTGRES_DRIVER}://{rest}"
 
 
 def make_engine(url: str | None = None) -> Engine:

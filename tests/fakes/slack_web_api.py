@@ -483,6 +483,12 @@ class FakeSlack:
         with self.lock:
             return call.delay
 
+    def revoke(self, token: str | None = None) -> None:
+        """The app was uninstalled or its token revoked: from now on every call with ``token``
+        (default: the first token) answers ``invalid_auth``, auth.test included."""
+        with self.lock:
+            self.tokens.discard(token or self.token)
+
     def set_response(self, method: str, body: dict[str, Any]) -> None:
         """Serve a fixed body for a spec method the fake has no behaviour for (args still checked)."""
         self.canned[method] = body
