@@ -1,4 +1,5 @@
-"""The project's one web app: Slack (events, interactivity, commands, OAuth install), lead intake, health.
+"""The project's one web app: Slack (events, interactivity, commands, OAuth install), lead intake,
+health (`/healthz`, `/readyz`) and Prometheus metrics (`/metrics`, chatbot/ops/metrics.py).
 
 FastAPI serves it; Bolt's sync App handles Slack requests in Starlette's thread pool, so a
 slow database never blocks the event loop and Bolt still acks within Slack's 3 seconds.
@@ -21,16 +22,18 @@ import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from adapters.intake_api import intake_router
 from chatbot.core import Core
 from chatbot.messaging.platforms import Platforms
+from chatbot.ops import health
+from chatbot.ops.metrics import registry_for
 from chatbot.worker import Courier
 from entrypoints.logs import kv
 
@@ -168,6 +171,36 @@ def _needs(body: dict) -> bool:
     return True
 
 
+UNMATCHED = "unmatched"
+"""The route label of a request no route took (a 404): its raw path is never a label."""
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class RequestTimer:
+    """ASGI middleware: each HTTP request's latency into a histogram by method, route template
+    (`/intake/leads`, never a raw path with ids in it) and status class."""
+
+    def __init__(self, app, histogram: Histogram) -> None:
+        self.app, self.histogram = app, histogram
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), [500]
+
+        async def sending(message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or UNMATCHED
+            method = scope.get("method", "GET") if scope.get("method") in METHODS else "other"
+            self.histogram.labels(method, route, f"{status[0] // 100}xx").observe(time.perf_counter() - started)
+
+
 def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app: App | None = None) -> FastAPI:
     """Build the web app: intake and health always; Slack's routes when `slack_app` is given.
 
@@ -187,15 +220,29 @@ def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app:
             courier.stop()
 
     web = FastAPI(title="Lead follow-up", docs_url="/docs", redoc_url=None, lifespan=lifespan)
+    # /metrics: the database's figures at scrape time, this process's chat API errors and request latency.
+    registry = registry_for(core)
+    latency = Histogram("chatbot_http_request_duration_seconds", "HTTP request latency by route template",
+                        ["method", "route", "status"], registry=registry)
+    web.add_middleware(RequestTimer, histogram=latency)
 
-    @web.get("/healthz")
-    def healthz() -> JSONResponse:
-        try:
-            with core.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception as exc:  # noqa: BLE001 - any failure is "not healthy"
-            return JSONResponse({"ok": False, "database": type(exc).__name__}, status_code=503)
+    @web.get("/healthz", response_model=None)
+    def healthz() -> Response:
+        """This process can serve: the database answers. 503 with one plain line when it does not."""
+        check = health.database(core)
+        if not check.ok:
+            return PlainTextResponse(f"database {check.detail}\n", status_code=503)
         return JSONResponse({"ok": True})
+
+    @web.get("/readyz")
+    def readyz() -> JSONResponse:
+        """The bot works: database, schema at head, a worker beating, the outbox moving. 503 names what failed."""
+        report = health.as_json(health.readiness(core))
+        return JSONResponse(report, status_code=200 if report["ok"] else 503)
+
+    @web.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     if slack_app is not None:
         bolt = slack_app

@@ -40,6 +40,7 @@ from chatbot.messaging.ports import (
     Thread,
 )
 from chatbot.messaging.views import LeadCard, Notice
+from chatbot.ops.metrics import chat_api_error
 
 CARD_EVENT = "lead_card"  # message metadata event_type of a lead's card; event_payload {"lead_id": N}
 HISTORY_PAGES, HISTORY_PAGE = 3, 200  # how far back find_card looks: the newest 600 messages
@@ -147,7 +148,14 @@ def _escaped(text: str) -> str:
 
 
 def _failure(exc: Exception, method: str) -> ChatUnavailable:
-    """What a failed call means for the outbox (see the module's docstring). No token, no text."""
+    """What a failed call means for the outbox (see the module's docstring), counted in
+    chatbot_chat_api_errors_total by its code. No token, no text."""
+    failure = _classify(exc, method)
+    chat_api_error("slack", failure.error)
+    return failure
+
+
+def _classify(exc: Exception, method: str) -> ChatUnavailable:
     if isinstance(exc, SlackApiError):
         status, error = exc.response.status_code, exc.response.get("error") or "unknown"
         retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")

@@ -37,6 +37,7 @@ from adapters.teams import cards
 from chatbot.messaging import conversations
 from chatbot.messaging.ports import Channel, ChatUnavailable, Destination, Direct, MessageRef, Thread
 from chatbot.messaging.views import LeadCard, Notice
+from chatbot.ops.metrics import chat_api_error
 
 log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({412, 429, 500, 502, 503, 504})
@@ -205,18 +206,21 @@ class TeamsChat:
     # -- how --------------------------------------------------------------------------------
 
     def _call(self, service: dict, operation):
-        """One Connector call, retried on throttling and transient errors; ChatUnavailable at the end."""
+        """One Connector call, retried on throttling and transient errors; ChatUnavailable at the end
+        (counted in chatbot_chat_api_errors_total: `http_<status>` or the kind of connection failure)."""
         attempt = 0
         while True:
             try:
                 return run_async(lambda: self._once(service["service_url"], operation))
             except aiohttp.ClientResponseError as exc:
                 if exc.status not in RETRY_STATUSES or attempt >= self.retries:
+                    chat_api_error("teams", f"http_{exc.status}")
                     raise ChatUnavailable(f"Teams said {exc.status}") from exc
                 wait = self._backoff(attempt, exc.headers)
                 log.info("Teams answered %s; trying again in %.1f s", exc.status, wait)
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
                 if attempt >= self.retries:
+                    chat_api_error("teams", f"unreachable_{type(exc).__name__}")
                     raise ChatUnavailable(f"Teams unreachable: {type(exc).__name__}") from exc
                 wait = self._backoff(attempt, None)
             attempt += 1

@@ -1,0 +1,97 @@
+"""The health checks behind `/healthz` (is the database there?) and `/readyz` (is the whole bot
+working: schema at the newest migration, a worker beating, the outbox moving).
+
+Each check answers on its own, so one failing (a database with no heartbeat table yet) never
+hides what the others say. Times come from the core's clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlmodel import col, func, select
+
+from chatbot.core import alembic_config
+from chatbot.ops.heartbeat import last_beat
+from chatbot.store.db import transaction
+from chatbot.store.models import OutboxMessage
+
+HEARTBEAT_MAX_AGE = timedelta(minutes=1)  # the worker beats every 5 s: a minute without one is a dead worker
+OUTBOX_MAX_AGE = timedelta(minutes=5)  # a message waiting longer: the chat is down or nothing delivers
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def database(core) -> Check:
+    """Does the database answer a query?"""
+    try:
+        with core.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return Check("database", False, f"unreachable ({type(exc).__name__})")
+    return Check("database", True, "reachable")
+
+
+def migrations(core) -> Check:
+    """Is the schema at the newest migration this code knows?"""
+    head = ScriptDirectory.from_config(alembic_config(core.engine)).get_current_head()
+    try:
+        with core.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except Exception as exc:  # noqa: BLE001
+        return Check("migrations", False, f"unreadable ({type(exc).__name__})")
+    if current != head:
+        return Check("migrations", False, f"at {current or 'none'}, head is {head} (run chatbot db upgrade)")
+    return Check("migrations", True, f"at head {head}")
+
+
+def worker(core, max_age: timedelta = HEARTBEAT_MAX_AGE) -> Check:
+    """Has a worker beaten within `max_age`?"""
+    try:
+        beat = last_beat(core)
+    except Exception as exc:  # noqa: BLE001
+        return Check("worker", False, f"heartbeat unreadable ({type(exc).__name__})")
+    if beat is None:
+        return Check("worker", False, "no worker has ever beaten")
+    age = (core.clock.now() - beat).total_seconds()
+    if age >= max_age.total_seconds():
+        return Check("worker", False, f"last beat {age:.0f} s ago (limit {max_age.total_seconds():.0f} s)")
+    return Check("worker", True, f"last beat {age:.0f} s ago")
+
+
+def outbox(core, max_age: timedelta = OUTBOX_MAX_AGE) -> Check:
+    """Has the oldest waiting chat message waited less than `max_age`?"""
+    try:
+        with transaction(core.engine) as session:
+            waiting, oldest = session.exec(select(func.count(), func.min(OutboxMessage.created_at))
+                                           .where(col(OutboxMessage.sent_at).is_(None))).one()
+    except Exception as exc:  # noqa: BLE001
+        return Check("outbox", False, f"unreadable ({type(exc).__name__})")
+    if oldest is None:
+        return Check("outbox", True, "nothing waiting")
+    age = (core.clock.now() - oldest).total_seconds()
+    if age >= max_age.total_seconds():
+        return Check("outbox", False, f"{waiting} waiting, the oldest for {age:.0f} s "
+                                      f"(limit {max_age.total_seconds():.0f} s)")
+    return Check("outbox", True, f"{waiting} waiting, the oldest for {age:.0f} s")
+
+
+def readiness(core) -> list[Check]:
+    """Every check `/readyz` makes, in order; the database first (nothing else can pass without it)."""
+    return [database(core), migrations(core), worker(core), outbox(core)]
+
+
+def as_json(checks: list[Check]) -> dict:
+    """{"ok": ..., "failed": [names], "checks": {name: {"ok": ..., "detail": ...}}}"""
+    failed = [check.name for check in checks if not check.ok]
+    return {"ok": not failed, "failed": failed,
+            "checks": {check.name: {k: v for k, v in asdict(check).items() if k != "name"} for check in checks}}

@@ -1,0 +1,241 @@
+"""/healthz, /readyz and /metrics over HTTP against the real web app (SQLite, then PostgreSQL):
+health is the database, readiness names the check that failed, and the metrics say what the
+leads ingested through the intake API did, with no customer's name, phone or e-mail in them."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import timedelta
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from adapters.slack.chat import SlackChat, make_client
+from adapters.teams.chat import TeamsChat
+from chatbot.core import alembic_config, bootstrap
+from chatbot.escalation.sweeper import sweep
+from chatbot.intake import apikeys
+from chatbot.leads import tracker
+from chatbot.messaging import conversations
+from chatbot.messaging.platforms import deliver_all
+from chatbot.messaging.ports import Channel, ChatUnavailable
+from chatbot.messaging.views import Notice
+from chatbot.ops.heartbeat import beat, last_beat
+from chatbot.store.db import make_engine
+from chatbot.worker import through
+from entrypoints.web import create_web_app
+from tests.fakes.chat import FakeChat
+
+CUSTOMERS = [  # (source, external id, submitted, name, e-mail, phone as sent, phone as stored)
+    ("Cars.com", "CARS-1", "2026-11-24T09:58:00-06:00", "Maria Gonzalez", "maria@example.com",
+     "(312) 555-0147", "+13125550147"),
+    ("Cars.com", "CARS-2", "2026-11-24T09:59:30-06:00", "Olufemi Adeyemi", "olufemi@example.org",
+     "312-555-0199", "+13125550199"),
+    ("Dealer website", "WEB-1", "2026-11-24T10:00:00-06:00", "Zofia Kowalczyk", "zofia@example.net",
+     "312 555 0123", "+13125550123"),
+]
+
+
+def lead_json(source, external_id, submitted, name, email, phone, _stored) -> dict:
+    return {"source": source, "external_id": external_id, "submitted_at": submitted,
+            "customer": {"name": name, "email": email, "phones": [{"number": phone, "type": "cell"}]},
+            "vehicles": [{"year": 2022, "make": "Toyota", "model": "RAV4", "status": "used"}]}
+
+
+@pytest.fixture
+def web(core, team):
+    with TestClient(create_web_app(core)) as client:  # no chat configured: cards wait in the outbox
+        yield client
+
+
+def metric(text: str, name: str, **labels) -> float | None:
+    """The value of one sample of the exposition text, read by prometheus_client's own parser
+    (None: not there)."""
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return sample.value
+    return None
+
+
+# ---------------------------------------------------------------- /healthz
+
+
+def test_healthz_is_200_while_the_database_answers_and_503_in_one_plain_line_when_it_is_gone(tmp_path, clock):
+    home = tmp_path / "db"
+    home.mkdir()
+    core = bootstrap(f"sqlite:///{home / 'bot.db'}", clock)
+    with TestClient(create_web_app(core)) as web:
+        assert (web.get("/healthz").status_code, web.get("/healthz").json()) == (200, {"ok": True})
+        core.engine.dispose()
+        shutil.rmtree(home)  # the database is gone (and cannot be made again there)
+        gone = web.get("/healthz")
+        ready = web.get("/readyz")
+    assert gone.status_code == 503 and gone.headers["content-type"].startswith("text/plain")
+    assert gone.text == "database unreachable (OperationalError)\n"
+    assert ready.status_code == 503 and ready.json()["failed"][0] == "database"
+
+
+# ---------------------------------------------------------------- /readyz
+
+
+def test_readyz_is_200_with_each_check_when_all_is_well(web, core, clock):
+    beat(core, "worker")
+    clock.advance(timedelta(seconds=59))
+    answer = web.get("/readyz")
+    assert answer.status_code == 200
+    head = ScriptDirectory.from_config(alembic_config(core.engine)).get_current_head()
+    assert answer.json() == {"ok": True, "failed": [], "checks": {
+        "database": {"ok": True, "detail": "reachable"},
+        "migrations": {"ok": True, "detail": f"at head {head}"},
+        "worker": {"ok": True, "detail": "last beat 59 s ago"},
+        "outbox": {"ok": True, "detail": "nothing waiting"}}}
+
+
+def test_readyz_names_a_worker_that_never_beat_or_stopped_beating(web, core, clock):
+    never = web.get("/readyz")
+    assert never.status_code == 503 and never.json()["failed"] == ["worker"]
+    assert never.json()["checks"]["worker"] == {"ok": False, "detail": "no worker has ever beaten"}
+
+    beat(core, "worker")
+    assert last_beat(core) == clock.now()
+    clock.advance(timedelta(seconds=60))
+    stale = web.get("/readyz")
+    assert stale.status_code == 503 and stale.json()["failed"] == ["worker"]
+    assert stale.json()["checks"]["worker"]["detail"] == "last beat 60 s ago (limit 60 s)"
+
+    beat(core, "worker-2")  # any worker alive is enough
+    assert web.get("/readyz").status_code == 200
+
+
+def test_readyz_names_an_outbox_message_waiting_five_minutes(web, core, team, clock):
+    key = apikeys.create_key(core, team.id, "cars.com")
+    stored = web.post("/intake/leads", json=lead_json(*CUSTOMERS[0]), headers={"Authorization": f"Bearer {key.key}"})
+    assert stored.status_code == 201  # its card waits: no chat is configured in this app
+    clock.advance(timedelta(minutes=4, seconds=59))
+    beat(core, "worker")
+    assert web.get("/readyz").json()["checks"]["outbox"] == {"ok": True, "detail": "1 waiting, the oldest for 299 s"}
+    clock.advance(timedelta(seconds=1))
+    beat(core, "worker")
+    late = web.get("/readyz")
+    assert late.status_code == 503 and late.json()["failed"] == ["outbox"]
+    assert late.json()["checks"]["outbox"] == {"ok": False, "detail": "1 waiting, the oldest for 300 s (limit 300 s)"}
+
+
+def test_readyz_names_a_database_behind_the_newest_migration(tmp_path, clock):
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0009")  # the schema before the heartbeat table
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    core = bootstrap(f"sqlite:///{tmp_path / 'old.db'}", clock, migrate=False)
+    with TestClient(create_web_app(core)) as web:
+        answer = web.get("/readyz")
+        health = web.get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json()["failed"][0] == "migrations"
+    assert answer.json()["checks"]["migrations"] == {"ok": False,
+                                                     "detail": f"at 0009, head is {head} (run chatbot db upgrade)"}
+    assert health.status_code == 200  # the database is there: the process can serve
+    engine.dispose()
+    core.engine.dispose()
+
+
+# ---------------------------------------------------------------- /metrics
+
+
+def test_metrics_after_leads_through_the_intake_api(web, core, team, clock):
+    key = apikeys.create_key(core, team.id, "cars.com")
+    auth = {"Authorization": f"Bearer {key.key}"}
+    for customer in CUSTOMERS:  # received at 10:00:00, submitted 120 s, 30 s and 0 s before
+        assert web.post("/intake/leads", json=lead_json(*customer), headers=auth).status_code == 201
+    assert web.post("/intake/leads", json=lead_json(*CUSTOMERS[0]), headers=auth).json()["duplicate"] is True
+    ids = [lead["lead_id"] for lead in (web.post("/intake/leads", json=lead_json(*c), headers=auth).json()
+                                        for c in CUSTOMERS)]  # three more duplicates: their ids
+    chat = FakeChat()
+
+    clock.advance(timedelta(seconds=3))  # 10:00:03: the three cards are posted, 3 s after arrival
+    assert deliver_all(core, through(chat)).sent == 3
+    clock.advance(timedelta(minutes=2))  # 10:02:03: Sam claims Maria's lead and calls, Alex claims Zofia's
+    tracker.claim(core, team.id, ids[0], "sam")
+    tracker.log_touch(core, team.id, ids[0], "sam", "call")
+    tracker.claim(core, team.id, ids[2], "alex")
+    deliver_all(core, through(chat))
+    clock.advance(timedelta(minutes=4))  # 10:06:03: Olufemi's lead passed its claim deadline (10:05:03)
+    assert len(sweep(core)) == 1
+    clock.advance(timedelta(seconds=30))  # its messages have waited 30 s
+    text = web.get("/metrics").text
+
+    assert metric(text, "chatbot_database_up") == 1
+    assert metric(text, "chatbot_leads_received_total", source="Cars.com") == 2
+    assert metric(text, "chatbot_leads_received_total", source="Dealer website") == 1
+    assert metric(text, "chatbot_leads_received_total", source="other") == 0
+    # lead to post: 3 s for each of the three
+    assert metric(text, "chatbot_lead_post_seconds_bucket", le="2.0") == 0
+    assert metric(text, "chatbot_lead_post_seconds_bucket", le="5.0") == 3
+    assert metric(text, "chatbot_lead_post_seconds_count") == 3
+    assert metric(text, "chatbot_lead_post_seconds_sum") == 9
+    # time to claim, from submission: Maria 09:58:00 -> 10:02:03 = 243 s, Zofia 10:00:00 -> 10:02:03 = 123 s
+    assert metric(text, "chatbot_time_to_claim_seconds_bucket", le="120.0") == 0
+    assert metric(text, "chatbot_time_to_claim_seconds_bucket", le="300.0") == 2
+    assert metric(text, "chatbot_time_to_claim_seconds_count") == 2
+    assert metric(text, "chatbot_time_to_claim_seconds_sum") == 366
+    # first contact: Maria's call, 243 s after she asked
+    assert metric(text, "chatbot_time_to_first_contact_seconds_bucket", le="60.0") == 0
+    assert metric(text, "chatbot_time_to_first_contact_seconds_bucket", le="300.0") == 1
+    assert metric(text, "chatbot_time_to_first_contact_seconds_count") == 1
+    assert metric(text, "chatbot_time_to_first_contact_seconds_sum") == 243
+    # one escalation: the claim window's first rung, for Olufemi's lead; its messages wait
+    assert metric(text, "chatbot_escalations_total", rule="claim", level="1") == 1
+    assert len(re.findall(r"^chatbot_escalations_total\{", text, re.MULTILINE)) == 1
+    assert metric(text, "chatbot_outbox_depth") == 2  # the thread notice and the card's update (what is due next)
+    assert metric(text, "chatbot_outbox_oldest_age_seconds") == 30
+    assert metric(text, "chatbot_worker_heartbeat_age_seconds") is None  # no worker ever beat
+    # request latency by route template: seven intake posts, all 2xx
+    assert metric(text, "chatbot_http_request_duration_seconds_count", method="POST", route="/intake/leads",
+                  status="2xx") == 7
+    web.get("/no/such/page/maria@example.com")
+    again = web.get("/metrics").text
+    assert metric(again, "chatbot_http_request_duration_seconds_count", method="GET", route="unmatched",
+                  status="4xx") == 1
+    # no customer's name, phone or e-mail anywhere, not even the path of a 404
+    for _source, _id, _submitted, name, email, phone, stored in CUSTOMERS:
+        for part in (*name.split(), email, email.split("@")[0], phone, stored, stored[-7:]):
+            assert part.lower() not in again.lower(), part
+    assert "@" not in again
+
+
+def test_a_source_that_could_be_a_person_is_counted_as_other_and_only_ten_are_named(web, core, team):
+    key = apikeys.create_key(core, team.id, "website")
+    auth = {"Authorization": f"Bearer {key.key}"}
+    sources = [f"Provider {chr(65 + n)}" for n in range(12)] + ["maria@example.com", "+1 312 555 0147"]
+    for n, source in enumerate(sources):
+        lead = lead_json(source, f"X-{n}", "2026-11-24T09:58:00-06:00", f"Customer {n}", f"c{n}@example.com",
+                         "(312) 555-0147", "")
+        assert web.post("/intake/leads", json=lead, headers=auth).status_code == 201
+    text = web.get("/metrics").text
+    named = re.findall(r'^chatbot_leads_received_total\{source="([^"]*)"\}', text, re.MULTILINE)
+    assert len(named) == 11 and named[-1] == "other"
+    assert metric(text, "chatbot_leads_received_total", source="other") == 4  # 2 past the top ten, 2 not names
+    assert "maria" not in text and "555" not in text
+
+
+def test_chat_api_errors_are_counted_by_platform_and_code(web, core, team):
+    def errors(platform: str, code: str) -> float:
+        return metric(web.get("/metrics").text, "chatbot_chat_api_errors_total", platform=platform, code=code) or 0
+
+    slack_before = errors("slack", "unreachable_ConnectionRefusedError")
+    teams_before = errors("teams", "unreachable_ClientConnectorError")
+    slack = SlackChat(make_client("xoxb-test", "http://127.0.0.1:1/", max_retries=0, timeout=2))
+    with pytest.raises(ChatUnavailable):
+        slack.post(Channel("C0LEADS01"), Notice("Maria Gonzalez is waiting"))
+    conversations.remember(core, team.id, conversations.SERVICE, {"service_url": "http://127.0.0.1:1/"})
+    teams = TeamsChat(core, team.id, lambda: "token", retries=0)
+    with pytest.raises(ChatUnavailable):
+        teams.post(Channel("19:leads@thread.skype"), Notice("Maria Gonzalez is waiting"))
+
+    assert errors("slack", "unreachable_ConnectionRefusedError") == slack_before + 1
+    assert errors("teams", "unreachable_ClientConnectorError") == teams_before + 1
+    assert "Maria" not in web.get("/metrics").text
