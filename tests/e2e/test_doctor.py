@@ -227,3 +227,44 @@ def test_green_on_postgresql_given_as_hosts_give_it(env, slack, postgres_url):
     assert "?sslmode=disable answers (PostgreSQL " in line(lines, "database")
     assert line(lines, "database schema").startswith("✓ ")
     assert line(lines, "worker").startswith("✓ ")
+
+
+def test_oauth_installs_are_each_checked_with_their_stored_token(env, monkeypatch):
+    from slack_sdk.oauth.installation_store import Installation
+
+    from adapters.slack.oauth import installation_store
+
+    core = ready(env)
+    with FakeSlack() as fake:
+        for name, value in (("SLACK_CLIENT_ID", fake.client_id), ("SLACK_CLIENT_SECRET", fake.client_secret),
+                            ("SLACK_SIGNING_SECRET", SIGNING_SECRET), ("SLACK_API_URL", fake.base_url)):
+            monkeypatch.setenv(name, value)
+        code, lines = doctor_says("--database-url", env)
+        assert code == 1
+        assert line(lines, "Slack") == ("✗ Slack: no workspace has installed the app yet: open "
+                                        "https://YOUR-APP-HOST/slack/install")
+
+        installation_store(core.engine, fake.client_id).save(Installation(
+            app_id=fake.app_id, team_id=fake.team_id, bot_token=fake.token, bot_id=fake.bot_id,
+            bot_user_id=fake.bot_user_id, bot_scopes=["chat:write"], user_id="U0INSTALLER"))
+        code, lines = doctor_says("--database-url", env)
+        assert code == 0, lines
+        assert line(lines, "Slack") == "✓ Slack: 1 installed workspace(s), every token works (Demo Motors)"
+
+        fake.revoke()
+        code, lines = doctor_says("--database-url", env)
+        assert code == 1
+        assert line(lines, "Slack") == ("✗ Slack: Demo Motors's token was refused (invalid_auth): reinstall through "
+                                        "/slack/install")
+        assert fake.token not in "\n".join(lines)
+
+
+def test_teams_without_a_credential_or_in_development_mode_is_red(env, monkeypatch):
+    ready(env)
+    monkeypatch.setenv("TEAMS_ALLOW_ANONYMOUS", "true")
+    (teams,) = [t.render() for t in doctor.diagnose(env).lines if t.check == "Teams"]
+    assert teams.startswith("✗ Teams: TEAMS_ALLOW_ANONYMOUS=true without TEAMS_APP_ID: /api/messages accepts anyone")
+
+    monkeypatch.setenv("TEAMS_APP_ID", APP_ID)
+    (teams,) = [t.render() for t in doctor.diagnose(env).lines if t.check == "Teams"]
+    assert teams.startswith("✗ Teams: TEAMS_APP_ID is set but neither TEAMS_APP_PASSWORD nor TEAMS_CERT_PFX_FILE")
