@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlmodel import col, func, select
 
-from chatbot.core import alembic_config
+from chatbot.core import MIGRATIONS
 from chatbot.ops.heartbeat import last_beat
 from chatbot.store.db import transaction
 from chatbot.store.models import OutboxMessage
@@ -41,9 +42,15 @@ def database(core) -> Check:
     return Check("database", True, "reachable")
 
 
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration this code knows (read from the files once: they do not change while it runs)."""
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
 def migrations(core) -> Check:
     """Is the schema at the newest migration this code knows?"""
-    head = ScriptDirectory.from_config(alembic_config(core.engine)).get_current_head()
+    head = head_revision()
     try:
         with core.engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
