@@ -2,15 +2,18 @@
 
     python bench/core_loop.py                     # SQLite file in a temp dir
     python bench/core_loop.py --database-url postgresql://postgres@127.0.0.1/bench_core
+    python bench/core_loop.py --json              # the figures as one JSON object (bench/run_all.py)
 
-Each use case is timed as a rep would see it (one call, one transaction). The sweep is timed
-with many leads due at once, as after a worker restart. Prints a Markdown table for
+Each use case is timed as a rep would see it (one call, one transaction), and the SQL statements
+each one sends are counted (a `before_cursor_execute` listener; BEGIN and COMMIT are not
+statements to it). The sweep is timed with many leads due at once, as after a worker restart. Prints a Markdown table for
 docs/PERFORMANCE.md. The PostgreSQL database is emptied first: give it a scratch one.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -19,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import SQLModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -48,10 +51,16 @@ class NullChat:
         self.n += 1
 
 
+STATEMENTS = [0]  # SQL statements sent so far (counted by a listener on the engine)
+QUERIES: dict[int, list[int]] = {}  # id(samples) -> statements per call
+
+
 def timed(samples: list[float], fn, *args, **kwargs):
+    sent = STATEMENTS[0]
     start = time.perf_counter()
     result = fn(*args, **kwargs)
     samples.append(time.perf_counter() - start)
+    QUERIES.setdefault(id(samples), []).append(STATEMENTS[0] - sent)
     return result
 
 
@@ -64,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
     parser.add_argument("--leads", type=int, default=2000)
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     clock = ManualClock(datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("America/Chicago")))
@@ -76,6 +86,8 @@ def main() -> None:
                               leads_channel="#leads")
     for name in ("sam", "alex", "jordan"):
         roster.add_member(core, team.id, name=name, chat_user_id=name, oncall_order=1)
+    event.listen(core.engine, "before_cursor_execute",
+                 lambda *_: STATEMENTS.__setitem__(0, STATEMENTS[0] + 1))
     ingest, claim, touch, deliver = [], [], [], []
     chat = NullChat()
     ids = []
@@ -97,11 +109,20 @@ def main() -> None:
     sweep_s = time.perf_counter() - start
     rows = [("ingest (store + queue card)", ingest), ("deliver one card", deliver), ("claim", claim),
             ("log a call", touch)]
+    if args.json:
+        print(json.dumps({
+            "database": core.engine.dialect.name, "leads": args.leads,
+            "use_cases": {name: {"calls": len(samples), "p50_ms": pct(samples, .5), "p99_ms": pct(samples, .99),
+                                 "mean_ms": statistics.mean(samples) * 1000,
+                                 "statements": statistics.mean(QUERIES[id(samples)])}
+                          for name, samples in rows},
+            "sweep": {"escalations": fired, "seconds": sweep_s, "per_second": fired / sweep_s}}))
+        return
     print(f"Database: {core.engine.dialect.name}; {args.leads} leads\n")
-    print("| use case | calls | p50 ms | p99 ms | mean ms |\n|---|---|---|---|---|")
+    print("| use case | calls | p50 ms | p99 ms | mean ms | SQL statements |\n|---|---|---|---|---|---|")
     for name, samples in rows:
         print(f"| {name} | {len(samples)} | {pct(samples, .5):.2f} | {pct(samples, .99):.2f} | "
-              f"{statistics.mean(samples) * 1000:.2f} |")
+              f"{statistics.mean(samples) * 1000:.2f} | {statistics.mean(QUERIES[id(samples)]):.1f} |")
     print(f"\nSweep after a 10-day outage: {fired} escalations for {args.leads} leads in {sweep_s:.2f} s "
           f"({fired / sweep_s:.0f} escalations/s).")
 

@@ -7,6 +7,8 @@ The export comes from examples/make_crm_export.py (one row per activity, US loca
 assignment rows read as claims, a few percent of data errors the import skips). Timed: import_history in-process, from
 opening the file to the last commit (reading+parsing, then storing), on an empty database.
 The CSV is written before the clock starts. `chatbot import` adds ~1 s of start-up.
+Peak memory is the process's peak RSS (ru_maxrss), so run one size per process to read it
+(bench/run_all.py does); --json prints the figures as JSON, one object per size.
 
 With --database-url the benchmark EMPTIES every table of that database first: point it at a
 scratch database (createdb chatbot_bench), never at a real one.
@@ -15,6 +17,8 @@ scratch database (createdb chatbot_bench), never at a real one.
 from __future__ import annotations
 
 import argparse
+import json
+import resource
 import sys
 import tempfile
 import time
@@ -32,7 +36,7 @@ from chatbot.intake.history import import_history  # noqa: E402
 from chatbot.team import roster  # noqa: E402
 
 
-def run(rows: int, database_url: str | None, workdir: Path) -> None:
+def run(rows: int, database_url: str | None, workdir: Path, as_json: bool = False) -> None:
     csv_path = workdir / f"export_{rows}.csv"
     written = write(csv_path, rows)
     url = database_url or f"sqlite:///{workdir}/import_{rows}.db"
@@ -51,10 +55,18 @@ def run(rows: int, database_url: str | None, workdir: Path) -> None:
     report = import_history(core, team.id, csv_path, progress=progress)
     elapsed = time.perf_counter() - started
     reading = phases.get("storing", started) - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if as_json:
+        print(json.dumps({"rows": written, "database": core.engine.dialect.name, "seconds": elapsed,
+                          "reading_s": reading, "storing_s": elapsed - reading, "peak_rss_mb": peak_mb,
+                          "leads": report.leads_new, "activities": report.touches_new,
+                          "skipped": sum(report.skipped.values()), "csv_mb": csv_path.stat().st_size / 1e6}))
+        core.engine.dispose()
+        return
     print(f"{written:>9,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) -> {report.leads_new:,} leads, "
           f"{report.touches_new:,} activities, {report.claims_read:,} claims, {sum(report.skipped.values()):,} skipped | "
           f"{elapsed:5.1f} s total ({reading:.1f} s reading, {elapsed - reading:.1f} s storing) | "
-          f"{written / elapsed:,.0f} rows/s | {url.split('@')[-1]}")
+          f"{written / elapsed:,.0f} rows/s | peak RSS {peak_mb:,.0f} MB | {url.split('@')[-1]}")
     core.engine.dispose()
 
 
@@ -62,10 +74,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="default: 100000 and 1000000")
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file per run")
+    parser.add_argument("--json", action="store_true", help="print each size's figures as one JSON object")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for rows in args.rows or [100_000, 1_000_000]:
-            run(rows, args.database_url, Path(tmp))
+            run(rows, args.database_url, Path(tmp), args.json)
 
 
 if __name__ == "__main__":

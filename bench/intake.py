@@ -14,13 +14,15 @@ Real HTTP on loopback, and the processes production has (Procfile `web` and `wor
   as latency instead of hiding as a lower rate).
 Times are CLOCK_MONOTONIC, the same clock in every process.
 
-Reported: p50/p90/p99/max of (post() issued - request started), and of the HTTP answer alone.
+Reported: p50/p90/p99/max of (post() issued - request started), and of the HTTP answer alone
+(--json: the same as one JSON object, for bench/run_all.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing as mp
 import statistics
 import sys
@@ -136,6 +138,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file in a temp directory")
     parser.add_argument("--courier", action="store_true",
                         help="deliver from the web process (as `chatbot run`), not from a worker process")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
 
     scratch = tempfile.TemporaryDirectory()
@@ -171,12 +174,23 @@ def main() -> None:
 
     to_post = [(posted[lead] - started) * 1000 for lead, (started, _) in times.items() if lead in posted]
     to_answer = [(answered - started) * 1000 for started, answered in times.values()]
-    print(f"database: {url.split('@')[-1]}; delivered by {'the web process' if args.courier else 'a worker'}; "
-          f"{len(times)} leads at {args.rate:g}/s over {args.seconds:g} s; "
-          f"{len(to_post)} of their cards posted")
-    for name, values in (("request -> chat post()", to_post), ("request -> HTTP 201", to_answer)):
-        print(f"{name:24} p50 {percentile(values, 50):7.1f} ms   p90 {percentile(values, 90):7.1f} ms   "
-              f"p99 {percentile(values, 99):7.1f} ms   max {max(values):7.1f} ms   mean {statistics.fmean(values):.1f} ms")
+    if args.json:
+        def figures(values: list[float]) -> dict[str, float]:
+            return {"p50_ms": percentile(values, 50), "p90_ms": percentile(values, 90),
+                    "p99_ms": percentile(values, 99), "max_ms": max(values), "mean_ms": statistics.fmean(values)}
+
+        print(json.dumps({"database": "postgresql" if url.startswith("postgres") else "sqlite",
+                          "delivered_by": "web" if args.courier else "worker", "rate": args.rate,
+                          "seconds": args.seconds, "leads": len(times), "posted": len(to_post),
+                          "to_post": figures(to_post), "to_answer": figures(to_answer)}))
+    else:
+        print(f"database: {url.split('@')[-1]}; delivered by {'the web process' if args.courier else 'a worker'}; "
+              f"{len(times)} leads at {args.rate:g}/s over {args.seconds:g} s; "
+              f"{len(to_post)} of their cards posted")
+        for name, values in (("request -> chat post()", to_post), ("request -> HTTP 201", to_answer)):
+            print(f"{name:24} p50 {percentile(values, 50):7.1f} ms   p90 {percentile(values, 90):7.1f} ms   "
+                  f"p99 {percentile(values, 99):7.1f} ms   max {max(values):7.1f} ms   "
+                  f"mean {statistics.fmean(values):.1f} ms")
     scratch.cleanup()
 
 

@@ -20,6 +20,7 @@ Slack's 429s for going too fast, and the seconds from recovery to the last card.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import multiprocessing as mp
 import sys
@@ -100,6 +101,7 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=120.0, help="seconds to wait for the backlog after recovery")
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file in a temp directory")
     parser.add_argument("--log", action="store_true", help="show the delivery log lines")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO if args.log else logging.ERROR, format="%(message)s")
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
@@ -153,6 +155,13 @@ def main() -> None:
     violations = sum(1 for a, b in zip(first_seen, first_seen[1:]) if rank[a] > rank[b])
     before = sum(1 for t, _ in landed if t < recovered)
     last = max((t for t, _ in landed), default=recovered)
+    if args.json:
+        print(json.dumps({"fault": args.fault, "seconds": args.seconds, "leads": args.leads, "posted": len(cards),
+                          "during_fault": before, "duplicates": duplicates, "order_violations": violations,
+                          "rate_limited": report["rate_limited"], "still_queued": pending_count(core, team.id),
+                          "spec_violations": len(report["errors"]), "recovery_to_last_s": last - recovered}))
+        scratch.cleanup()
+        return
     print(f"fault {args.fault} for {args.seconds:g} s, {args.leads} leads arriving through it "
           f"(client timeout {args.client_timeout} s); database {url.split('@')[-1].split('/')[-1]}")
     print(f"cards posted: {len(cards)} of {args.leads} ({before} during the fault); duplicates: {duplicates}; "

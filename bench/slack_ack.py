@@ -7,12 +7,13 @@ real app adds is its own work before the ack: the once-per-event insert for even
 /baseline figures are computed after the ack), plus whatever its listeners' background work
 costs the process meanwhile.
 
-    PYTHONPATH=. /work/venv/bin/python bench/slack_ack.py [-n 300] [--database-url URL]
+    PYTHONPATH=. /work/venv/bin/python bench/slack_ack.py [-n 300] [--database-url URL] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import os
 import statistics
@@ -113,6 +114,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--rate", type=float, default=20,
                         help="requests a second (default 20, far above a dealership's peak); 0: back to back")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     core = bootstrap(url)
@@ -163,6 +165,17 @@ def main() -> None:
         parent.send("stop")
         fake_process.join(timeout=10)
 
+    if args.json:
+        kinds = ("/baseline", "reaction_added")
+        print(json.dumps({
+            "database": "sqlite" if url.startswith("sqlite") else "postgresql", "n": args.n, "rate": args.rate,
+            "rows": [{"request": kind, "app": name, "p50_ms": statistics.median(values),
+                      "p99_ms": percentile(values, 99), "max_ms": max(values)} for (kind, name), values in results.items()],
+            "ratios": {kind: {"p50": statistics.median(results[(kind, "create_web_app")])
+                              / statistics.median(results[(kind, "bare Bolt")]),
+                              "p99": percentile(results[(kind, "create_web_app")], 99)
+                              / percentile(results[(kind, "bare Bolt")], 99)} for kind in kinds}}))
+        return
     print(f"Slack ack latency, {args.n} sequential requests each at {args.rate or 'max'}/s, {os.cpu_count()} cores, "
           f"{'SQLite file' if url.startswith('sqlite') else 'PostgreSQL'}")
     print("| request | app | p50 ms | p99 ms | max ms |")
