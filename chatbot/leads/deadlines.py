@@ -5,6 +5,7 @@ that has just opened: later edits to the team's settings never move it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -40,12 +41,26 @@ def windows_of(team: Team) -> Windows:
     )
 
 
-def chains_of(team: Team) -> dict[Rule, tuple[Rung, ...]]:
-    """The team's chain per window: the one a manager wrote (`/followup set first-contact-ladder
-    ...`, checked when written), else the default."""
+def source_key(source: str) -> str:
+    """A lead source as chains name it: 'Walk-in', 'walk in' and 'WALKIN' are 'walkin'."""
+    return re.sub(r"[^a-z0-9.]", "", source.lower())[:60]
+
+
+def ladder_key(rule: Rule, source: str | None = None) -> str:
+    """Where a chain is kept in team.ladders: 'first_contact', or 'first_contact@walkin' for one source."""
+    return str(rule) + (f"@{source_key(source)}" if source else "")
+
+
+def chains_of(team: Team, source: str | None = None) -> dict[Rule, tuple[Rung, ...]]:
+    """The team's chain per window: the one a manager wrote for this lead source
+    (`/followup set first-contact-ladder@walk-in ...`), else for the team, else the default.
+    Each was checked when written."""
+    written = team.ladders or {}
     chains = dict(DEFAULT_CHAINS)
-    for rule, text in (team.ladders or {}).items():
-        chains[Rule(rule)] = parse_chain(text)
+    for rule in Rule:
+        text = (written.get(ladder_key(rule, source)) if source else None) or written.get(str(rule))
+        if text:
+            chains[rule] = parse_chain(text)
     return chains
 
 
@@ -88,7 +103,7 @@ def snapshots_of(lead: Lead) -> Snapshots:
 
 def plans_of(lead: Lead, team: Team) -> list[Plan]:
     """The lead's open windows' plans: kept ones, and today's settings for a window opening now."""
-    return plans(facts_of(lead), windows_of(team), snapshots_of(lead), chains_of(team))
+    return plans(facts_of(lead), windows_of(team), snapshots_of(lead), chains_of(team, lead.source))
 
 
 def due_window(lead: Lead, team: Team, *, posting_at: datetime | None = None) -> OpenWindow | None:

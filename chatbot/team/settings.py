@@ -25,7 +25,7 @@ from chatbot.domain.chains import ChainError, chain_text, parse_chain
 from chatbot.domain.hours import DAY_NAMES, holidays_from_text, holidays_text, week_spec
 from chatbot.errors import FollowUpError, NotAllowed
 from chatbot.domain.policy import Rule
-from chatbot.leads.deadlines import chains_of, hours_of, refresh_due
+from chatbot.leads.deadlines import chains_of, hours_of, ladder_key, refresh_due, source_key
 from chatbot.leads.rules import is_manager
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import format_duration
@@ -209,21 +209,40 @@ def _quiet_hours(team: Team, value: str) -> str:
         if team.quiet_hours else "off: managers hear escalations at once, day or night"
 
 
-def _ladder(rule: Rule) -> Callable[[Team, str], str]:
+def _ladder(rule: Rule, source: str | None = None) -> Callable[[Team, str], str]:
     """A window's chain as written ('-5m remind owner, 0 remind owner, +10m reassign, +20m tell
-    managers'), or 'default'."""
+    managers'), or 'default'; with a `source`, for that lead source's windows only."""
+    key = ladder_key(rule, source)
+
     def apply(team: Team, value: str) -> str:
         ladders = dict(team.ladders or {})
         if value.strip().lower() == "default":
-            ladders.pop(str(rule), None)
+            ladders.pop(key, None)
         else:
             try:
-                ladders[str(rule)] = chain_text(parse_chain(value))
+                ladders[key] = chain_text(parse_chain(value))
             except ChainError as error:
                 raise SettingError(str(error)) from None
+        if len(ladders) > MAX_LADDERS:
+            raise SettingError(f"At most {MAX_LADDERS} chains per team; put some back to default first.")
         team.ladders = ladders or None
-        return chain_text(chains_of(team)[rule])
+        return chain_text(chains_of(team, source)[rule])
     return apply
+
+
+MAX_LADDERS = 24
+
+
+def _setting(name: str) -> Setting | None:
+    """A setting by name; 'first-contact-ladder@walk-in' is that window's chain for one lead source."""
+    name = name.lower()
+    base, at, source = name.partition("@")
+    if not at:
+        return SETTINGS.get(name)
+    rule = LADDER_SETTINGS.get(base)
+    if rule is None or not source_key(source):
+        return None
+    return Setting(SETTINGS[base].help, _ladder(rule, source))
 
 
 def _lapses(team: Team, value: str) -> str:
@@ -266,6 +285,8 @@ SETTINGS: dict[str, Setting] = {
     "stall-ladder": Setting("the stalled-lead steps, e.g. 0 remind owner, +1d tell managers", _ladder(Rule.STALL)),
     "away-after-lapses": Setting("set a rep away after this many lapsed windows in a row, e.g. 3, or off", _lapses),
 }
+LADDER_SETTINGS = {"claim-ladder": Rule.CLAIM, "first-contact-ladder": Rule.FIRST_CONTACT,
+                   "second-contact-ladder": Rule.SECOND_CONTACT, "stall-ladder": Rule.STALL}
 
 
 WINDOW_SETTINGS = ("claim", "first-contact", "second-contact", "stall", "claim-ladder", "first-contact-ladder",
@@ -281,9 +302,11 @@ def _manager(session, team_id: int, chat_user_id: str) -> Member:
 
 def change_setting(work: Work, team_id: int, by_user_id: str, name: str, value: str) -> str:
     """Change one setting; returns the confirmation to show."""
-    setting = SETTINGS.get(name.lower())
+    setting = _setting(name)
     if setting is None:
-        raise SettingError(f"'{name}' is not a setting. Settings: {', '.join(SETTINGS)}.")
+        shown = name if len(name) <= 40 else name[:39] + "…"
+        raise SettingError(f"'{shown}' is not a setting. Settings: {', '.join(SETTINGS)} "
+                           f"(a chain for one lead source: first-contact-ladder@walk-in).")
     session = work.session
     _manager(session, team_id, by_user_id)
     team = queries.team(session, team_id)
@@ -297,7 +320,8 @@ def change_setting(work: Work, team_id: int, by_user_id: str, name: str, value: 
     shown = setting.apply(team, value)
     session.add(team)
     name = name.lower()
-    kept = " Open leads keep their current ladder; new windows use it." if name in WINDOW_SETTINGS else ""
+    kept = " Open leads keep their current ladder; new windows use it." \
+        if name.partition("@")[0] in WINDOW_SETTINGS else ""
     return f"{name} is now {shown}.{kept}"
 
 
@@ -389,6 +413,8 @@ def show_settings(work: Work, team_id: int, by_user_id: str, phrases: Phrasebook
         f"  ladders ({phrases.command('followup ladder')} explains them): "
         + "; ".join(f"{rule.value.replace('_', '-')}-ladder: {chain_text(chain)}"
                     for rule, chain in chains_of(team).items()),
+        *[f"  {key.split('@')[0].replace('_', '-')}-ladder@{key.split('@')[1]}: {text}"
+          for key, text in sorted((team.ladders or {}).items()) if "@" in key],
         f"  playbook: {team.playbook}",
         f"  on-call rotation ({phrases.command('followup oncall @a @b ...')}): {', '.join(rotation) or 'nobody'}",
     ]

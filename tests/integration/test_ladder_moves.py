@@ -238,3 +238,28 @@ def test_a_take_tells_the_previous_owner_and_the_managers(core, team, clock):
     deliver_pending(core, chat)
     assert chat.in_channel("#sales-managers") == [
         "Jordan took over Maria Gonzalez (lead #1) from Sam after it was escalated."]
+
+
+def test_a_chain_for_one_lead_source_leaves_the_others_on_the_teams_chain(core, team, clock):
+    assert say(core, team, "pat", "followup set first-contact-ladder@walk-in 0 remind owner, +5m tell managers"
+               ).lines == ("first-contact-ladder@walk-in is now 0 remind owner, +5m tell managers. Open leads keep "
+                           "their current ladder; new windows use it.",)
+    walk_in = new_lead(core, team, name="Ann Lee", source="Walk-in", external_id="W1")
+    web = new_lead(core, team, name="Bo Diaz", source="Cars.com", external_id="C1")
+    for lead_id in (walk_in, web):
+        tracker.claim(core, team.id, lead_id, "alex")
+    clock.advance(timedelta(hours=1))
+    sweep(core)
+    with transaction(core.engine) as session:
+        rows = session.exec(select(Escalation.lead_id, Escalation.level, Escalation.target_channel)
+                            .order_by(Escalation.lead_id, Escalation.level)).all()
+    assert [tuple(r) for r in rows] == [
+        (walk_in, 1, None), (walk_in, 2, "#sales-managers"),  # the walk-in's own chain: no heads-up, managers at +5m
+        (web, 0, None), (web, 1, None), (web, 2, None), (web, 3, "#sales-managers")]  # the team's default
+
+
+def test_a_chain_for_no_source_or_no_such_window_is_refused(core, team, clock):
+    for line in ("followup set first-contact-ladder@ 0 remind owner", "followup set hours@walk-in 0 remind owner",
+                 "followup set nonsense@walk-in 0 remind owner"):
+        reply = say(core, team, "pat", line)
+        assert reply.refused and reply.lines[0].startswith(f"'{line.split()[2]}' is not a setting.")
