@@ -33,7 +33,7 @@ class ConsoleChat:
             channel = to.channel if isinstance(to, Channel) else "leads"
             ref = MessageRef(channel, f"m{next(self._ids)}")
             self.cards[ref.message_id] = view.lead_id
-            self.console.print(card_panel(view, channel))
+            self.console.print(card_panel(view, channel), soft_wrap=False)  # a long line wraps in the panel
             return ref
         assert isinstance(view, Notice)
         text = self._text(view)
@@ -74,10 +74,10 @@ class ConsoleChat:
             raise ChatUnavailable("console chat is down (/chat down)")
 
 
-def card_summary(card: LeadCard) -> str:
+def card_summary(card: LeadCard, *, due: bool = True) -> str:
     owner = f"{card.owner_name} owns it" if card.owner_name else "unclaimed"
     parts = [card.closed] if card.closed else [owner, *card.facts]
-    if card.due:
+    if card.due and due:
         parts.append(card.due.text)
     return " · ".join(parts)
 
@@ -96,5 +96,7 @@ def card_panel(card: LeadCard, channel: str) -> Panel:
     if card.comments:
         body.append(f"“{card.comments}”\n", style="italic")
     body.append(card.playbook + "\n", style="dim")
-    body.append(card_summary(card))
+    body.append(card_summary(card, due=False))
+    if card.due:  # what is due next, on a line of its own
+        body.append(f"\n{card.due.text}", style="bold red" if card.due.overdue else "bold")
     return Panel(body, title=f"{channel} · {card.title}", title_align="left", expand=False)

@@ -68,7 +68,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("nudge", "N", "remind lead N's owner by direct message (managers)", "Work", reports.nudge),
     Command("followup", followup.USAGE.split(" ", 1)[1], "settings, on-call rotation and managers (managers)",
             "Settings", followup.followup),
+    Command("followup ladder", "", "who hears what, and when, for each window (anyone)", "Settings",
+            followup.ladder),
 )
+# A name of two words ('followup ladder') is a row of its own, found before its first word's row.
 BY_NAME = {name: command for command in COMMANDS for name in (command.name, *command.aliases)}
 
 
@@ -90,12 +93,14 @@ def run_command(core: Core, caller: Caller, line: str, phrases: Phrasebook) -> R
         return Reply(lines=tuple(help_lines(phrases)))
     if len(line) > MAX_LINE:
         return _refused(f"That is {len(line)} characters; a command is at most {MAX_LINE}.")
-    command = BY_NAME.get(words[0].lower())
+    command, args = BY_NAME.get(" ".join(words[:2]).lower()), words[2:]
+    if command is None:
+        command, args = BY_NAME.get(words[0].lower()), words[1:]
     if command is None:
         return _refused(f"{phrases.command(words[0][:40])} is not a command. {phrases.command('help')} lists them.")
     try:
         with unit_of_work(core) as unit:
-            return command.handler(unit, caller, words[1:], phrases)
+            return command.handler(unit, caller, args, phrases)
     except (FollowUpError, PeriodError) as refusal:
         return _refused(str(refusal))
 

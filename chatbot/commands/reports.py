@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from chatbot.commands.arguments import lead_number, member, report_query
 from chatbot.commands.base import Caller, say
 from chatbot.core import Work
-from chatbot.leads.deadlines import due_window, hours_of
+from chatbot.leads.deadlines import hours_of
 from chatbot.leads.nudge import nudge as nudge_owner
 from chatbot.leads.rules import Act, is_manager
+from chatbot.messaging.next_up import next_up
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import (
     CardRef,
@@ -16,7 +19,7 @@ from chatbot.messaging.views import (
     Table,
     baseline_text,
     breakdown_table,
-    due_short,
+    due_line,
     never_contacted_title,
     relative,
     stalled_title,
@@ -55,9 +58,15 @@ def leads(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> R
         mine = whose.chat_user_id == caller.user_id
         return say(f"{'You have' if mine else whose.name + ' has'} no open leads. "
                    f"{phrases.command('leads all')} shows the team's.")
+    zone = ZoneInfo(team.timezone)
+
+    def due(lead) -> str:
+        up = next_up(session, lead, team, now)
+        return due_line(up, zone, now) if up else "nothing due"
+
     table = Table(("#", "Customer", "Owner", "Asked", "Attempts", "Next"), tuple(
         (str(lead.id), lead.customer_name, owner or "unclaimed", f"asked {relative(lead.submitted_at, now)}",
-         f"{lead.attempts} attempt(s)", f"next: {due_short(lead, team, due_window(lead, team), now)}")
+         f"{lead.attempts} attempt(s)", due(lead))
         for lead, owner in rows))
     title = f"Open leads{' for ' + whose.name if whose else ''}: {len(rows)}"
     return Reply(lines=(title,), table=table, share=line)

@@ -39,7 +39,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 
-from chatbot.leads.deadlines import due_window, refresh_due
+from chatbot.leads.deadlines import refresh_due
+from chatbot.messaging.next_up import next_up
 from chatbot.messaging.ports import (
     Channel,
     ChatDown,
@@ -337,7 +338,8 @@ def _card(session: Session, message: OutboxMessage, lead: Lead, now: datetime) -
             OutboxMessage.lead_id == lead.id, OutboxMessage.kind == CARD, col(OutboxMessage.sent_at).is_(None))
     ).all()
     unsure = [datetime.fromisoformat(payload[UNSURE]) for _, payload in queued if (payload or {}).get(UNSURE)]
-    card = lead_card(lead, team, owner, due_window(lead, team, posting_at=now), now, _returning_note(session, lead, now),
+    card = lead_card(lead, team, owner, next_up(session, lead, team, now, posting_at=now), now,
+                     _returning_note(session, lead, now),
                      reps=queries.reachable_members(session, team.id) if lead.status == LeadStatus.OPEN else [])
     posted = MessageRef(lead.chat_channel, lead.chat_message_id) if lead.chat_message_id else None
     return Outgoing(message, Channel(team.leads_channel or "leads"), card, posted, tuple(i for i, _ in queued),

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from chatbot.domain.contact import display_phone
 from chatbot.domain.oncall import Schedule, Shift
-from chatbot.domain.policy import OpenWindow, Rule
+from chatbot.domain.policy import OpenWindow, Plan, Rule, Rung, Windows, ladder
 from chatbot.leads.rules import card_offers
 from chatbot.reports.figures import Baseline, FirstContactSplit, GroupFigures, StalledLead
 from chatbot.store.models import Lead, LeadStatus, Member, Team
@@ -181,6 +181,60 @@ class Reply:
         return "\n".join([*self.lines, *(line for table in self.all_tables for line in table.lines())])
 
 
+PROMISES = {  # what the rep must do next, as the card's due line starts
+    Rule.CLAIM: "Claim it",
+    Rule.FIRST_CONTACT: "Call",
+    Rule.SECOND_CONTACT: "Call again",
+    Rule.STALL: "Keep it moving",
+}
+
+
+@dataclass(frozen=True)
+class NextUp:
+    """What an open lead needs next, as its card and `/leads` say it: the promise to keep (`rule`,
+    by `deadline`) and the next step of its ladder that will speak: `who` hears it ('Sam',
+    'Jordan (on call)', 'the managers', 'the channel') `at`. `summary`: after hours with quiet
+    hours on, it is told in the morning summary at `at`. `moves`: the step reassigns the lead to
+    `who`. `done`: every step of the ladder has spoken. Neither `who` nor `done`: not known (the
+    line names the promise only)."""
+
+    rule: Rule
+    deadline: datetime
+    who: str | None = None
+    at: datetime | None = None
+    summary: bool = False
+    moves: bool = False
+    done: bool = False
+
+
+def _minutes(span: timedelta) -> str:
+    """A span as a rep reads it at a glance: whole minutes once it is a minute or more."""
+    seconds = int(abs(span.total_seconds()))
+    return format_duration(timedelta(seconds=seconds if seconds < 60 else seconds - seconds % 60))
+
+
+def due_line(up: NextUp, zone: ZoneInfo, now: datetime) -> str:
+    """'Call by 10:15, in 6 min; Sam hears at 10:10', 'Claim it by 10:05, 7 min late; the managers
+    hear at 10:15', 'Call again by Thu 10:20, in 2 d; Sam hears at Thu 10:20', or after hours
+    'Keep it moving by Sat 10:00, 3 h late; the managers hear in the Mon 09:00 summary'."""
+    if up.deadline > now:
+        left = f"in {_minutes(up.deadline - now)}"
+    else:
+        left = "due now" if now - up.deadline < timedelta(minutes=1) else f"{_minutes(now - up.deadline)} late"
+    text = f"{PROMISES[up.rule]} by {format_moment(up.deadline, zone, now)}, {left}"
+    if up.done:
+        return f"{text}; every reminder has gone out"
+    if up.who is None or up.at is None:
+        return text
+    when = "now" if up.at <= now else f"at {format_moment(up.at, zone, now)}"
+    if up.moves:
+        return f"{text}; it goes to {up.who} {when}"
+    hear = "hear" if up.who.startswith("the managers") else "hears"
+    if up.summary:
+        return f"{text}; {up.who} {hear} in the {format_moment(up.at, zone, now)} summary"
+    return f"{text}; {up.who} {hear} {when}"
+
+
 def due_text(due: OpenWindow, zone: ZoneInfo, now: datetime) -> str:
     """'Second contact due by Thu 10:20 (in 2 d)' or 'Claim overdue since 10:05 (5 min ago)'."""
     state = "overdue since" if due.deadline <= now else "due by"
@@ -253,8 +307,10 @@ def reach_text(lead: Lead, team: Team, *, call: str = "Call now") -> str:
     return "No phone or e-mail: check the lead in your CRM."
 
 
-def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | None, now: datetime,
+def lead_card(lead: Lead, team: Team, owner: Member | None, due: NextUp | OpenWindow | None, now: datetime,
               returning: str | None = None, reps: list[Member] = ()) -> LeadCard:
+    """The card as it reads now; `due`: what is due next (chatbot.messaging.next_up), or just the
+    window (then the due line names the promise only)."""
     zone = ZoneInfo(team.timezone)
     facts: list[str] = []
     if lead.claimed_at:
@@ -264,10 +320,10 @@ def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | No
     facts.append(f"{lead.attempts} attempt{'s' if lead.attempts != 1 else ''}")
     if lead.last_touch_at:
         facts.append(f"last touch {relative(lead.last_touch_at, now)}")
-    due_line = None
+    shown_due = None
     if due is not None and lead.status == LeadStatus.OPEN:
-        due_line = DueLine(RULE_NAMES[due.rule].capitalize(), due.deadline, due.deadline <= now,
-                           due_text(due, zone, now))
+        up = due if isinstance(due, NextUp) else NextUp(due.rule, due.deadline)
+        shown_due = DueLine(PROMISES[up.rule], up.deadline, up.deadline <= now, due_line(up, zone, now))
     hand_to = tuple((rep.chat_user_id, rep.name) for rep in reps if rep.id != lead.owner_id)
     closed = None
     if lead.status != LeadStatus.OPEN and lead.closed_at:
@@ -292,7 +348,7 @@ def lead_card(lead: Lead, team: Team, owner: Member | None, due: OpenWindow | No
         owner_name=owner.name if owner else None,
         owner_user_id=owner.chat_user_id if owner else None,
         facts=facts,
-        due=due_line,
+        due=shown_due,
         returning=returning,
         closed=closed,
         reps=hand_to,
@@ -684,3 +740,68 @@ def set_away_text(count: int) -> str:
 def set_away_managers_text(rep: Member, count: int) -> str:
     return (f"{rep.name} is set away: {count} of their leads' windows lapsed in a row. The on-call rep covers "
             f"their leads until they are back.")
+
+
+# ---------------------------------------------------------------- /followup ladder
+
+WINDOW_WORDS = {  # each window's name and what it runs from
+    Rule.CLAIM: ("Claim", "from the card's post"),
+    Rule.FIRST_CONTACT: ("First contact", "from the customer's request"),
+    Rule.SECOND_CONTACT: ("Second contact", "from the first contact"),
+    Rule.STALL: ("Stalled", "from the last activity"),
+}
+AUDIENCE_WORDS = {"owner": "the owner", "channel": "the channel", "on_call": "the on-call rep",
+                  "next_rep": "the next rep", "managers": "the managers"}
+
+
+def span_words(span: timedelta) -> str:
+    """An offset as a manager reads it: '5 min', '4 h', '1 day', '2 days'."""
+    seconds = int(abs(span.total_seconds()))
+    if seconds >= 86400 and seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} day{'s' if days != 1 else ''}"
+    return window_label(seconds)
+
+
+def rung_words(offset: timedelta, action: str, audience: str) -> str:
+    """'5 min before: remind the owner', 'at the deadline: remind the channel', '+20 min: tell the
+    managers', '+30 min: reassign to the next rep'."""
+    when = (f"{span_words(offset)} before" if offset < timedelta(0) else
+            "at the deadline" if offset == timedelta(0) else f"+{span_words(offset)}")
+    action, audience = str(action), str(audience)
+    who = AUDIENCE_WORDS.get(audience, audience.replace("_", " "))
+    if action == "reassign":  # the lead moves to the next available rep in the rotation
+        return f"{when}: reassign to the next rep"
+    return f"{when}: {action} {who}"
+
+
+def ladder_lines(team_name: str, windows: Windows, chains: dict[Rule, tuple[Rung, ...]], *, hours: str,
+                 quiet_hours: bool, opening: str | None, rotation: bool) -> list[str]:
+    """`/followup ladder`: each window's chain in words, the after-hours rule, and that open leads
+    keep theirs. A heads-up that would come before the window opens is left out (policy.ladder).
+
+    `hours`: the business hours as they read; `opening`: '09:00' when the showroom opens at one
+    time every day it opens (the morning summary's time), else None; `rotation`: anyone is in the
+    on-call rotation."""
+    lines = [f"How {team_name} follows up, window by window:"]
+    start = datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))  # any moment: only offsets are shown
+    for rule in Rule:
+        if rule not in chains:
+            continue
+        name, since = WINDOW_WORDS[rule]
+        length = windows.of(rule)
+        steps = ladder(Plan(rule, start, length, tuple(chains[rule])))
+        said = " · ".join(rung_words(s.due_at - s.deadline, s.action, s.audience) for s in steps) or "no reminders"
+        lines.append(f"{name} ({window_label(int(length.total_seconds()))} {since}): {said}.")
+    lines.append("While a lead is unclaimed, the owner's reminders go to the channel.")
+    summary = f"the {opening} summary" if opening else "the summary at opening"
+    if rotation:
+        later = f"managers' notices wait for {summary}" if quiet_hours else "managers hear at once, day or night"
+        after = f"After hours the on-call rep hears first; {later}."
+    elif quiet_hours:
+        after = f"After hours nobody is on call (the rotation is empty): the channel's and managers' notices wait for {summary}."
+    else:
+        after = "After hours nobody is on call (the rotation is empty): the channel and managers hear at once."
+    lines.append(f"Hours: {hours}. {after}")
+    lines.append("Open leads keep the ladder they started with.")
+    return lines

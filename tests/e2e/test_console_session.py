@@ -154,7 +154,8 @@ def test_a_tightened_first_contact_target_applies_to_new_leads_and_open_ones_kee
     waited = out.split("/wait 6m", 1)[1]
     assert "✉ to Sam: James Carter asked 5 min ago and has not been contacted" in waited
     assert "Maria Gonzalez" not in waited  # still due by 10:15, as when her window opened
-    assert "card #2" in waited and "First contact overdue since 10:05" in waited
+    # Sam owns it and is on call: after his reminder at 10:05 the next to hear are the managers
+    assert "card #2" in waited and "Call by 10:05, due now; the managers hear at 10:15" in waited
 
 
 def test_a_rep_cannot_change_or_see_settings(core, clock):

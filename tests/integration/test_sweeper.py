@@ -41,7 +41,7 @@ def test_an_unclaimed_lead_is_escalated_to_the_channel_after_the_claim_window(co
     threads = [(n.text, n.hint) for to, n in chat.notices(Thread)]
     assert threads == [("Nobody has claimed Maria Gonzalez (Cars.com) after 5 min and nobody has called them "
                         "(asked 5 min ago). Call now: (312) 555-0147.", "claim")]
-    assert chat.last_card(lead_id).due.text.startswith("Claim overdue since 10:05")
+    assert chat.last_card(lead_id).due.text == "Claim it by 10:05, due now; Sam (on call) hears at 10:10"
 
 
 def test_when_the_owner_is_on_call_level_two_goes_to_the_managers(core, team, clock):

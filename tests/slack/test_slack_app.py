@@ -55,7 +55,7 @@ def test_a_new_lead_is_posted_as_a_card_with_buttons_and_a_tap_to_call_link(slac
     assert "<tel:+13125550147|(312) 555-0147>" in text
     assert "<mailto:maria@example.com|maria@example.com>" in text
     assert "2022 Toyota RAV4" in text and "Cars.com" in text and "Unclaimed" in text
-    assert "Claim due by" in text
+    assert "Claim it by 10:05, in 5 min; the channel hears at 10:05" in text
     actions = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [a["action_id"] for a in actions] == ["lead:call", "lead:text", "lead:email", "lead:appointment",
                                                  "lead:note", "lead:won", "lead:lost"]  # unclaimed: no release
@@ -163,7 +163,7 @@ def test_the_call_button_logs_a_touch_and_the_card_shows_the_48_hour_deadline(sl
     wait_for(lambda: updates(slack.fake) == 1)
     text = slack.card_text(ts)
     assert "1 attempt" in text and f"<@{SAM}>" in text  # a first call claims an unclaimed lead
-    assert "Second contact due by Thu 10:04 (in 2 d)" in text
+    assert "Call again by Thu 10:04, in 2 d; Sam hears at Thu 10:04" in text
     (said,) = slack.ephemeral_to(SAM)
     assert said.startswith("Call logged for Maria Gonzalez. First contact 4 min after asking.")
     assert lead(slack.core, lead_id).attempts == 1

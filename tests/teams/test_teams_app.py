@@ -51,7 +51,7 @@ def test_a_new_lead_is_posted_as_an_adaptive_card_with_the_slack_cards_facts_and
     assert card_errors(card) == []
     text = installed.card_text(card_id)
     for fact in ("New lead #1: Maria Gonzalez", "2022 Toyota RAV4 (used)", "Cars.com", "maria@example.com",
-                 "Unclaimed.", " due by "):
+                 "Unclaimed.", "Claim it by 10:05, in 5 min; the channel hears at 10:05"):
         assert fact in text
     reach = next(b for b in card["body"] if b.get("id") == "reach")["actions"][0]
     assert reach == {"type": "Action.OpenUrl", "title": "Call (312) 555-0147", "url": "tel:+13125550147"}

@@ -1,0 +1,73 @@
+"""What is due next on an open lead, resolved for its card and `/leads`: the promise to keep and
+the next step of the lead's ladder that will speak, with who hears it and when.
+
+The step comes from the plan kept on the lead (deadlines.pending_step); who hears it comes from
+the sweep's own `Duty`, asked about the moment the step falls due (who is on call then, whether
+the showroom is open then), so the card names the person the sweep will tell. After hours with
+quiet hours on, what the managers or the channel would hear waits for the morning summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from chatbot.domain.policy import Action, Rule, Step, next_step
+from chatbot.escalation import sweeper  # a module, not its names: the sweep imports the outbox, which imports this
+from chatbot.leads.deadlines import due_window, facts_of, fired_steps, hours_of, pending_step, snapshots_of, windows_of
+from chatbot.messaging.views import NextUp
+from chatbot.store.models import Escalation, Lead, LeadStatus, Member, Team
+
+LABELS = {"on_call": "{} (on call)", "next_rep": "{} (next rep)"}
+
+
+def next_up(session: Session, lead: Lead, team: Team, now: datetime, *,
+            posting_at: datetime | None = None) -> NextUp | None:
+    """What the lead needs next (None: it is closed, or nothing is due). `posting_at`: the card
+    is about to be posted then, which opens its claim window (as deadlines.due_window)."""
+    if lead.status != LeadStatus.OPEN:
+        return None
+    due = due_window(lead, team, posting_at=posting_at)
+    if due is None:
+        return None
+    if lead.history:  # imported history is never escalated
+        return NextUp(due.rule, due.deadline)
+    step = _step(session, lead, team, posting_at)
+    if step is None:
+        return NextUp(due.rule, due.deadline, done=True)
+    at = max(step.due_at, now)
+    hours = hours_of(team)
+    owner = session.get(Member, lead.owner_id) if lead.owner_id else None
+    duty = sweeper.Duty.now(session, team, owner, at)  # as the sweep will ask when the step falls due
+    to = duty.reassign_to() if step.action is Action.REASSIGN else None
+    if to is not None:
+        return NextUp(due.rule, due.deadline, to.name, step.due_at, moves=True)
+    recipient = duty.recipient(step, _told(session, lead, step))
+    if recipient.member is not None:
+        who = LABELS.get(recipient.audience, "{}").format(recipient.member.name)
+    else:
+        who = "the managers" if recipient.audience == "managers" else "the channel"
+    if duty.held_until_opening(recipient, at) is not None:
+        return NextUp(due.rule, due.deadline, who, hours.next_opening(at), summary=True)
+    return NextUp(due.rule, due.deadline, who, step.due_at)
+
+
+def _step(session: Session, lead: Lead, team: Team, posting_at: datetime | None) -> Step | None:
+    if posting_at is None or lead.posted_at is not None:
+        return pending_step(session, lead, team)
+    # the card's first post: its claim window runs from `posting_at`, as the card shows it
+    facts = replace(facts_of(lead), posted_at=posting_at)
+    return next_step(facts, windows_of(team), fired_steps(session, lead.id), snapshots_of(lead))
+
+
+def _told(session: Session, lead: Lead, step: Step) -> set[int]:
+    """The members this step's window has already told (the sweep's `told`): its own window's
+    escalations, and for first contact the claim chain's too (one voice per lead)."""
+    rows = session.exec(select(Escalation.rule, Escalation.deadline, Escalation.target_member_id)
+                        .where(Escalation.lead_id == lead.id)).all()
+    return {member_id for rule, deadline, member_id in rows if member_id is not None and (
+        (rule == step.rule and deadline == step.deadline)
+        or (step.rule is Rule.FIRST_CONTACT and rule == Rule.CLAIM))}
+
