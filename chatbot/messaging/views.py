@@ -669,10 +669,11 @@ def oncall_lines(schedule: Schedule, names: dict, now: datetime, away: list[tupl
 
 
 def away_text(who: Member, until: datetime | None, covered: list, zone: ZoneInfo, now: datetime, *,
-              yourself: bool) -> str:
-    """What /away answers: until when, what it changes, and who covers the shifts it touches."""
+              yourself: bool, back_command: str = "/back") -> str:
+    """What /away answers: until when, what it changes, and who covers the shifts it touches
+    (`back_command`: how this chat says /back)."""
     subject = "You are" if yourself else f"{who.name} is"
-    when = f"until {format_moment(until, zone, now)}" if until else "until /back"
+    when = f"until {format_moment(until, zone, now)}" if until else f"until {back_command}"
     shifts = (" Shifts covered: " + ", ".join(f"{day:%a %b} {day.day} by {name}" for day, name in covered) + "."
               if covered else "")
     return (f"{subject} away {when}. On-call skips {'you' if yourself else who.name}, reassign lists leave "

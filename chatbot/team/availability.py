@@ -56,7 +56,7 @@ def until_of(words: list[str], team: Team, now: datetime) -> datetime | None:
 
 
 def go_away(work: Work, team_id: int, by_user_id: str, who: Member | None, words: list[str],
-            reason: str = "said so") -> str:
+            reason: str = "said so", *, back_command: str = "/back") -> str:
     """The caller (or, for a manager, `who`) is away from now."""
     session, now = work.session, work.now
     team = queries.team(session, team_id)
@@ -71,7 +71,8 @@ def go_away(work: Work, team_id: int, by_user_id: str, who: Member | None, words
     schedule, people = load(session, team, now)
     covered = [(shift.day, people[shift.rep].name) for shift in schedule.upcoming(now, 14)
                if shift.planned == who.id and shift.rep is not None and shift.rep != who.id]
-    return away_text(who, until, covered, hours_of(team).zone, now, yourself=who.id == by.id)
+    return away_text(who, until, covered, hours_of(team).zone, now, yourself=who.id == by.id,
+                     back_command=back_command)
 
 
 def come_back(work: Work, team_id: int, by_user_id: str, who: Member | None = None) -> str:

@@ -314,7 +314,7 @@ def test_the_home_tabs_away_and_back_buttons_set_me_away_and_back(slack):
 
     slack.post(slack.button(SAM, ts, "home:away", "away"))
     away = wait_for(lambda: slack.fake.home_views.get(SAM))
-    assert "You are away until" in str(away["blocks"])
+    assert "You are away until /followup back." in str(away["blocks"])
     assert roster.member_named(slack.core, slack.team_id, "Sam").away_since is not None
 
     slack.fake.home_views.clear()
