@@ -14,16 +14,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from chatbot.core import Work
 from chatbot.domain.clock import whole_seconds
-from chatbot.domain.policy import OpenWindow
+from chatbot.domain.policy import OpenWindow, next_step
 from chatbot.errors import InvalidTouch, UnknownLead
 from chatbot.intake.fields import lead_fields
 from chatbot.intake.lead import IncomingLead
-from chatbot.leads.deadlines import due_window, hours_of, refresh_due
+from chatbot.leads.deadlines import (  # _plan_json: the ladder's stored form, one definition
+    _plan_json,
+    due_window,
+    facts_of,
+    hours_of,
+    plans_of,
+    refresh_due,
+    snapshots_of,
+    windows_of,
+)
 from chatbot.leads.rules import Act, is_manager, require_allowed, require_open
 from chatbot.messaging import outbox
 from chatbot.messaging.views import (
@@ -108,16 +118,24 @@ def ingest(work: Work, team_id: int, incoming: IncomingLead) -> Ingested:
     their earlier lead; when that lead is open and owned, its owner hears first, directly.
     Both leads still count separately in every figure. What intake had to guess or drop (an
     unreadable date, a phone that is not a number) is stored with the lead and returned.
+
+    Intake's hot path, so it is five short statements (issue 13: the team, the same delivery,
+    the earlier lead, one INSERT ... ON CONFLICT DO NOTHING RETURNING id with the lead's ladder
+    and due time already in it, the card's outbox row) rather than ORM flushes, a savepoint and
+    UPDATEs; what it stores is what `refresh_due` would store for the new lead (it has no
+    escalations yet). The check before the INSERT keeps a repeated delivery from using up a
+    PostgreSQL sequence number.
     """
     session, now = work.session, work.now
     team = queries.team(session, team_id)
     fields = lead_fields(incoming, region=team.phone_region, now=now)
     warnings = tuple(warning_texts(fields["details"]))
-    existing = _lead_id_for(session, team_id, fields["source"], fields["external_id"])
+    connection = session.connection()
+    existing = _lead_id_for(connection, team_id, fields["source"], fields["external_id"])
     if existing is not None:
         return Ingested(existing, duplicate=True, warnings=warnings)
     submitted = fields["submitted_at"]
-    earlier = _earlier_lead_of(session, team_id, fields["phone"], fields["email"], submitted)
+    earlier = _earlier_lead_of(connection, team_id, fields["phone"], fields["email"], submitted)
     lead = Lead(
         team_id=team_id,
         **fields,
@@ -126,41 +144,63 @@ def ingest(work: Work, team_id: int, incoming: IncomingLead) -> Ingested:
         after_hours=not hours_of(team).is_open(submitted),
         returning_of_id=earlier.id if earlier else None,
     )
-    try:
-        with session.begin_nested():
-            session.add(lead)
-            session.flush()
-    except IntegrityError:
-        # Another process stored the same delivery between our check and our insert.
-        session.expunge(lead)
-        return Ingested(_lead_id_for(session, team_id, fields["source"], fields["external_id"]), duplicate=True,
+    _set_due_of_new(lead, team)
+    lead.id = _insert_new(connection, lead)
+    if lead.id is None:  # another process stored the same delivery between our check and our insert
+        return Ingested(_lead_id_for(connection, team_id, fields["source"], fields["external_id"]), duplicate=True,
                         warnings=warnings)
-    refresh_due(session, lead, team)
     outbox.enqueue_card(session, lead, now)
     if earlier is not None and earlier.status == LeadStatus.OPEN and earlier.owner_id is not None:
+        earlier_lead = session.get(Lead, earlier.id)
         owner = session.get(Member, earlier.owner_id)
-        outbox.enqueue_direct(session, lead, owner.chat_user_id, shopper_back_text(lead, earlier, team, now), now)
+        outbox.enqueue_direct(session, lead, owner.chat_user_id, shopper_back_text(lead, earlier_lead, team, now), now)
     return Ingested(lead.id, duplicate=False, warnings=warnings)
 
 
-def _lead_id_for(session: Session, team_id: int, source: str, external_id: str) -> int | None:
-    return session.exec(
-        select(Lead.id).where(Lead.team_id == team_id, Lead.source == source, Lead.external_id == external_id)
-    ).first()
+_LEAD = Lead.__table__
+_LEAD_COLUMNS = tuple(c.name for c in _LEAD.columns if c.name != "id")
 
 
-def _earlier_lead_of(session: Session, team_id: int, phone: str | None, email: str | None,
-                     submitted: datetime) -> Lead | None:
-    """The shopper's most recent lead on this team within RETURNING_WITHIN, by phone or e-mail."""
-    same_person = [c for c in (Lead.phone == phone if phone else None, Lead.email == email if email else None)
+def _set_due_of_new(lead: Lead, team) -> None:
+    """`refresh_due` for a lead not stored yet: its windows' plans and its first step (a new
+    lead has no escalations), so the INSERT carries them and no UPDATE follows."""
+    kept = {str(plan.rule): _plan_json(plan) for plan in plans_of(lead, team)} if not lead.history else {}
+    lead.ladder = kept or None
+    step = None if lead.history else next_step(facts_of(lead), windows_of(team), set(), snapshots_of(lead))
+    lead.due_at = step.due_at if step else None
+    lead.due_rule = str(step.rule) if step else None
+    lead.due_level = step.level if step else None
+
+
+def _insert_new(connection, lead: Lead) -> int | None:
+    """INSERT the lead unless its (team, source, external id) is stored: its new id, or None."""
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(_LEAD).values({name: getattr(lead, name) for name in _LEAD_COLUMNS})
+                 .on_conflict_do_nothing(index_elements=["team_id", "source", "external_id"])
+                 .returning(_LEAD.c.id))
+    return connection.execute(statement).scalar()
+
+
+def _lead_id_for(connection, team_id: int, source: str, external_id: str) -> int | None:
+    return connection.execute(
+        select(_LEAD.c.id).where(_LEAD.c.team_id == team_id, _LEAD.c.source == source,
+                                 _LEAD.c.external_id == external_id)
+    ).scalar()
+
+
+def _earlier_lead_of(connection, team_id: int, phone: str | None, email: str | None, submitted: datetime):
+    """The shopper's most recent lead on this team within RETURNING_WITHIN, by phone or e-mail:
+    a row (id, status, owner_id), or None."""
+    lead = _LEAD.c
+    same_person = [c for c in (lead.phone == phone if phone else None, lead.email == email if email else None)
                    if c is not None]
     if not same_person:
         return None
-    return session.exec(
-        select(Lead)
-        .where(Lead.team_id == team_id, or_(*same_person),
-               Lead.submitted_at >= submitted - RETURNING_WITHIN, Lead.submitted_at <= submitted)
-        .order_by(col(Lead.submitted_at).desc(), col(Lead.id).desc())
+    return connection.execute(
+        select(lead.id, lead.status, lead.owner_id)
+        .where(lead.team_id == team_id, or_(*same_person),
+               lead.submitted_at >= submitted - RETURNING_WITHIN, lead.submitted_at <= submitted)
+        .order_by(lead.submitted_at.desc(), lead.id.desc())
         .limit(1)
     ).first()
 
