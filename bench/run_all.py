@@ -98,7 +98,8 @@ def fresh_postgres(base: str, name: str) -> str:
 
 
 def machine(postgres: str | None) -> dict[str, str]:
-    info = {"cores": str(os.cpu_count()), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+    info = {"cores": str(os.cpu_count()), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "load": " / ".join(f"{x:.1f}" for x in os.getloadavg())}
     try:
         kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
                       if line.startswith("MemTotal")).split()[1])
@@ -199,7 +200,8 @@ def rows_for(key: str, outcome: Outcome, full: bool) -> list[Row]:
         goal = 30 if db == "sqlite" else 60
         scale = "" if data["rows"] >= 1_000_000 else " (the goal is for 1M rows)"
         return [Row(f"history import, {data['rows']:,} rows ({data['csv_mb']:.0f} MB CSV), {database}: time",
-                    f"{data['seconds']:.1f} s (reading {data['reading_s']:.1f} s, storing {data['storing_s']:.1f} s)"
+                    f"{data['seconds']:.1f} s (reading {data['reading_s']:.1f} s, storing {data['storing_s']:.1f} s; "
+                    f"importer CPU {data.get('cpu_s', 0):.1f} s)"
                     + scale, f"≤ {goal} s for 1M rows",
                     data["seconds"] <= goal * data["rows"] / 1_000_000 if data["rows"] < 1_000_000
                     else data["seconds"] <= goal),
@@ -299,6 +301,8 @@ def render(results: dict) -> str:
     where = (f"{m['cores']} cores, {m.get('ram', '?')} RAM" + (f" ({m['cpu']})" if m.get("cpu") else "")
              + f", Python {m['python']}, SQLite {m['sqlite']}"
              + (f", PostgreSQL {m['postgresql']} on the same machine" if m.get("postgresql") else ", no PostgreSQL"))
+    load = (f" Load average (1/5/15 min) {results['load_before']} at the start, {m['load']} at the end"
+            " (2 cores: above 2, other jobs were competing for them)." if results.get("load_before") else "")
     rows = [Row(**r) for r in results["rows"]]
     missed = [r for r in rows if r.met is False]
     lines = [
@@ -306,8 +310,8 @@ def render(results: dict) -> str:
         "## Summary",
         "",
         f"Written by `{results['command']}` on {results['date']} ({results['minutes']:.0f} min); "
-        f"machine: {where}. Other jobs may have shared the machine; the sections below have ranges over "
-        "several runs and say how each benchmark measures.",
+        f"machine: {where}.{load} The sections below have ranges over several runs and say how each "
+        "benchmark measures.",
         "",
         "| benchmark | figure | goal | met? |",
         "|---|---|---|---|",
@@ -357,6 +361,7 @@ def main() -> None:
         results = json.loads(args.render.read_text())
     else:
         started = time.perf_counter()
+        load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
         only = {name.strip() for name in args.only.split(",") if name.strip()}
         postgres = None if args.no_postgres else args.postgres_url
         outcomes: dict[str, Outcome] = {}
@@ -386,6 +391,7 @@ def main() -> None:
                        + (" --no-postgres" if args.no_postgres else ""),
             "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
             "minutes": (time.perf_counter() - started) / 60,
+            "load_before": load_before,
             "machine": machine(postgres),
             "rows": [asdict(r) for r in rows],
             "raw": {k: {"seconds": o.seconds, "error": o.error,

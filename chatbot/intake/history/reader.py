@@ -36,9 +36,13 @@ Progress = Callable[[str, int, int], None]
 PROGRESS_EVERY = 20_000  # lines
 
 
-@dataclass
+@dataclass(slots=True)
 class HistoryLead:
-    """A lead as read from the file, with its activities, before it is stored."""
+    """A lead as read from the file, with its activities, before it is stored.
+
+    A million-row file holds hundreds of thousands of these until they are stored, so they have
+    no per-instance __dict__ (slots), and the texts that repeat (source, status, rep, vehicle)
+    are one shared string each (`read_rows` interns them)."""
 
     source: str
     external_id: str
@@ -53,7 +57,8 @@ class HistoryLead:
     closed_at: datetime | None
     touches: dict[str, tuple[TouchKind, datetime, str | None]] = field(default_factory=dict)  # ext id -> (kind, at, rep)
     claimed_at: datetime | None = None  # the earliest assignment at or after submission
-    assignments: set[str] | None = None  # their ext ids (a row twice in the file is one assignment)
+    assignments: str | set[str] | None = None  # their ext ids: the first alone, a set once there are more
+    # (a row twice in the file is one assignment)
 
 
 _NANP = {"US", "CA"}
@@ -134,6 +139,8 @@ def read_rows(lines: Iterable[str], zone: ZoneInfo, region: str, now: datetime, 
     ix = {name: cols.get(name, blank) for name in FIELDS}
     width = blank + 1
     leads: dict[tuple[str, str], HistoryLead] = {}
+    shared: dict[str, str] = {}  # one string object per distinct repeated text (memory: see HistoryLead)
+    share = shared.setdefault
     skipped = report.skipped
     kinds: dict[str, object] = {}  # activity type as written -> TouchKind, ASSIGNMENT or skip reason
     i_created, i_source, i_lead, i_rep, i_act = ix["created"], ix["source"], ix["lead_id"], ix["rep"], ix["activity_id"]
@@ -152,6 +159,7 @@ def read_rows(lines: Iterable[str], zone: ZoneInfo, region: str, now: datetime, 
             skipped["no lead date"] += 1
             continue
         source = row[i_source].strip() or "CRM import"
+        source = share(source, source)
         lead_key = row[i_lead].strip()
         if not lead_key:
             customer = _customer(row, ix)
@@ -170,17 +178,19 @@ def read_rows(lines: Iterable[str], zone: ZoneInfo, region: str, now: datetime, 
                 skipped["lead date in the future"] += 1
                 continue
             raw_status = row[ix["status"]].strip()
+            raw_status = share(raw_status, raw_status)
             closed_text = row[ix["closed"]].strip()
             try:
                 closed = times.parse(closed_text) if closed_text else None
             except ValueError:
                 closed = None
             email = row[ix["email"]].strip()
+            vehicle, lead_rep = row[ix["vehicle"]].strip(), row[i_rep].strip()
             lead = HistoryLead(source=source[:80], external_id=lead_key[:200], submitted_at=created,
                                customer_name=(_customer(row, ix) or "(no name)")[:200],
                                phone=_phone(row[ix["phone"]], region), email=normalise_email(email) if email else None,
-                               vehicle=row[ix["vehicle"]].strip() or None, status=lead_status(raw_status),
-                               raw_status=raw_status, rep=row[i_rep].strip() or None, closed_at=closed)
+                               vehicle=share(vehicle, vehicle) or None, status=lead_status(raw_status),
+                               raw_status=raw_status, rep=share(lead_rep, lead_rep) or None, closed_at=closed)
             leads[(source, lead_key)] = lead
         for date_index, type_index in activity_columns:
             at_text = row[date_index].strip()
@@ -207,7 +217,8 @@ def read_rows(lines: Iterable[str], zone: ZoneInfo, region: str, now: datetime, 
             if at > now:
                 skipped["activity in the future"] += 1
                 continue
-            rep = row[i_rep].strip() or None
+            rep = row[i_rep].strip()
+            rep = share(rep, rep) or None
             ext = row[i_act].strip() if not per_lead else ""
             if kind is ASSIGNMENT:
                 _assigned(lead, ext[:200] if ext else _touch_hash("assigned", at, rep), at, report)
@@ -222,15 +233,19 @@ def read_rows(lines: Iterable[str], zone: ZoneInfo, region: str, now: datetime, 
 
 def _assigned(lead: HistoryLead, ext: str, at: datetime, report: ImportReport) -> None:
     """An assignment of `lead` at `at` (at or after its submission): the earliest is the claim."""
-    if lead.assignments is None:
-        lead.assignments = {ext}
+    seen = lead.assignments
+    if seen is None:
+        lead.assignments = ext
         lead.claimed_at = at
         report.claims_read += 1
         return
-    if ext in lead.assignments:
+    if ext == seen or (seen.__class__ is set and ext in seen):
         report.skipped["same activity twice in the file"] += 1
         return
-    lead.assignments.add(ext)
+    if seen.__class__ is set:
+        seen.add(ext)
+    else:
+        lead.assignments = {seen, ext}
     report.reassignments += 1
     if at < lead.claimed_at:
         lead.claimed_at = at

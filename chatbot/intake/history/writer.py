@@ -6,29 +6,37 @@ not yet seen, so running the same file twice adds nothing. A claim read from the
 lead's first assignment) is stored on a new lead, and on a history lead already here that had
 none or a later one; a lead delivered live keeps the claim the bot saw.
 
-Speed (docs/PERFORMANCE.md): leads and touches are written in batches of 20,000 with one DBAPI
-executemany per batch through SQLAlchemy's connection (`exec_driver_sql`), never through the
-per-lead use cases. SQLAlchemy core `insert()` executemany was tried first: its per-row
-parameter processing took a third of the time, so the writer converts values itself (BulkWriter).
+Speed (docs/PERFORMANCE.md): leads and touches are written in batches of 5,000 leads, never
+through the per-lead use cases: on SQLite one DBAPI executemany per batch through SQLAlchemy's
+connection (`exec_driver_sql`), on PostgreSQL one COPY per batch (psycopg's `cursor.copy`; its
+executemany sent a row at a time). SQLAlchemy core `insert()` executemany was tried first: its
+per-row parameter processing took a third of the time, so the writer converts values itself
+(BulkWriter). Memory: each lead read from the file is let go once it is stored, so the import's
+peak is the file's leads as read, not that plus what storing builds.
+
+Commits do not wait for the disk (`_import_connection`: SQLite's synchronous=NORMAL in WAL mode,
+PostgreSQL's synchronous_commit off, for the import's own connection and transactions only): a
+power cut can lose the last batches stored, never corrupt anything, and the import is idempotent,
+so running it again stores what is missing. On a busy disk the waits were most of the storing time.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, Integer, MetaData, Table, bindparam, func, select, tuple_, update
-from sqlmodel import col
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, func, select, text, tuple_, update
+from sqlmodel import Session, col
 
 from chatbot.core import Core
 from chatbot.intake.history.reader import HistoryLead
 from chatbot.intake.history.report import ImportReport
 from chatbot.leads.deadlines import refresh_due
-from chatbot.store.db import transaction
 from chatbot.store.models import Lead, LeadStatus, LoggedVia, Team, Touch, TouchKind
 
-BATCH = 20_000
+BATCH = 5_000
 ANALYZE_AFTER = 10_000  # new leads + touches
 UTC = timezone.utc
 
@@ -72,6 +80,7 @@ class BulkWriter:
 
     def __init__(self, dialect: str, paramstyle: str) -> None:
         self.sqlite = dialect == "sqlite"
+        self.copy = dialect == "postgresql"
         self.paramstyle = paramstyle
         self._text: dict[datetime, str] = {}
         self.lead, self.touch = _untyped(Lead.__table__), _untyped(Touch.__table__)
@@ -110,10 +119,17 @@ class BulkWriter:
 
     def _insert(self, session, target: Table, rows: list[dict]) -> None:
         """executemany on the driver itself: SQLAlchemy's per-row parameter building was a third
-        of the import's time. Plain column names, the driver's own placeholder style."""
+        of the import's time. Plain column names, the driver's own placeholder style. PostgreSQL:
+        COPY FROM STDIN (psycopg), each value in PostgreSQL's text form as its type would send it."""
         if not rows:
             return
         names = list(rows[0])
+        if self.copy:
+            with session.connection().connection.cursor() as cursor:
+                with cursor.copy(f"COPY {target.name} ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row([row[n] for n in names])
+            return
         mark = "?" if self.paramstyle == "qmark" else "%s"
         sql = f"INSERT INTO {target.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
         session.connection().exec_driver_sql(sql, [tuple(row[n] for n in names) for row in rows])
@@ -125,9 +141,38 @@ def _untyped(model_table: Table) -> Table:
         Column(c.name, Integer, primary_key=True) if c.primary_key else Column(c.name) for c in model_table.columns))
 
 
+@contextmanager
+def _import_connection(core: Core) -> Iterator:
+    """One connection for the whole import whose commits do not wait for the disk (see the module
+    docstring); SQLite's setting is put back before the connection returns to the pool."""
+    with core.engine.connect() as connection:
+        if core.engine.dialect.name != "sqlite":
+            yield connection
+            return
+        raw = connection.connection.dbapi_connection  # no transaction open yet: the level can change
+        level = raw.execute("PRAGMA synchronous").fetchone()[0]
+        raw.execute("PRAGMA synchronous=NORMAL")
+        try:
+            yield connection
+        finally:
+            if connection.in_transaction():
+                connection.rollback()
+            raw.execute(f"PRAGMA synchronous={int(level)}")
+
+
+@contextmanager
+def _batch(connection) -> Iterator[Session]:
+    """A transaction on the import's connection: commits if the block finishes."""
+    with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+        if connection.dialect.name == "postgresql":
+            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        yield session
+
+
 def store(core: Core, team: Team, hours, reps: dict[str, int], leads: dict[tuple[str, str], HistoryLead],
           now: datetime, report: ImportReport, progress: Callable[[str, int, int], None] | None) -> None:
     """Write `leads` into the team, counting in `report`; `reps` is a lower-cased rep name -> member id.
+    New leads leave `leads` as they are stored (memory).
 
     Calls `progress("storing", done, total)` after each batch, and ANALYZEs after a large import."""
     keys = list(leads)
@@ -159,68 +204,71 @@ def store(core: Core, team: Team, hours, reps: dict[str, int], leads: dict[tuple
         return {"lead_id": lead_id, "member_id": reps.get((rep or "").lower()), "kind": kind.value, "outcome": None,
                 "at": at, "logged_via": LoggedVia.IMPORT.value, "recorded_at": now, "external_id": ext}
 
-    # New leads, with their facts computed here, in batches; then their touches.
-    for start in range(0, len(new_keys), BATCH):
-        batch = new_keys[start:start + BATCH]
-        rows = []
-        for key in batch:
-            lead = leads[key]
-            facts = _facts(lead, [(k, at) for k, at, _ in lead.touches.values()])
-            rows.append({
-                "team_id": team.id, "source": lead.source, "external_id": lead.external_id,
-                "submitted_at": lead.submitted_at, "received_at": now, "posted_at": None,
-                "customer_name": lead.customer_name, "phone": lead.phone, "email": lead.email,
-                "vehicle": lead.vehicle, "comments": None,
-                "details": {"imported": True, "crm_status": lead.raw_status, "rep": lead.rep},
-                "status": str(lead.status), "owner_id": reps.get((lead.rep or "").lower()),
-                "claimed_at": lead.claimed_at,
-                "close_reason": "imported" if lead.status != LeadStatus.OPEN else None,
-                "due_at": None, "due_rule": None, "due_level": None, "chat_channel": None, "chat_message_id": None,
-                "returning_of_id": None, "after_hours": after_hours(lead.submitted_at), "history": True,
-                **facts,
-            })
-        report.claims_new += sum(1 for row in rows if row["claimed_at"] is not None)
-        with transaction(core.engine) as session:
-            ids = writer.leads(session, team.id, rows)
-            touch_rows = [touch_row(lead_id, ext, kind, at, rep)
-                          for key, lead_id in zip(batch, ids, strict=True)
-                          for ext, (kind, at, rep) in leads[key].touches.items()]
-            writer.touches(session, touch_rows)
-            report.touches_new += len(touch_rows)
-        done += len(batch) + len(touch_rows)
-        if progress:
-            progress("storing", done, total)
-
-    # Leads already here (an earlier import, or delivered live): add only activities not yet seen.
-    old_keys = [k for k in keys if k in existing]
-    for start in range(0, len(old_keys), BATCH):
-        batch = old_keys[start:start + BATCH]
-        with transaction(core.engine) as session:
-            ids = [existing[k] for k in batch]
-            seen = set(session.execute(
-                select(Touch.lead_id, Touch.external_id).where(col(Touch.lead_id).in_(ids))).all())
-            touch_rows, changed = [], set()
+    with _import_connection(core) as connection:
+        # New leads, with their facts computed here, in batches; then their touches.
+        for start in range(0, len(new_keys), BATCH):
+            batch = new_keys[start:start + BATCH]
+            rows = []
             for key in batch:
-                lead_id = existing[key]
-                for ext, (kind, at, rep) in leads[key].touches.items():
-                    if (lead_id, ext) in seen:
-                        report.touches_existing += 1
-                        continue
-                    changed.add(lead_id)
-                    touch_rows.append(touch_row(lead_id, ext, kind, at, rep))
-            if touch_rows:
+                lead = leads[key]
+                facts = _facts(lead, [(k, at) for k, at, _ in lead.touches.values()])
+                rows.append({
+                    "team_id": team.id, "source": lead.source, "external_id": lead.external_id,
+                    "submitted_at": lead.submitted_at, "received_at": now, "posted_at": None,
+                    "customer_name": lead.customer_name, "phone": lead.phone, "email": lead.email,
+                    "vehicle": lead.vehicle, "comments": None,
+                    "details": {"imported": True, "crm_status": lead.raw_status, "rep": lead.rep},
+                    "status": str(lead.status), "owner_id": reps.get((lead.rep or "").lower()),
+                    "claimed_at": lead.claimed_at,
+                    "close_reason": "imported" if lead.status != LeadStatus.OPEN else None,
+                    "due_at": None, "due_rule": None, "due_level": None, "chat_channel": None, "chat_message_id": None,
+                    "returning_of_id": None, "after_hours": after_hours(lead.submitted_at), "history": True,
+                    **facts,
+                })
+            report.claims_new += sum(1 for row in rows if row["claimed_at"] is not None)
+            with _batch(connection) as session:
+                ids = writer.leads(session, team.id, rows)
+                touch_rows = [touch_row(lead_id, ext, kind, at, rep)
+                              for key, lead_id in zip(batch, ids, strict=True)
+                              for ext, (kind, at, rep) in leads[key].touches.items()]
                 writer.touches(session, touch_rows)
                 report.touches_new += len(touch_rows)
-                _recount(session, team, changed)
-            claims = _earlier_claims(batch, leads, existing, claims_here)
-            if claims:
-                table = Lead.__table__  # core, typed: an executemany of plain UPDATEs
-                session.execute(update(table).where(table.c.id == bindparam("lead_id"))
-                                .values(claimed_at=bindparam("claim")), claims)
-                report.claims_new += len(claims)
-        done += len(batch) + sum(len(leads[k].touches) for k in batch)
-        if progress:
-            progress("storing", done, total)
+            for key in batch:
+                del leads[key]  # stored: let it go (the caller reads only the report)
+            done += len(batch) + len(touch_rows)
+            if progress:
+                progress("storing", done, total)
+
+        # Leads already here (an earlier import, or delivered live): add only activities not yet seen.
+        old_keys = [k for k in keys if k in existing]
+        for start in range(0, len(old_keys), BATCH):
+            batch = old_keys[start:start + BATCH]
+            with _batch(connection) as session:
+                ids = [existing[k] for k in batch]
+                seen = set(session.execute(
+                    select(Touch.lead_id, Touch.external_id).where(col(Touch.lead_id).in_(ids))).all())
+                touch_rows, changed = [], set()
+                for key in batch:
+                    lead_id = existing[key]
+                    for ext, (kind, at, rep) in leads[key].touches.items():
+                        if (lead_id, ext) in seen:
+                            report.touches_existing += 1
+                            continue
+                        changed.add(lead_id)
+                        touch_rows.append(touch_row(lead_id, ext, kind, at, rep))
+                if touch_rows:
+                    writer.touches(session, touch_rows)
+                    report.touches_new += len(touch_rows)
+                    _recount(session, team, changed)
+                claims = _earlier_claims(batch, leads, existing, claims_here)
+                if claims:
+                    table = Lead.__table__  # core, typed: an executemany of plain UPDATEs
+                    session.execute(update(table).where(table.c.id == bindparam("lead_id"))
+                                    .values(claimed_at=bindparam("claim")), claims)
+                    report.claims_new += len(claims)
+            done += len(batch) + sum(len(leads[k].touches) for k in batch)
+            if progress:
+                progress("storing", done, total)
 
     if report.leads_new + report.touches_new > ANALYZE_AFTER:
         # The planner's statistics still describe the tables before the import; without fresh
