@@ -447,7 +447,8 @@ def morning_text(team: Team, held: list, past: list, owners: dict, now: datetime
     zone = ZoneInfo(team.timezone)
     lines = [f"Good morning. {team.name}, {now.astimezone(zone):%a %b} {now.astimezone(zone).day}:"]
     if held:
-        lines.append(f"Overnight, {len(held)} lead(s) needed a manager (kept for opening):")
+        count = f"{len(held)} lead needed" if len(held) == 1 else f"{len(held)} leads needed"
+        lines.append(f"While we were closed, {count} a manager (kept for opening):")
         for lead, escalations in held:
             first = min(e.due_at for e in escalations)
             lines.append(f"  {_lead_state(lead, owners, now)}; since {format_moment(first, zone, now)}")

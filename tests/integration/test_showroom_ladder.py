@@ -108,7 +108,7 @@ def first_lines(told: list[tuple[str, str]]) -> list[tuple[str, str]]:
 ALEX_SAT_NIGHT = ("On-call: this needs you (unclaimed). Nobody has claimed Maria Gonzalez (Cars.com) after 5 min "
                   "and nobody has called them (asked 5 min ago). Call now: (312) 555-0147.")
 MONDAY_SUMMARY = ("Good morning. Demo Motors, Mon Nov 30:\n"
-                  "Overnight, 1 lead(s) needed a manager (kept for opening):\n"
+                  "While we were closed, 1 lead needed a manager (kept for opening):\n"
                   "  #1 Maria Gonzalez (Cars.com): unclaimed, not contacted, asked 1 d 9 h ago; since Sat 23:40")
 
 
@@ -205,7 +205,7 @@ def test_on_thanksgiving_a_2pm_lead_is_after_hours_on_call_hears_and_managers_wa
     assert room.told("#leads") == [("Thu 14:00", "card #1")]
     assert room.told("#sales-managers") == [
         ("Fri 09:00", "Good morning. Demo Motors, Fri Nov 27:\n"
-                      "Overnight, 1 lead(s) needed a manager (kept for opening):\n"
+                      "While we were closed, 1 lead needed a manager (kept for opening):\n"
                       "  #1 Maria Gonzalez (Cars.com): unclaimed, not contacted, asked 19 h ago; since Thu 14:10")]
     assert room.told("sam") == [] and room.told("pat") == []
 
@@ -226,7 +226,7 @@ def test_a_lead_the_night_before_thanksgiving_waits_for_fridays_summary_not_thur
     assert [when for when, _ in room.told("alex")] == ["Wed 20:00", "Wed 21:05"]
     assert room.told("#sales-managers") == [
         ("Fri 09:00", "Good morning. Demo Motors, Fri Nov 27:\n"
-                      "Overnight, 1 lead(s) needed a manager (kept for opening):\n"
+                      "While we were closed, 1 lead needed a manager (kept for opening):\n"
                       "  #1 Maria Gonzalez (Cars.com): unclaimed, not contacted, asked 1 d 12 h ago; since Wed 21:10")]
     assert room.told("#leads") == [("Wed 21:00", "card #1")]
 

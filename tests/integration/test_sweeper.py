@@ -259,7 +259,7 @@ def test_after_hours_on_call_hears_first_and_managers_get_one_summary_at_opening
     deliver_pending(core, chat)
     (summary,) = chat.in_channel("#sales-managers")
     assert summary == ("Good morning. Demo Motors, Mon Nov 30:\n"
-                       "Overnight, 1 lead(s) needed a manager (kept for opening):\n"
+                       "While we were closed, 1 lead needed a manager (kept for opening):\n"
                        "  #1 Maria Gonzalez (Cars.com): unclaimed, not contacted, asked 1 d 9 h ago; since Sat 23:40")
 
 
