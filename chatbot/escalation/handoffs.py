@@ -12,11 +12,13 @@ ended unseen gets none. A chat that is down leaves the row for the next sweep (a
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
+from chatbot.domain.oncall import Schedule
 from chatbot.leads.deadlines import due_window, hours_of
 from chatbot.messaging.ports import ChatUnavailable, Direct
 from chatbot.messaging.views import Notice, due_short, handoff_text
@@ -34,11 +36,38 @@ def sweep_handoffs(core, platforms) -> list[int]:
     now = core.clock.now()
     with transaction(core.engine) as session:
         return_expired(session, now)
-        for team in session.exec(select(Team)).all():
-            _plan(session, team, now)
+        _plan_all(session, now)
         pending = session.exec(select(OncallHandoff.id).where(
             col(OncallHandoff.sent_at).is_(None), OncallHandoff.attempts < MAX_ATTEMPTS)).all()
     return [handoff_id for handoff_id in pending if _send(core, platforms, handoff_id, now)]
+
+
+def _plan_all(session: Session, now: datetime) -> None:
+    """`_plan` for the teams whose running shift has no row yet, found in two queries whatever
+    the number of teams: this runs every tick, and a shift's row is made on its first one.
+    When shifts run depends only on the team's hours and shift settings, not on who holds them."""
+    running: dict[int, tuple[Team, date]] = {}
+    for team in session.exec(select(Team)).all():
+        times = Schedule(hours=hours_of(team), reps=(), handoff=_handoff_of(team), length=_length_of(team))
+        shift = times.covering(now)
+        if shift is not None:
+            running[team.id] = (team, shift.day)
+    if not running:
+        return  # every team is open: no shift is running
+    have = set(session.exec(select(OncallHandoff.team_id, OncallHandoff.day).where(
+        col(OncallHandoff.team_id).in_(list(running)),
+        col(OncallHandoff.day).in_({day for _, day in running.values()}))).all())
+    for team_id, (team, day) in running.items():
+        if (team_id, day) not in have:
+            _plan(session, team, now)
+
+
+def _handoff_of(team: Team) -> time | None:
+    return time.fromisoformat(team.oncall_handoff) if team.oncall_handoff else None
+
+
+def _length_of(team: Team) -> timedelta | None:
+    return timedelta(seconds=team.oncall_shift_s) if team.oncall_shift_s else None
 
 
 def _plan(session: Session, team: Team, now: datetime) -> None:
@@ -87,8 +116,9 @@ def _send(core, platforms, handoff_id: int, now: datetime) -> bool:
 
 
 def _open_and_overdue(session: Session, team: Team, now: datetime) -> tuple[int, list[str]]:
-    rows = session.exec(
-        select(Lead, Member.name).join(Member, col(Lead.owner_id) == Member.id, isouter=True)
+    rows = session.exec(  # a team's every open lead: not their details (JSON nobody here reads)
+        select(Lead, Member.name).options(defer(Lead.details), defer(Lead.comments))
+        .join(Member, col(Lead.owner_id) == Member.id, isouter=True)
         .where(Lead.team_id == team.id, Lead.status == LeadStatus.OPEN, col(Lead.history).is_(False))
         .order_by(Lead.id)
     ).all()

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from chatbot.domain.policy import past_ladder
-from chatbot.leads.deadlines import facts_of, fired_steps, hours_of, snapshots_of, windows_of
+from chatbot.leads.deadlines import facts_of, hours_of, snapshots_of, windows_of
 from chatbot.messaging import outbox
 from chatbot.messaging.views import morning_text
 from chatbot.store.db import transaction
@@ -38,8 +38,8 @@ def sweep_mornings(core, now: datetime) -> int:
                 due.append((team.id, hours.local(now).date()))
         if not due:
             return 0
-        have = set(session.exec(select(Rollup.team_id, Rollup.day).where(
-            col(Rollup.day).in_({day for _, day in due}))).all())
+        have = set(session.exec(select(Rollup.team_id, Rollup.day).where(  # the unique key's index
+            col(Rollup.team_id).in_([team_id for team_id, _ in due]), col(Rollup.day).in_({day for _, day in due}))).all())
     made = 0
     for team_id, day in due:
         if (team_id, day) not in have:
@@ -89,13 +89,18 @@ def _held(session: Session, team_id: int, since: date | None, day: date) -> list
 
 def _past_ladder(session: Session, team: Team, now: datetime) -> list[tuple[Lead, list]]:
     """Open leads with nothing left to escalate and a window still overdue."""
-    leads = session.exec(select(Lead).where(Lead.team_id == team.id, Lead.status == LeadStatus.OPEN,
-                                            col(Lead.history).is_(False), col(Lead.due_at).is_(None))
-                         .order_by(Lead.submitted_at)).all()
+    candidates = (Lead.team_id == team.id, Lead.status == LeadStatus.OPEN, col(Lead.history).is_(False),
+                  col(Lead.due_at).is_(None))
+    leads = session.exec(select(Lead).where(*candidates).order_by(Lead.submitted_at)).all()
+    fired: dict[int, set[tuple[str, datetime, int]]] = {}  # as fired_steps has them, for every lead in one query
+    for lead_id, rule, deadline, level in session.exec(
+            select(Escalation.lead_id, Escalation.rule, Escalation.deadline, Escalation.level)
+            .join(Lead, col(Lead.id) == Escalation.lead_id).where(*candidates)):
+        fired.setdefault(lead_id, set()).add((rule, deadline, level))
     windows = windows_of(team)
     found = []
     for lead in leads:
-        overdue = past_ladder(facts_of(lead), windows, fired_steps(session, lead.id), now, snapshots_of(lead))
+        overdue = past_ladder(facts_of(lead), windows, fired.get(lead.id, set()), now, snapshots_of(lead))
         if overdue:
             found.append((lead, overdue))
     return found

@@ -82,7 +82,10 @@ def parse_schedule(value: str) -> Schedule:
 
 
 def schedule_of(session: Session, team_id: int) -> Schedule:
-    row = _schedule_row(session, team_id)
+    return _schedule_of(_schedule_row(session, team_id))
+
+
+def _schedule_of(row: TeamSchedule | None) -> Schedule:
     return DEFAULT if row is None else Schedule(row.weekday, time.fromisoformat(row.at))
 
 
@@ -147,13 +150,24 @@ def next_due(now: datetime, schedule: Schedule, zone: ZoneInfo) -> tuple[str, da
 
 def plan(session: Session, team: Team, now: datetime) -> TeamJob | None:
     """Make sure the newest due digest has its row (the unique key makes two workers make one)."""
-    row = _schedule_row(session, team.id)
-    schedule = schedule_of(session, team.id)
+    wanted = _wanted(team, _schedule_row(session, team.id), now)
+    if wanted is not None:
+        _make(session, team, *wanted, now)
+    return None
+
+
+def _wanted(team: Team, row: TeamSchedule | None, now: datetime) -> tuple[str, datetime] | None:
+    """The week whose digest must have a row by now and its moment (None: nothing to plan)."""
+    schedule = _schedule_of(row)
     if schedule.off:
         return None
     week, moment = latest_due(now, schedule, ZoneInfo(team.timezone))
     if moment < team.created_at or (row is not None and moment < row.updated_at):
         return None  # before the team existed, or before its schedule was set: the next one is its first
+    return week, moment
+
+
+def _make(session: Session, team: Team, week: str, moment: datetime, now: datetime) -> None:
     values = dict(team_id=team.id, kind=DIGEST, period=week, due_at=moment, created_at=now, status=DUE,
                   attempts=0, late=False)
     dialect = session.get_bind().dialect.name
@@ -166,7 +180,26 @@ def plan(session: Session, team: Team, now: datetime) -> TeamJob | None:
         job.status = SUPERSEDED
         session.add(job)
         log.info("team job superseded team=%d kind=%s period=%s", team.id, job.kind, job.period)
-    return None
+
+
+def plan_all(session: Session, now: datetime) -> int:
+    """`plan` for every team in a few queries whatever the number of teams: the worker runs it
+    every tick, and on all but one tick a week every team's row is already there (nothing is
+    written then). Returns how many teams needed a row made."""
+    teams = session.exec(select(Team).order_by(Team.id)).all()
+    rows = {row.team_id: row for row in session.exec(select(TeamSchedule).where(TeamSchedule.kind == DIGEST))}
+    wanted = {team.id: (team, found) for team in teams if (found := _wanted(team, rows.get(team.id), now))}
+    if not wanted:
+        return 0
+    have = set(session.exec(select(TeamJob.team_id, TeamJob.period).where(
+        TeamJob.kind == DIGEST, col(TeamJob.team_id).in_(list(wanted)),
+        col(TeamJob.period).in_({week for _, (week, _) in wanted.values()}))).all())
+    made = 0
+    for team_id, (team, (week, moment)) in wanted.items():
+        if (team_id, week) not in have:  # the row that makes it also superseded the older ones
+            _make(session, team, week, moment, now)
+            made += 1
+    return made
 
 
 @dataclass(frozen=True)
@@ -181,10 +214,7 @@ def sweep_team_jobs(core, platforms) -> list[Sent]:
     """Plan every team's digest, then send the due ones through each team's chat."""
     now = core.clock.now()
     with transaction(core.engine) as session:
-        teams = session.exec(select(Team).order_by(Team.id)).all()
-        for team in teams:
-            plan(session, team, now)
-    with transaction(core.engine) as session:
+        plan_all(session, now)
         due = session.exec(select(TeamJob.id, TeamJob.team_id).where(
             TeamJob.status == DUE, TeamJob.due_at <= now)).all()
     sent: list[Sent] = []

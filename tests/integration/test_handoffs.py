@@ -1,0 +1,76 @@
+"""The on-call handoff notice (escalation/handoffs.py), on SQLite and PostgreSQL: a running shift
+gets one row and one notice however many ticks see it, none while no shift runs, each team on
+its own hours and handoff time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import select
+
+from chatbot.escalation.handoffs import sweep_handoffs
+from chatbot.messaging.platforms import Platforms
+from chatbot.messaging.ports import Direct, MessageRef
+from chatbot.store.db import transaction
+from chatbot.store.models import OncallHandoff
+from chatbot.team import roster
+from tests.conftest import CHICAGO
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=CHICAGO)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.direct: list[str] = []
+
+    def post(self, to, view) -> MessageRef:
+        if isinstance(to, Direct):
+            self.direct.append(to.user_id)
+        return MessageRef("c", str(len(self.direct)))
+
+    def update(self, ref, view) -> None:
+        pass
+
+
+def rows(core) -> list[tuple[int, str, bool]]:
+    with transaction(core.engine) as session:
+        return [(r.team_id, r.day.isoformat(), r.sent_at is not None)
+                for r in session.exec(select(OncallHandoff).order_by(OncallHandoff.team_id, OncallHandoff.day))]
+
+
+def test_each_running_shift_gets_one_notice_each_team_on_its_own_hours(core, team, clock):
+    early = roster.ensure_team(core, name="Early Motors", platform="console", platform_team_id="T2",
+                               leads_channel="#leads2", oncall_handoff="17:00")
+    for order, name in enumerate(["Kim", "Lee"], start=1):
+        roster.add_member(core, early.id, name=name, chat_user_id=name.lower(), oncall_order=order)
+    chat = Recorder()
+    platforms = Platforms.one_chat(chat)
+
+    clock.set(at(24, 10))  # Tuesday, open: Demo Motors has no shift running; Early Motors' runs 17:00 to 17:00
+    assert len(sweep_handoffs(core, platforms)) == 1
+    assert sweep_handoffs(core, platforms) == []
+    assert rows(core) == [(early.id, "2026-11-23", True)]
+
+    clock.set(at(24, 17, 30))  # Early Motors' next shift has begun, Demo Motors' not yet
+    for _ in range(3):
+        sweep_handoffs(core, platforms)
+    assert rows(core) == [(early.id, "2026-11-23", True), (early.id, "2026-11-24", True)]
+
+    clock.set(at(24, 19, 30))  # now Demo Motors' too
+    for _ in range(3):
+        sweep_handoffs(core, platforms)
+    assert rows(core) == [(team.id, "2026-11-24", True), (early.id, "2026-11-23", True),
+                          (early.id, "2026-11-24", True)]
+    assert len(chat.direct) == 3
+
+    clock.set(at(25, 8))  # still the night's shifts: nothing new
+    sweep_handoffs(core, platforms)
+    assert len(rows(core)) == 3
+
+    clock.set(at(25, 19, 5))  # Wednesday evening: the next shift of each
+    sweep_handoffs(core, platforms)
+    sweep_handoffs(core, platforms)
+    assert rows(core)[1] == (team.id, "2026-11-25", True) and rows(core)[-1] == (early.id, "2026-11-25", True)
+    assert len(rows(core)) == 5 and len(chat.direct) == 5
