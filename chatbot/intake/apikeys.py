@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from chatbot.errors import FollowUpError
 from chatbot.store.db import transaction
@@ -110,13 +110,15 @@ def authenticate(core, presented: str | None) -> Caller | None:
     prefix, dot, secret = presented.strip().partition(".")
     if not dot or not secret or not prefix.startswith(KEY_START) or len(prefix) > 40:
         return None
-    with transaction(core.engine) as session:
-        key = session.exec(
-            select(ApiKey).where(ApiKey.prefix == prefix, col(ApiKey.revoked_at).is_(None))
+    keys = ApiKey.__table__.c  # every intake request asks: one Core SELECT, no ORM session
+    with core.engine.connect() as connection:
+        key = connection.execute(
+            select(keys.id, keys.team_id, keys.name, keys.prefix, keys.hmac_secret, keys.secret_sha256)
+            .where(keys.prefix == prefix, keys.revoked_at.is_(None))
         ).first()
-        if key is None or not hmac.compare_digest(key.secret_sha256, _digest(secret)):
-            return None
-        return Caller(key.id, key.team_id, key.name, key.prefix, key.hmac_secret)
+    if key is None or not hmac.compare_digest(key.secret_sha256, _digest(secret)):
+        return None
+    return Caller(key.id, key.team_id, key.name, key.prefix, key.hmac_secret)
 
 
 def signature_ok(caller: Caller, body: bytes, header: str | None) -> bool:
