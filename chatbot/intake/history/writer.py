@@ -26,6 +26,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from operator import itemgetter
 
 from sqlalchemy import Column, Integer, MetaData, Table, bindparam, func, select, text, tuple_, update
 from sqlmodel import Session, col
@@ -99,10 +100,15 @@ class BulkWriter:
         executemany cannot return ids on every driver, so they are read back: rows of this team
         with an id above the highest before the insert (a sequence only grows, so ours are all
         there; a concurrent import's rows are told apart by source and external id)."""
+        if self.sqlite:
+            time = self.time
+            for row in rows:
+                for name in _LEAD_TIMES:
+                    if row[name] is not None:
+                        row[name] = time(row[name])
+        dumps = json.dumps
         for row in rows:
-            for name in _LEAD_TIMES:
-                row[name] = self.time(row[name])
-            row["details"] = json.dumps(row["details"])
+            row["details"] = dumps(row["details"])
         before = session.execute(select(func.coalesce(func.max(self.lead.c.id), 0))).scalar_one()
         self._insert(session, self.lead, rows)
         c = self.lead.c
@@ -111,9 +117,11 @@ class BulkWriter:
         return [ids[(row["source"], row["external_id"])] for row in rows]
 
     def touches(self, session, rows: list[dict]) -> None:
-        for row in rows:
-            row["at"] = self.time(row["at"])
-            row["recorded_at"] = self.time(row["recorded_at"])
+        if self.sqlite:
+            time = self.time
+            for row in rows:
+                row["at"] = time(row["at"])
+                row["recorded_at"] = time(row["recorded_at"])
         for start in range(0, len(rows), BATCH):
             self._insert(session, self.touch, rows[start:start + BATCH])
 
@@ -127,12 +135,13 @@ class BulkWriter:
         if self.copy:
             with session.connection().connection.cursor() as cursor:
                 with cursor.copy(f"COPY {target.name} ({', '.join(names)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row([row[n] for n in names])
+                    write = copy.write_row
+                    for values in map(itemgetter(*names), rows):
+                        write(values)
             return
         mark = "?" if self.paramstyle == "qmark" else "%s"
         sql = f"INSERT INTO {target.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
-        session.connection().exec_driver_sql(sql, [tuple(row[n] for n in names) for row in rows])
+        session.connection().exec_driver_sql(sql, list(map(itemgetter(*names), rows)))  # a tuple per row, in C
 
 
 def _untyped(model_table: Table) -> Table:
