@@ -194,21 +194,27 @@ def ladder(plan: Plan | OpenWindow) -> list[Step]:
             if not (r.offset < timedelta(0) and opened is not None and plan.deadline + r.offset <= opened)]
 
 
-def steps(facts: LeadFacts, windows: Windows, snapshots: Snapshots | None = None) -> list[Step]:
-    """Every step of every open window that may still speak, in order."""
-    return sorted(step for plan in plans(facts, windows, snapshots) for step in ladder(plan)
+Chains = Mapping[Rule, tuple[Rung, ...]]
+
+
+def steps(facts: LeadFacts, windows: Windows, snapshots: Snapshots | None = None,
+          chains: Chains | None = None) -> list[Step]:
+    """Every step of every open window that may still speak, in order (`chains`: what a window
+    opening now takes; the defaults when None)."""
+    return sorted(step for plan in plans(facts, windows, snapshots, chains) for step in ladder(plan)
                   if not _covered(step, facts))
 
 
 def due_steps(facts: LeadFacts, windows: Windows, fired: Fired, now: datetime,
-              snapshots: Snapshots | None = None) -> list[Step]:
+              snapshots: Snapshots | None = None, chains: Chains | None = None) -> list[Step]:
     """Every step that has fallen due by `now` and has not fired yet, in the order they fell due."""
-    return [s for s in steps(facts, windows, snapshots) if s.due_at <= now and s.key not in fired]
+    return [s for s in steps(facts, windows, snapshots, chains) if s.due_at <= now and s.key not in fired]
 
 
-def next_step(facts: LeadFacts, windows: Windows, fired: Fired, snapshots: Snapshots | None = None) -> Step | None:
+def next_step(facts: LeadFacts, windows: Windows, fired: Fired, snapshots: Snapshots | None = None,
+              chains: Chains | None = None) -> Step | None:
     """The earliest step still to fire, whether or not it is due yet: what the sweep waits for."""
-    return next((s for s in steps(facts, windows, snapshots) if s.key not in fired), None)
+    return next((s for s in steps(facts, windows, snapshots, chains) if s.key not in fired), None)
 
 
 def next_deadline(facts: LeadFacts, windows: Windows, snapshots: Snapshots | None = None) -> OpenWindow | None:

@@ -25,7 +25,15 @@ from sqlmodel import Session, col, select
 from chatbot.domain.hours import BusinessHours
 from chatbot.domain.policy import Action, Audience, Rule, Step, due_steps
 from chatbot.escalation import lapses, rollup
-from chatbot.leads.deadlines import facts_of, fired_steps, hours_of, refresh_due, snapshots_of, windows_of
+from chatbot.leads.deadlines import (
+    chains_of,
+    facts_of,
+    fired_steps,
+    hours_of,
+    refresh_due,
+    snapshots_of,
+    windows_of,
+)
 from chatbot.messaging import outbox
 from chatbot.messaging.views import Told, escalation_text, moved_away_text, moved_to_you_text
 from chatbot.store.db import transaction
@@ -67,7 +75,8 @@ def _escalate_lead(core, lead_id: int, now: datetime) -> list[int]:
             return []  # another worker has it, or it changed since we looked
         team = session.get(Team, lead.team_id)
         fired_keys = fired_steps(session, lead.id)
-        steps = due_steps(facts_of(lead), windows_of(team), fired_keys, now, snapshots_of(lead))
+        steps = due_steps(facts_of(lead), windows_of(team), fired_keys, now, snapshots_of(lead),
+                          chains_of(team, lead.source))
         fired: list[Escalation] = []
         if steps:
             earlier = list(session.exec(select(Escalation).where(Escalation.lead_id == lead.id)
@@ -83,6 +92,12 @@ def _escalate_lead(core, lead_id: int, now: datetime) -> list[int]:
         return [escalation.id for escalation in fired]
 
 
+def told_members(step: Step, earlier: list[Escalation]) -> set[int]:
+    """The members this step's window has already told (one voice per lead: for first contact,
+    the claim chain's too): a later step that would tell them again goes up the ladder instead."""
+    return {e.target_member_id for e in earlier if _same_voice(step, e) and e.target_member_id}
+
+
 def _same_voice(step: Step, escalation: Escalation) -> bool:
     """Escalations a later step of this window speaks after: the window's own, and for first
     contact the claim chain's (one voice per lead)."""
@@ -95,8 +110,8 @@ def _told(session: Session, team: Team, lead_owner_id: int | None, earlier: list
           step: Step) -> tuple[Told, ...]:
     found = []
     for e in earlier:
-        if not _same_voice(step, e):
-            continue
+        if not _same_voice(step, e) or e.due_at < e.deadline <= e.fired_at:
+            continue  # another window's, or a heads-up caught up after its deadline: never sent
         if e.target_member_id is not None:
             member = session.get(Member, e.target_member_id)
             role = "owner" if e.target_member_id == lead_owner_id else "on-call"
@@ -119,10 +134,9 @@ def _fire(session: Session, lead: Lead, team: Team, step: Step, duty: Duty, owne
 
 def _step(session: Session, lead: Lead, team: Team, step: Step, duty: Duty, owner: Member | None,
           earlier: list[Escalation], now: datetime) -> Escalation:
-    told_members = {e.target_member_id for e in earlier if _same_voice(step, e) and e.target_member_id}
     if step.action is Action.REASSIGN and (to := duty.reassign_to()) is not None:
         return _reassign(session, lead, team, step, owner, to, now)
-    recipient = duty.recipient(step, told_members)
+    recipient = duty.recipient(step, told_members(step, earlier))
     if step.due_at < step.deadline <= now:  # a heads-up caught up after its deadline: the lapse speaks instead
         log.info("heads-up passed unsent lead=%d rule=%s level=%d", lead.id, step.rule.value, step.level)
         return _record(session, lead, step, recipient.member, recipient.channel, now, held_for=None)

@@ -124,11 +124,17 @@ def fired_steps(session: Session, lead_id: int) -> set[tuple[str, datetime, int]
     return {(rule, deadline, level) for rule, deadline, level in rows}
 
 
-def pending_step(session: Session, lead: Lead, team: Team) -> Step | None:
-    """The next step still to fire for this lead (None: nothing left to escalate)."""
+def pending_step(session: Session, lead: Lead, team: Team, *, posting_at: datetime | None = None) -> Step | None:
+    """The next step still to fire for this lead (None: nothing left to escalate).
+
+    `posting_at`: the card is about to be posted then (its claim window will run from that moment)."""
     if lead.history:
         return None
-    return next_step(facts_of(lead), windows_of(team), fired_steps(session, lead.id), snapshots_of(lead))
+    facts = facts_of(lead)
+    if posting_at is not None and facts.posted_at is None:
+        facts = replace(facts, posted_at=posting_at)
+    return next_step(facts, windows_of(team), fired_steps(session, lead.id), snapshots_of(lead),
+                     chains_of(team, lead.source))
 
 
 def refresh_due(session: Session, lead: Lead, team: Team) -> None:

@@ -9,14 +9,13 @@ quiet hours on, what the managers or the channel would hear waits for the mornin
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel import Session, select
 
-from chatbot.domain.policy import Action, Rule, Step, next_step
+from chatbot.domain.policy import Action, Step
 from chatbot.escalation import sweeper  # a module, not its names: the sweep imports the outbox, which imports this
-from chatbot.leads.deadlines import due_window, facts_of, fired_steps, hours_of, pending_step, snapshots_of, windows_of
+from chatbot.leads.deadlines import due_window, hours_of, pending_step
 from chatbot.messaging.views import NextUp
 from chatbot.store.models import Escalation, Lead, LeadStatus, Member, Team
 
@@ -34,7 +33,7 @@ def next_up(session: Session, lead: Lead, team: Team, now: datetime, *,
         return None
     if lead.history:  # imported history is never escalated
         return NextUp(due.rule, due.deadline)
-    step = _step(session, lead, team, posting_at)
+    step = pending_step(session, lead, team, posting_at=posting_at)
     if step is None:
         return NextUp(due.rule, due.deadline, done=True)
     at = max(step.due_at, now)
@@ -54,20 +53,7 @@ def next_up(session: Session, lead: Lead, team: Team, now: datetime, *,
     return NextUp(due.rule, due.deadline, who, step.due_at)
 
 
-def _step(session: Session, lead: Lead, team: Team, posting_at: datetime | None) -> Step | None:
-    if posting_at is None or lead.posted_at is not None:
-        return pending_step(session, lead, team)
-    # the card's first post: its claim window runs from `posting_at`, as the card shows it
-    facts = replace(facts_of(lead), posted_at=posting_at)
-    return next_step(facts, windows_of(team), fired_steps(session, lead.id), snapshots_of(lead))
-
-
 def _told(session: Session, lead: Lead, step: Step) -> set[int]:
-    """The members this step's window has already told (the sweep's `told`): its own window's
-    escalations, and for first contact the claim chain's too (one voice per lead)."""
-    rows = session.exec(select(Escalation.rule, Escalation.deadline, Escalation.target_member_id)
-                        .where(Escalation.lead_id == lead.id)).all()
-    return {member_id for rule, deadline, member_id in rows if member_id is not None and (
-        (rule == step.rule and deadline == step.deadline)
-        or (step.rule is Rule.FIRST_CONTACT and rule == Rule.CLAIM))}
-
+    """The members this step's window has already told, as the sweep counts them."""
+    earlier = list(session.exec(select(Escalation).where(Escalation.lead_id == lead.id)).all())
+    return sweeper.told_members(step, earlier)

@@ -23,8 +23,8 @@ from sqlmodel import col, select
 from chatbot.core import Work
 from chatbot.domain.chains import ChainError, chain_text, parse_chain
 from chatbot.domain.hours import DAY_NAMES, holidays_from_text, holidays_text, week_spec
-from chatbot.errors import FollowUpError, NotAllowed
 from chatbot.domain.policy import Rule
+from chatbot.errors import FollowUpError, NotAllowed
 from chatbot.leads.deadlines import chains_of, hours_of, ladder_key, refresh_due, source_key
 from chatbot.leads.rules import is_manager
 from chatbot.messaging.phrasebook import Phrasebook

@@ -73,8 +73,10 @@ def reminder_to_owner(core, team, clock, lead_id: int) -> str:
     tracker.claim(core, team.id, lead_id, "jordan")
     chat = FakeChat()
     deliver_pending(core, chat)
-    clock.set(stored(core, lead_id).submitted_at + timedelta(minutes=15))
-    sweep(core)
+    clock.set(stored(core, lead_id).submitted_at + timedelta(minutes=10))
+    sweep(core)  # the heads-up
+    clock.advance(timedelta(minutes=5))
+    sweep(core)  # the reminder
     deliver_pending(core, chat)
     heads_up, text = chat.direct_to("jordan")
     assert heads_up.startswith("Heads-up: call ")
