@@ -3,10 +3,10 @@
     chatbot                  run the bot: Slack if SLACK_BOT_TOKEN is set (web app + worker in one
                              process; Socket Mode with SLACK_APP_TOKEN), else the console on SQLite
     chatbot web --port N     the web app only (Slack events, intake, health): the Procfile's web
-    chatbot worker           sweep + outbox every 30 s: the Procfile's worker
+    chatbot worker           escalate each step as it falls due + deliver: the Procfile's worker
     chatbot db upgrade       bring the database schema up to date
     chatbot doctor           check the deployment: configuration, database, chats, intake keys, worker
-    chatbot sweep            escalate whatever is due now, once (the worker does it every 30 s)
+    chatbot sweep            escalate whatever is due now, once (the worker does it as each step falls due)
     chatbot team create      a team for lead intake when no chat adapter has made one
     chatbot member ...       people on a team: add (by e-mail before they use Slack), list, set-role, remove
     chatbot keys ...         API keys for lead providers and CRMs (create, list, revoke)
@@ -195,7 +195,7 @@ def worker(
     database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL."),
     once: bool = typer.Option(False, "--once", help="One sweep and delivery, then exit."),
 ) -> None:
-    """Every 30 s: escalate what is due and deliver queued chat messages to each team's chat."""
+    """Escalate each step the moment it falls due (5 s at most) and deliver each team's queued messages."""
     settings = _settings().slack()
     _start_logging(settings)
     core = bootstrap(database, migrate=False)
