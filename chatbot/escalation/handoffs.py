@@ -43,11 +43,14 @@ def sweep_handoffs(core, platforms) -> list[int]:
 
 
 def _plan_all(session: Session, now: datetime) -> None:
-    """`_plan` for the teams whose running shift has no row yet, found in two queries whatever
+    """`_plan` for the teams whose running shift has no row yet, found in three queries whatever
     the number of teams: this runs every tick, and a shift's row is made on its first one.
-    When shifts run depends only on the team's hours and shift settings, not on who holds them."""
+    When shifts run depends only on the team's hours and shift settings, not on who holds them;
+    a team with nobody in its rotation has no shifts."""
     running: dict[int, tuple[Team, date]] = {}
-    for team in session.exec(select(Team)).all():
+    on_call = set(session.exec(select(Member.team_id).where(  # as queries.rotation: who can hold a shift
+        Member.active, col(Member.oncall_order).is_not(None)).distinct()).all())
+    for team in session.exec(select(Team).where(col(Team.id).in_(on_call))).all() if on_call else ():
         times = Schedule(hours=hours_of(team), reps=(), handoff=_handoff_of(team), length=_length_of(team))
         shift = times.covering(now)
         if shift is not None:

@@ -1,6 +1,6 @@
 """The on-call handoff notice (escalation/handoffs.py), on SQLite and PostgreSQL: a running shift
 gets one row and one notice however many ticks see it, none while no shift runs, each team on
-its own hours and handoff time."""
+its own hours and handoff time, none for a team with nobody on call."""
 
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ def test_each_running_shift_gets_one_notice_each_team_on_its_own_hours(core, tea
                                leads_channel="#leads2", oncall_handoff="17:00")
     for order, name in enumerate(["Kim", "Lee"], start=1):
         roster.add_member(core, early.id, name=name, chat_user_id=name.lower(), oncall_order=order)
+    nobody = roster.ensure_team(core, name="No Rotation Motors", platform="console", platform_team_id="T3")
+    roster.add_member(core, nobody.id, name="Solo", chat_user_id="solo")  # not in an on-call rotation
     chat = Recorder()
     platforms = Platforms.one_chat(chat)
 
