@@ -165,6 +165,8 @@ def plan(args) -> list[tuple[str, str, list[str], float, bool]]:
 
 
 def ms(value: float) -> str:
+    if value >= 1000:
+        return f"{value / 1000:.1f} s"
     return f"{value:.0f} ms" if value >= 100 else f"{value:.1f} ms"
 
 
@@ -251,7 +253,7 @@ def intake_rows(outcomes: list[Outcome], database: str) -> list[Row]:
 
     def span(values: list[float]) -> str:
         low, high = min(values), max(values)
-        return ms(low) if len(values) == 1 or round(low) == round(high) else f"{low:.0f}-{high:.0f} ms"
+        return ms(low) if len(values) == 1 or round(low) == round(high) else f"{ms(low)} to {ms(high)}"
 
     runs = f"{len(done)} run{'s' if len(done) > 1 else ''}"
     rows.insert(0, Row(
@@ -328,8 +330,8 @@ def render(results: dict) -> str:
     lines.append("")
     judged = [r for r in rows if r.met is not None]
     if missed:
-        lines.append(f"Not met in this run ({len(missed)} of {len(judged)}): "
-                     + "; ".join(f"{r.benchmark}" for r in missed) + ".")
+        lines.append(f"Not met in this run: {len(missed)} of the {len(judged)} figures that have a goal "
+                     "(marked **not met** above).")
     elif judged:
         lines.append(f"All {len(judged)} goals were met in this run.")
     lines.append(END)
@@ -349,6 +351,18 @@ def write_summary(block: str) -> None:
     DOC.write_text(text)
 
 
+def all_rows(outcomes: dict[str, Outcome], databases: list[str], full: bool) -> list[Row]:
+    rows: list[Row] = []
+    for db in databases:
+        intake = [o for k, o in outcomes.items() if k.startswith(f"intake:{db}:")]
+        if intake:
+            rows += intake_rows(intake, "PostgreSQL" if db == "postgresql" else "SQLite")
+    for key, outcome in outcomes.items():
+        if not key.startswith("intake:"):
+            rows += rows_for(key, outcome, full)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="full sizes (an hour or more), not the small defaults")
@@ -363,8 +377,12 @@ def main() -> None:
     args = parser.parse_args()
     args.databases = ["sqlite"] if args.no_postgres else ["sqlite", "postgresql"]
 
-    if args.render:
+    if args.render:  # the figures read again from the saved outputs (so a change here shows)
         results = json.loads(args.render.read_text())
+        outcomes = {key: Outcome(key.split(":")[0], [], raw["seconds"], 0, data=raw["data"], error=raw["error"])
+                    for key, raw in results["raw"].items()}
+        databases = sorted({key.split(":")[1] for key in outcomes}, key=["sqlite", "postgresql"].index)
+        results["rows"] = [asdict(r) for r in all_rows(outcomes, databases, "--full" in results["command"])]
     else:
         started = time.perf_counter()
         load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -383,15 +401,7 @@ def main() -> None:
                     continue
                 bench_args = [url if a == "{db}" else a for a in bench_args]
             outcomes[key] = run_bench(bench, bench_args, timeout, as_json=as_json)
-        rows: list[Row] = []
-        for db in args.databases:
-            database = "PostgreSQL" if db == "postgresql" else "SQLite"
-            intake = [o for k, o in outcomes.items() if k.startswith(f"intake:{db}:")]
-            if intake:
-                rows += intake_rows(intake, database)
-        for key, outcome in outcomes.items():
-            if not key.startswith("intake:"):
-                rows += rows_for(key, outcome, args.full)
+        rows = all_rows(outcomes, args.databases, args.full)
         results = {
             "command": "python bench/run_all.py" + (" --full" if args.full else "")
                        + (" --no-postgres" if args.no_postgres else ""),
