@@ -6,6 +6,8 @@ not yet seen, so running the same file twice adds nothing. A claim read from the
 lead's first assignment) is stored on a new lead, and on a history lead already here that had
 none or a later one; a lead delivered live keeps the claim the bot saw.
 
+New leads are stored in submission order (their ids follow it), whatever the file's order.
+
 Speed (docs/PERFORMANCE.md): leads and touches are written in batches of 5,000 leads, never
 through the per-lead use cases: on SQLite one DBAPI executemany per batch through SQLAlchemy's
 connection (`exec_driver_sql`), on PostgreSQL one COPY per batch (psycopg's `cursor.copy`; its
@@ -199,7 +201,9 @@ def store(core: Core, team: Team, hours, reps: dict[str, int], leads: dict[tuple
     total = len(leads) + sum(len(lead.touches) for lead in leads.values())
     done = 0
     writer = BulkWriter(core.engine.dialect.name, core.engine.dialect.paramstyle)
-    new_keys = [k for k in keys if k not in existing]
+    # In submission order, not the file's: the lead indexes that start with (team, submitted_at)
+    # then grow at their end instead of taking rows all over (1M rows on SQLite: storing ~2x faster).
+    new_keys = sorted((k for k in keys if k not in existing), key=lambda k: leads[k].submitted_at)
     report.leads_existing = len(keys) - len(new_keys)
     report.leads_new = len(new_keys)
     open_hours: dict[datetime, bool] = {}
