@@ -387,6 +387,8 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.responses: list[dict[str, Any]] = []
         self.outage_status: int | None = None
+        self.known_channels: set[str] = set()  # channels that exist before anything is posted in them
+        self.unanswered: float | None = None  # while set: requests are not served, the connection closes after this long
         self.answer_delay = 0.0  # every answer leaves this many seconds after the call was served
         self._slow: dict[str, list[float]] = {}
         self._pace: tuple[float, int] | None = None  # (messages per second, burst) per channel
@@ -465,6 +467,21 @@ class FakeSlack:
             yield self
         finally:
             self.outage_status = None
+
+    @contextlib.contextmanager
+    def timeouts(self, seconds: float, *, served: bool = False) -> Iterator["FakeSlack"]:
+        """While inside, every request times out: the client waits ``seconds`` and then the
+        connection closes with no answer. ``served=False``: Slack never acted on it (a hung
+        load balancer); ``served=True``: Slack did act (the message *is* posted) and the answer
+        was lost, so a client whose timeout is shorter than ``seconds`` cannot know."""
+        if served:
+            self.answer_delay = seconds
+        else:
+            self.unanswered = seconds
+        try:
+            yield self
+        finally:
+            self.answer_delay, self.unanswered = 0.0, None
 
     def slow_next(self, method: str, seconds: float, *, times: int = 1) -> None:
         """Serve the next ``times`` calls of ``method`` (the message *is* posted), then wait
@@ -640,11 +657,11 @@ class FakeSlack:
         """Newest first, top-level messages only (thread replies are not in a channel's history);
         ``metadata`` only with include_all_metadata, as Slack does for metadata of any app."""
         channel = args["channel"]
-        if channel not in self.messages:
+        if channel not in self.messages and channel not in self.known_channels:
             raise SlackError("channel_not_found")
         oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
         inclusive = _truthy(args.get("inclusive"))
-        found = [m for m in reversed(self.messages[channel])
+        found = [m for m in reversed(self.messages.get(channel, []))
                  if not m.get("thread_ts") or m.get("thread_ts") == m["ts"]]
         if args.get("oldest") or args.get("latest"):
             found = [m for m in found if (oldest <= float(m["ts"]) <= latest if inclusive
@@ -911,6 +928,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404, b"Not Found", "text/plain", {})
             return
         method = url.path[len("/api/"):]
+        hang = self.fake.unanswered
+        if hang is not None:  # timeouts(served=False): never served, never answered
+            with self.fake.lock:
+                self.fake.calls.append(Call(method, {}, dict(self.headers.items()), status=0, delay=hang))
+            time.sleep(hang)
+            self.close_connection = True
+            return
         args = dict(parse_qsl(url.query, keep_blank_values=True))
         try:
             args.update(parse_body(self.headers.get("Content-Type", ""), raw))

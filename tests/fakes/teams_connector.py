@@ -13,11 +13,14 @@ are recorded in `fake.errors` (tests assert it stays empty) and answered 400:
 - the Authorization header must carry a token `verify_token` accepts (unless anonymous).
 
 It keeps what was posted per conversation, answers with ids, and fails on demand:
-`fail_next(status, times, retry_after)` (429 throttling, 500/503 outages).
+`fail_next(status, times, retry_after)` (429 throttling, 500/503 outages); `outage(status)` fails
+every request while inside; `outage(None, dropped=True)` closes each connection without an answer
+(what a client sees when its request times out), `served=True` after acting on it (answer lost).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -111,6 +114,8 @@ class FakeConnector(LocalServer):
         self.posted: list[Posted] = []
         self.conversations_made: list[dict] = []
         self._failures: list[tuple[int, int | None]] = []
+        self.outage_status: int | None = None
+        self.dropping: bool | None = None  # None: answer; False: drop unserved; True: serve, then drop
         self._ids = itertools.count(1_700_000_000_000)
         self._lock = threading.Lock()
 
@@ -128,6 +133,15 @@ class FakeConnector(LocalServer):
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                dropping = fake.dropping
+                if dropping is not None:  # outage(dropped=True): the connection closes, no answer
+                    if dropping:
+                        fake.handle(self.command, self.path, raw, dict(self.headers))
+                    else:
+                        with fake._lock:
+                            fake.calls.append(Call(self.command, self.path, {}, None, dict(self.headers), 0))
+                    self.close_connection = True
+                    return
                 status, body, headers = fake.handle(self.command, self.path, raw, dict(self.headers))
                 data = json.dumps(body).encode() if body is not None else b""
                 self.send_response(status)
@@ -151,6 +165,17 @@ class FakeConnector(LocalServer):
     def fail_next(self, status: int = 500, times: int = 1, retry_after: int | None = None) -> None:
         with self._lock:
             self._failures.extend([(status, retry_after)] * times)
+
+    @contextlib.contextmanager
+    def outage(self, status: int | None = 503, *, dropped: bool = False, served: bool = False):
+        """While inside, every request fails: answered `status`, or (dropped=True) its connection
+        closed with no answer, after serving it when `served` (the answer is what got lost)."""
+        self.outage_status = None if dropped else status
+        self.dropping = served if dropped else None
+        try:
+            yield self
+        finally:
+            self.outage_status, self.dropping = None, None
 
     def in_conversation(self, conversation: str) -> list[Posted]:
         return [p for p in self.posted if p.conversation == conversation]
@@ -187,6 +212,8 @@ class FakeConnector(LocalServer):
         problems = self._check(method, template, body, headers)
         with self._lock:
             failure = self._failures.pop(0) if self._failures and not problems else None
+            if failure is None and self.outage_status is not None and not problems:
+                failure = (self.outage_status, None)
         if problems:
             with self._lock:
                 self.errors.extend(problems)
