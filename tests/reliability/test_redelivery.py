@@ -217,7 +217,7 @@ POSTGRES = pytest.mark.parametrize("core", [pytest.param("postgres", marks=pytes
 def test_every_slack_event_delivered_three_times_has_one_effect(slack):
     for kind in SLACK_KINDS:
         statuses = judge(kind.name, "slack", slack, slack_effects,
-                         {"sequential": slack_send_sequential, "concurrent": slack_send_concurrent}, kind, quiet=0.25)
+                         {"sequential": slack_send_sequential, "concurrent": slack_send_concurrent}, kind, quiet=0.35)
         assert set(statuses) == {200}, (kind.name, statuses)
 
 
