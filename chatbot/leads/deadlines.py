@@ -140,11 +140,18 @@ def pending_step(session: Session, lead: Lead, team: Team, *, posting_at: dateti
 def refresh_due(session: Session, lead: Lead, team: Team) -> None:
     """Keep the open windows' plans on the lead (a window that just opened takes the team's
     settings now), and store when the sweep must next look at it (None: nothing left)."""
+    keep_plans_and_due(lead, team, fired_steps(session, lead.id) if lead.id is not None else set())
+    session.add(lead)
+
+
+def keep_plans_and_due(lead: Lead, team: Team, fired: set[tuple[str, datetime, int]]) -> None:
+    """`refresh_due` given the steps already fired (a lead not stored yet has fired none), so
+    intake can write a new lead's plans and due time in its one INSERT."""
     kept = {str(plan.rule): _plan_json(plan) for plan in plans_of(lead, team)} if not lead.history else {}
     if kept != (lead.ladder or {}):
         lead.ladder = kept or None
-    step = pending_step(session, lead, team)
+    step = None if lead.history else next_step(facts_of(lead), windows_of(team), fired, snapshots_of(lead),
+                                               chains_of(team, lead.source))
     lead.due_at = step.due_at if step else None
     lead.due_rule = str(step.rule) if step else None
     lead.due_level = step.level if step else None
-    session.add(lead)
