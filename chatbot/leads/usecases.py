@@ -20,20 +20,11 @@ from sqlmodel import Session, col, select
 
 from chatbot.core import Work
 from chatbot.domain.clock import whole_seconds
-from chatbot.domain.policy import OpenWindow, next_step
+from chatbot.domain.policy import OpenWindow
 from chatbot.errors import InvalidTouch, UnknownLead
 from chatbot.intake.fields import lead_fields
 from chatbot.intake.lead import IncomingLead
-from chatbot.leads.deadlines import (  # _plan_json: the ladder's stored form, one definition
-    _plan_json,
-    due_window,
-    facts_of,
-    hours_of,
-    plans_of,
-    refresh_due,
-    snapshots_of,
-    windows_of,
-)
+from chatbot.leads.deadlines import due_window, hours_of, keep_plans_and_due, refresh_due
 from chatbot.leads.rules import Act, is_manager, require_allowed, require_open
 from chatbot.messaging import outbox
 from chatbot.messaging.views import (
@@ -144,7 +135,7 @@ def ingest(work: Work, team_id: int, incoming: IncomingLead) -> Ingested:
         after_hours=not hours_of(team).is_open(submitted),
         returning_of_id=earlier.id if earlier else None,
     )
-    _set_due_of_new(lead, team)
+    keep_plans_and_due(lead, team, fired=set())  # what refresh_due stores: a new lead has fired no step
     lead.id = _insert_new(connection, lead)
     if lead.id is None:  # another process stored the same delivery between our check and our insert
         return Ingested(_lead_id_for(connection, team_id, fields["source"], fields["external_id"]), duplicate=True,
@@ -159,17 +150,6 @@ def ingest(work: Work, team_id: int, incoming: IncomingLead) -> Ingested:
 
 _LEAD = Lead.__table__
 _LEAD_COLUMNS = tuple(c.name for c in _LEAD.columns if c.name != "id")
-
-
-def _set_due_of_new(lead: Lead, team) -> None:
-    """`refresh_due` for a lead not stored yet: its windows' plans and its first step (a new
-    lead has no escalations), so the INSERT carries them and no UPDATE follows."""
-    kept = {str(plan.rule): _plan_json(plan) for plan in plans_of(lead, team)} if not lead.history else {}
-    lead.ladder = kept or None
-    step = None if lead.history else next_step(facts_of(lead), windows_of(team), set(), snapshots_of(lead))
-    lead.due_at = step.due_at if step else None
-    lead.due_rule = str(step.rule) if step else None
-    lead.due_level = step.level if step else None
 
 
 def _insert_new(connection, lead: Lead) -> int | None:
