@@ -98,9 +98,20 @@ def chatbot_command() -> list[str]:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the kernel's ephemeral range: while the web is down between a kill and its
+    restart, another program binding port 0 (another test's fake server) cannot be handed it."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]) \
+        if Path("/proc/sys/net/ipv4/ip_local_port_range").exists() else 32768
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(max(1024, low - 12000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 # ----------------------------------------------------------------------------- the fake Slack
@@ -666,6 +677,7 @@ class Driver:
                            user=life.owner, team=life.team.slack_id,
                            overrides={"actions.0.action_id": "lead:won", "actions.0.value": str(life.lead_id),
                                       "actions.0.block_id": "lead_actions", "container.is_ephemeral": False,
+                                      "trigger_id": f"{self._event_id()}.press",  # each press its own
                                       "response_url": self.fake.response_url, "api_app_id": self.fake.app_id})
             return self._slack(payload)
 

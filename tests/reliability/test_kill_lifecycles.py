@@ -14,7 +14,8 @@ an unclaimed lead's whole claim chain; a claimed lead's first-contact steps that
 its claim and before its call; none after the action that closed the window. A step that falls
 due within a second of the action that closes its window may go either way: counted as racing.
 
-Short (40 lifecycles) by default; RELIABILITY_LONG=1: 1,000. Counts are asserted, never times.
+Short (30 lifecycles) by default; RELIABILITY_LONG=1: 1,000. Counts are asserted, never times.
+Figures of a long run: docs/RELIABILITY.md, "Kill -9 across lead lifecycles".
 """
 
 from __future__ import annotations
