@@ -19,7 +19,9 @@ How failures are handled, by the kind the chat port raises (chatbot.messaging.po
   as a probe, after at most PROBE_MAX (or the chat's Retry-After); the first success after
   failures makes every waiting message of the team due at once (`retry_now`);
 - unknown outcome (`ChatOutcomeUnknown`): as chat down, and the card is marked so that its next
-  attempt looks before it posts.
+  attempt looks before it posts. So is a first post taken by a deliverer that never came back
+  (killed between the chat's answer and our commit): its lease runs out, and the next taker,
+  finding the take unrecorded, looks before it posts.
 Sending is paced per lane at what the platform allows (`ChatPort.pace`, optional).
 
 Kinds:
@@ -69,6 +71,7 @@ NOTICE = "notice"
 # last_error starts with how the message failed; only a refused message lets later ones pass it
 REFUSED, DOWN, UNKNOWN = "refused", "down", "unknown"
 UNSURE = "unsure_since"  # a card's payload: when a post of it got no answer (look before posting)
+TAKEN = "taken_at"  # a card's payload: a first post taken then, its outcome not recorded yet
 
 
 def enqueue_card(session: Session, lead: Lead, now: datetime) -> None:
@@ -322,11 +325,24 @@ def _take(core, message_id: int, now: datetime) -> Outgoing | None:
         if message is None:
             return None
         lead = session.get(Lead, message.lead_id)
+        first_post = message.kind == CARD and lead.chat_message_id is None
+        if first_post:
+            _note_take(message, now)
         outgoing = _card(session, message, lead, now) if message.kind == CARD else _notice(message, lead)
         if not outgoing.waits:
             message.next_attempt_at = now + LEASE
             session.add(message)
         return outgoing
+
+
+def _note_take(message: OutboxMessage, now: datetime) -> None:
+    """A card's first post is being taken: if an earlier take never recorded how it went (its
+    deliverer died, perhaps after the chat had posted it), the post is unsure; note this take."""
+    payload = dict(message.payload or {})
+    if payload.get(TAKEN) and not payload.get(UNSURE):
+        payload[UNSURE] = payload[TAKEN]
+    payload[TAKEN] = now.isoformat()
+    message.payload = payload
 
 
 def _card(session: Session, message: OutboxMessage, lead: Lead, now: datetime) -> Outgoing:
@@ -388,10 +404,12 @@ def _failed(core, outgoing: Outgoing, now: datetime, exc: ChatUnavailable, platf
     values: dict = {"attempts": attempts, "next_attempt_at": next_try, "last_error": f"{kind}: {error}"[:500]}
     first_post = message.kind == CARD and outgoing.update_of is None
     with transaction(core.engine) as session:
-        if kind == UNKNOWN and first_post:
-            unsure_marked = session.get(OutboxMessage, message.id)
-            if not (unsure_marked.payload or {}).get(UNSURE):
-                values["payload"] = {**(unsure_marked.payload or {}), UNSURE: now.isoformat()}
+        if first_post:  # the take's outcome is recorded; an unanswered post leaves the card unsure
+            payload = dict(session.get(OutboxMessage, message.id).payload or {})
+            payload.pop(TAKEN, None)
+            if kind == UNKNOWN:
+                payload.setdefault(UNSURE, now.isoformat())
+            values["payload"] = payload
         session.execute(update(OutboxMessage).where(col(OutboxMessage.id) == message.id).values(**values))
     method = exc.method or ("post" if first_post or message.kind == NOTICE else "update")
     log.warning(_kv("delivery_failed", platform=platform, team=message.team_id, outbox=message.id, kind=message.kind,

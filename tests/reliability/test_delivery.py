@@ -17,10 +17,11 @@ from sqlalchemy import select
 
 from adapters.slack.chat import SlackChat, make_client
 from chatbot.escalation.sweeper import sweep
+from chatbot.messaging import outbox
 from chatbot.messaging.outbox import deliver_pending, pending_count
 from chatbot.messaging.platforms import Platforms
 from chatbot.store.db import transaction
-from chatbot.store.models import Escalation, Lead
+from chatbot.store.models import Escalation, Lead, OutboxMessage
 from chatbot.worker import Courier
 from tests.fakes.slack_web_api import FakeSlack
 from tests.helpers import new_lead
@@ -72,6 +73,40 @@ def test_a_post_answered_after_the_clients_timeout_leaves_exactly_one_card(core,
     assert (lead.chat_channel, lead.chat_message_id) == (CHANNEL, card["ts"])
     assert lead.posted_at == asked_at  # the claim window runs from when it really appeared
     assert card["edited"]  # brought up to date in place
+
+
+def test_a_deliverer_killed_after_slack_posted_the_card_leaves_exactly_one_card(core, team, clock, fake):
+    """The first deliverer takes the card, Slack posts it, and the process dies before recording
+    it. When the lease runs out the next deliverer sees a take that never came back: it looks
+    for the card first and adopts it instead of posting it twice."""
+    chat = slack(fake)
+    lead_id = new_lead(core, team)
+    with transaction(core.engine) as session:
+        message_id = session.scalars(select(OutboxMessage.id).where(OutboxMessage.lead_id == lead_id)).one()
+    taken = outbox._take(core, message_id, clock.now())
+    taken.send(chat)  # posted; then kill -9: nothing recorded
+    assert cards_in_channel(fake) == [lead_id]
+
+    clock.advance(timedelta(seconds=30))
+    assert deliver_pending(core, chat).sent == 0  # still leased to the dead deliverer
+    clock.advance(timedelta(seconds=31))
+    assert deliver_pending(core, chat).sent == 1
+
+    assert cards_in_channel(fake) == [lead_id]  # adopted, not posted again
+    assert [c.method for c in fake.calls] == ["chat.postMessage", "conversations.history", "chat.update"]
+    assert lead_row(core, lead_id).chat_message_id is not None and pending_count(core) == 0
+
+
+def test_a_card_whose_post_failed_plainly_is_posted_without_looking(core, team, clock, fake):
+    """A refused or down post is known not to have happened: the retry posts, no history read."""
+    chat = slack(fake)
+    lead_id = new_lead(core, team)
+    fake.fail_next("chat.postMessage", status=500)  # this client does not retry by itself
+    assert deliver_pending(core, chat).failed == 1
+    clock.advance(timedelta(minutes=1))
+    assert deliver_pending(core, chat).sent == 1
+    assert cards_in_channel(fake) == [lead_id]
+    assert "conversations.history" not in [c.method for c in fake.calls]
 
 
 def test_an_outage_with_leads_arriving_throughout_posts_every_card_once_in_arrival_order(
