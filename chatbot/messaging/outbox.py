@@ -377,7 +377,7 @@ def _notice(message: OutboxMessage, lead: Lead) -> Outgoing:
 
 def _record_sent(core, outgoing: Outgoing, ref: MessageRef, now: datetime) -> None:
     """Mark it sent; a card's first post also stores where it is and starts the claim window."""
-    with transaction(core.engine) as session:
+    with transaction(core.engine) as session, session.no_autoflush:  # the lead's changes: one UPDATE, at commit
         if outgoing.message.kind == CARD and (outgoing.update_of is None or outgoing.adopted):
             lead = session.get(Lead, outgoing.message.lead_id)
             if lead.chat_message_id is None:
