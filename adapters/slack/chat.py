@@ -10,11 +10,14 @@ what to do (chatbot.messaging.ports, docs/RELIABILITY.md):
 - the request went out and no answer came (read timeout, connection reset or closed before the
   answer): `ChatOutcomeUnknown`, Slack may have posted it. The client never retries those by
   itself, and a lead card carries its lead id in the message's metadata
-  (event_type `lead_card`), so `find_card` can find it in the channel's history.
+  (event_type `lead_card`), so `find_card` can find it in the channel's history. A look Slack
+  refuses for good (`missing_scope`, `not_in_channel`, ...) counts as "not found": rather than
+  stall the channel, that card is posted (at least once) and the look logged `card_lookup_refused`.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
 from http.client import HTTPException
 from urllib.error import URLError
@@ -41,6 +44,8 @@ from chatbot.messaging.ports import (
 )
 from chatbot.messaging.views import LeadCard, Notice
 from chatbot.ops.metrics import chat_api_error
+
+log = logging.getLogger(__name__)
 
 CARD_EVENT = "lead_card"  # message metadata event_type of a lead's card; event_payload {"lead_id": N}
 HISTORY_PAGES, HISTORY_PAGE = 3, 200  # how far back find_card looks: the newest 600 messages
@@ -123,9 +128,12 @@ class SlackChat:
                     return None
         except (SlackApiError, SlackClientError, OSError, HTTPException) as exc:
             failure = _failure(exc, "conversations.history")
-            # a read has no side effect: whatever went wrong, the card cannot be posted safely yet
-            raise failure if isinstance(failure, ChatDown) else ChatDown(str(failure), method=failure.method,
-                                                                         error=failure.error) from exc
+            if isinstance(failure, ChatDown):  # 5xx, 429, timeout: look again once Slack answers
+                raise failure from exc
+            # Slack refused the look (missing_scope, not_in_channel, ...) and will go on refusing it:
+            # waiting would stall the channel for good, so the card is posted (at least once).
+            log.warning("card_lookup_refused channel=%s lead=%d error=%s then=post_at_least_once",
+                        to.channel, lead_id, failure.error)
         return None
 
     def upload(self, to: Channel, view: object, png: bytes, filename: str) -> MessageRef:

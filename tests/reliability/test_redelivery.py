@@ -13,9 +13,8 @@ then three times on an equal, fresh lead (`triple`); `triple - single` must be z
 count. The "three times" is either sequential (the 2nd and 3rd carry Slack's retry headers) or
 concurrent (the very same signed request / token from three threads released by a barrier).
 
-Slack's interactive payloads (block_actions, slash commands, view submissions) have no delivery
-id; replaying one acts again. Those are in failing_slack_interactive_replay.py (not collected),
-reported as a product bug.
+Slack's interactive payloads (block_actions, slash commands, view submissions) have no event_id;
+the app keys them on their trigger_id: test_slack_replays_act_once.py.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ production retry handlers) talking over HTTP to FakeSlack.
 from __future__ import annotations
 
 import copy
+import itertools
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +29,12 @@ from tests.fakes.slack_web_api import FakeSlack
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 LEADS = "C0LEADS01"
 SAM, ALEX, PAT = "U0REP0001", "U0REP0002", "U0MGR0001"
+_interactions = itertools.count(1)
+
+
+def trigger_id() -> str:
+    """A new interaction's trigger_id: Slack gives each its own, and the app acts once per one."""
+    return f"{next(_interactions)}.111.{uuid.uuid4().hex}"
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -90,13 +98,14 @@ class SlackHarness:
                     team=self.fake.team_id,
                     overrides={"actions.0.action_id": action_id, "actions.0.value": value,
                                "actions.0.block_id": "lead_actions", "container.is_ephemeral": False,
+                               "trigger_id": trigger_id(),
                                "response_url": self.fake.response_url, "api_app_id": self.fake.app_id})
 
     def command(self, user: str, command: str, text: str = "") -> dict:
         return fill(load_fixture("bolt_slash_command_request_body.txt"), channel=LEADS, user=user,
                     team=self.fake.team_id,
                     overrides={"command": command, "text": text, "response_url": self.fake.response_url,
-                               "api_app_id": self.fake.app_id})
+                               "api_app_id": self.fake.app_id, "trigger_id": trigger_id()})
 
     def view_submission(self, user: str, view: dict, values: dict) -> dict:
         """A modal submitted: the view as Slack stored it (from views.open) with the inputs' state."""
@@ -105,7 +114,7 @@ class SlackHarness:
         action = load_fixture("bolt_block_actions_request_body.txt")  # the same envelope fields
         return {"type": "view_submission", "team": {"id": self.fake.team_id, "domain": "fake-motors"},
                 "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.fake.team_id},
-                "api_app_id": self.fake.app_id, "token": action["token"], "trigger_id": action["trigger_id"],
+                "api_app_id": self.fake.app_id, "token": action["token"], "trigger_id": trigger_id(),
                 "view": submitted, "response_urls": [], "is_enterprise_install": False}
 
     # -- what the fake saw --------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The lead card's actions (every one of the core's CARD_ACTIONS, through one path), the
 Share button on report answers, and a report row's Nudge (/stalled; its Reassign menu is the
-card's lead:reassign, so it takes the card actions' path)."""
+card's lead:reassign, so it takes the card actions' path). Each acts once per interaction: a
+copy of a payload delivered again does nothing (`repeated`)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from chatbot.leads import tracker
 from chatbot.leads.actions import CardAction
 from chatbot.leads.nudge import nudge_lead
 from chatbot.leads.rules import Act
+from chatbot.messaging.deliveries import first_delivery
 
 CARD_ACTIONS_PATTERN = re.compile("^" + re.escape(CARD_ACTION_PREFIX))
 # Buttons on cards posted before the card's actions came from the core's list: same actions.
@@ -54,6 +56,15 @@ def tell(client: WebClient, channel: str | None, user: str, text: str) -> None:
             log.info("chat.postEphemeral in %s failed (%s); telling %s by DM", channel,
                      exc.response.get("error"), user)
     client.chat_postMessage(channel=user, text=text)
+
+
+def repeated(services, payload: dict) -> bool:
+    """Whether this interactive payload (block_actions, slash command, view_submission) was
+    delivered before. Slack gives each interaction its own trigger_id, and a copy of the payload
+    (a proxy's retry, a replay within the signature's 5 minutes) carries the same one; the first
+    delivery records it, as events.once does with the Events API's event_id."""
+    trigger_id = payload.get("trigger_id")
+    return bool(trigger_id) and not first_delivery(services.core, f"slack:{trigger_id}")
 
 
 def fits(action: CardAction, detail: str | None) -> bool:
@@ -87,6 +98,8 @@ def register(app: App, services) -> None:
     def card_action(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
         """A control on a lead card: a button (value: lead id) or a select (value: lead id|detail)."""
         ack()
+        if repeated(services, body):
+            return
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         action_id = action.get("action_id")
@@ -116,6 +129,8 @@ def register(app: App, services) -> None:
     def share(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond) -> None:
         """Post a report someone ran privately to the channel, recomputed now."""
         ack()
+        if repeated(services, body):
+            return
         team_id = services.team_id(context.team_id)
         user = body["user"]["id"]
         reply = run_command(services.core, Caller(team_id, user), action.get("value") or "", PHRASES)
@@ -130,6 +145,8 @@ def register(app: App, services) -> None:
         """A report row's Nudge: the core queues a direct message to the lead's owner; the
         manager is told privately, and the outbox delivers the DM."""
         ack()
+        if repeated(services, body):
+            return
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         read = read_lead_value(action.get("value"))
@@ -150,6 +167,8 @@ def register(app: App, services) -> None:
         """The Home tab's I'm away / I'm back: the same core commands as /followup away and back;
         the tab is redrawn with the answer on top."""
         ack()
+        if repeated(services, body):
+            return
         user = body["user"]["id"]
         team_id = services.team_id(context.team_id)
         services.ensure_member(team_id, user, client)

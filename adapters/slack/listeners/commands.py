@@ -1,6 +1,7 @@
 """Slash commands. Each acks at once (Slack allows 3 s), then runs the core's command and
-answers privately. `/followup` reaches every core command that has no slash command of its
-own (`/followup reps`, `/followup call 12 reached`), and the team's settings."""
+answers privately; a copy of a command delivered again (same trigger_id) does nothing.
+`/followup` reaches every core command that has no slash command of its own
+(`/followup reps`, `/followup call 12 reached`), and the team's settings."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from adapters.slack.blocks import reply_message
+from adapters.slack.listeners.actions import repeated
 from adapters.slack.words import PHRASES, SLASH_COMMANDS, mentioned_users, to_core_text
 from chatbot.commands import Caller, run_command
 from chatbot.commands.followup import SUBCOMMANDS
@@ -29,6 +31,8 @@ def core_line(command: str, text: str) -> str:
 def register(app: App, services) -> None:
     def slash(ack: Ack, command: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         ack()
+        if repeated(services, command):
+            return
         team_id = services.team_id(context.team_id)
         for user_id in [command["user_id"], *mentioned_users(command.get("text", ""))]:
             services.ensure_member(team_id, user_id, client)

@@ -6,7 +6,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from adapters.slack.blocks import DETAIL_BLOCK, DETAIL_INPUT, card_action_for, clip, read_lead_value
-from adapters.slack.listeners.actions import CARD_ACTIONS_PATTERN, run_card_action, tell
+from adapters.slack.listeners.actions import CARD_ACTIONS_PATTERN, repeated, run_card_action, tell
 
 MAX_FIELD_ERROR = 150
 UNREADABLE = "This form's lead could not be read. Close it and use the button on the lead's card again."
@@ -15,7 +15,12 @@ UNREADABLE = "This form's lead could not be read. Close it and use the button on
 def register(app: App, services) -> None:
     def card_action_form(ack: Ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
         """Run the card action with the words typed; a refusal shows under the field and the modal
-        stays open, nothing changed. Done: the modal closes and the person is told privately."""
+        stays open, nothing changed. Done: the modal closes and the person is told privately.
+        A copy of a submission already received only closes the modal (the ack here waits for
+        the action anyway, so the check costs it one insert)."""
+        if repeated(services, body):
+            ack()
+            return
         user = body["user"]["id"]
         action = card_action_for(view.get("callback_id"))
         read = read_lead_value(view.get("private_metadata"))
