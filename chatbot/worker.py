@@ -31,6 +31,7 @@ from chatbot.messaging.deliveries import forget_old_deliveries
 from chatbot.messaging.outbox import Delivery, next_attempt
 from chatbot.messaging.platforms import Platforms, deliver_all
 from chatbot.messaging.ports import ChatPort
+from chatbot.ops.heartbeat import beat
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, LeadStatus
 
@@ -56,6 +57,7 @@ class Tick:
 
 def tick(core, platforms: Platforms) -> Tick:
     """One pass: escalate what is due, send what is queued through each team's chat, prune old delivery ids."""
+    beat(core, "worker")  # the heartbeat /readyz and chatbot doctor read (chatbot/ops/heartbeat.py)
     with _SWEEPING:
         fired = sweep(core)
     delivery = deliver_all(core, platforms)

@@ -26,7 +26,7 @@ from chatbot.messaging.ports import Channel, ChatUnavailable
 from chatbot.messaging.views import Notice
 from chatbot.ops.heartbeat import beat, last_beat
 from chatbot.store.db import make_engine
-from chatbot.worker import through
+from chatbot.worker import through, tick
 from entrypoints.web import create_web_app
 from tests.fakes.chat import FakeChat
 
@@ -239,3 +239,12 @@ def test_chat_api_errors_are_counted_by_platform_and_code(web, core, team):
     assert errors("slack", "unreachable_ConnectionRefusedError") == slack_before + 1
     assert errors("teams", "unreachable_ClientConnectorError") == teams_before + 1
     assert "Maria" not in web.get("/metrics").text
+
+
+def test_each_worker_tick_beats(web, core, clock):
+    tick(core, through(FakeChat()))
+    assert last_beat(core) == clock.now()
+    clock.advance(timedelta(seconds=5))
+    tick(core, through(FakeChat()))
+    assert last_beat(core) == clock.now()
+    assert web.get("/readyz").status_code == 200
