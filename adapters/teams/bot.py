@@ -19,6 +19,7 @@ from http import HTTPStatus
 
 from microsoft_agents.activity import (
     Activity,
+    ActivityTypes,
     AdaptiveCardInvokeResponse,
     Attachment,
     InvokeResponse,
@@ -46,6 +47,7 @@ WELCOME = ("Lead follow-up is here. New leads are posted in this channel: react 
            "to take it, and log each call, text and e-mail with the card's buttons. Type @mention help for the "
            "commands.")
 SORRY = "Something went wrong on our side. Try again in a minute."
+ALREADY_DONE = "Already done: that press was taken care of the first time."
 
 
 def card_message(content: dict, summary: str | None = None) -> Activity:
@@ -64,6 +66,8 @@ class LeadBot(ActivityHandler):
         activity = turn_context.activity
         if activity.id and not await self.core(first_delivery, self.services.core,
                                                 f"teams:{activity.conversation.id}:{activity.id}:{activity.type}"):
+            if activity.type == ActivityTypes.invoke:  # Teams waits for an answer (none would be a 501)
+                await turn_context.send_activity(invoke_answer(answer(ALREADY_DONE)))
             return  # Teams retried a delivery we already acted on
         team_id = await self.core(self.services.team_id, tenant_of(activity))
         turn_context.turn_state["team_id"] = team_id
@@ -155,9 +159,7 @@ class LeadBot(ActivityHandler):
             return await super().on_invoke_activity(turn_context)
         value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
         action = value.get("action") if isinstance(value.get("action"), dict) else {}
-        said = await self.card_action(turn_context, action)
-        return InvokeResponse(status=int(HTTPStatus.OK),
-                              body=said.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return invoke_response(await self.card_action(turn_context, action))
 
     async def card_action(self, turn_context: TurnContext, action: dict) -> AdaptiveCardInvokeResponse:
         activity = turn_context.activity
@@ -182,6 +184,16 @@ class LeadBot(ActivityHandler):
             return answer(error.message)
         await self._deliver(team_id)
         return answer(said)
+
+
+def invoke_response(said: AdaptiveCardInvokeResponse) -> InvokeResponse:
+    return InvokeResponse(status=int(HTTPStatus.OK), body=said.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def invoke_answer(said: AdaptiveCardInvokeResponse) -> Activity:
+    """The invoke's answer sent from on_turn itself (the SDK returns it as the HTTP response)."""
+    return Activity(type=ActivityTypes.invoke_response,
+                    value=invoke_response(said).model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
 def answer(text: str) -> AdaptiveCardInvokeResponse:

@@ -5,10 +5,21 @@ Where to post comes from the conversation references the bot stored when it was 
 (chatbot.messaging.conversations): the team's service URL and tenant, and each personal chat.
 A person the bot has no personal chat with yet gets one (POST /v3/conversations), remembered.
 
-Teams throttles bots (429; 412, 502, 503 and 504 are worth another try too): each call is
-retried a couple of times with exponential backoff and jitter, honouring Retry-After; after
-that, or on any other failure, `ChatUnavailable`, and the outbox keeps the message and tries
-again later. A Teams outage delays a card, it never loses a lead.
+Teams throttles bots (429; 412, 500, 502, 503 and 504 are worth another try too): a call is
+retried a couple of times with exponential backoff and jitter, honouring Retry-After. Every
+failure becomes the kind that tells the outbox what to do (chatbot.messaging.ports), as on Slack:
+- Teams answered with an error about this message (400, 403, 404 ...): `ChatUnavailable`, the
+  message backs off on its own;
+- Teams could not be reached (the request never went out), or still answered 5xx or 429 after
+  the retries: `ChatDown`, the outbox stops sending to this team and its oldest message probes;
+- the request went out and no answer came (timeout, connection closed or reset while waiting):
+  `ChatOutcomeUnknown`, Teams may have acted on it. A POST is then never repeated here; an update
+  (PUT, the same card again) is.
+Teams cannot look for a card already posted (no `find_card`), so a card whose answer was lost is
+posted again: at least once. To keep that to one extra card per outage, not one per probe, the
+first POST after a lost answer waits until Teams answers a harmless read (the conversation's
+members); until then it raises `ChatDown` and posts nothing. A Teams outage delays a card, it
+never loses a lead.
 """
 
 from __future__ import annotations
@@ -35,12 +46,21 @@ from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
 from adapters.teams import cards
 from chatbot.messaging import conversations
-from chatbot.messaging.ports import Channel, ChatUnavailable, Destination, Direct, MessageRef, Thread
+from chatbot.messaging.ports import (
+    Channel,
+    ChatDown,
+    ChatOutcomeUnknown,
+    ChatUnavailable,
+    Destination,
+    Direct,
+    MessageRef,
+    Thread,
+)
 from chatbot.messaging.views import LeadCard, Notice
 from chatbot.ops.metrics import chat_api_error
 
 log = logging.getLogger(__name__)
-RETRY_STATUSES = frozenset({412, 429, 500, 502, 503, 504})
+RETRY_STATUSES = frozenset({412, 429, 500, 502, 503, 504})  # Teams busy or failing: try again, then ChatDown
 THREAD_MARK = ";messageid="
 TokenSource = Callable[[], "asyncio.Future[str] | str"]
 
@@ -137,6 +157,7 @@ class TeamsChat:
                  name_of: Callable[[str], str | None] | None = None) -> None:
         self.core, self.team_id, self._token = core, team_id, token
         self.retries, self.max_wait, self.sleep, self.name_of = retries, max_wait, sleep, name_of
+        self.answer_lost = False  # the last call went out and got no answer: check before posting again
 
     # -- the port ----------------------------------------------------------------------------
 
@@ -151,7 +172,8 @@ class TeamsChat:
             conversation = self._personal_chat(service, to.user_id)
         else:
             raise TypeError(f"unknown destination {to!r}")
-        response = self._call(service, lambda client: client.conversations.send_to_conversation(
+        self._answering(service, conversation)
+        response = self._call(service, "send_to_conversation", lambda client: client.conversations.send_to_conversation(
             conversation, self._addressed(activity, service, conversation)))
         if not response.id:
             raise ChatUnavailable("Teams took the message but gave no id for it")
@@ -161,13 +183,16 @@ class TeamsChat:
         service = self._service()
         activity = self._addressed(message_for(view, self.name_of), service, ref.channel)
         activity.id = ref.message_id
-        self._call(service, lambda client: client.conversations.update_activity(ref.channel, ref.message_id, activity))
+        self._call(service, "update_activity", lambda client: client.conversations.update_activity(
+            ref.channel, ref.message_id, activity), repeatable=True)
 
     def upload(self, to: Channel, view: object, png: bytes, filename: str) -> MessageRef:
         """The weekly digest as an Adaptive Card, its chart inside as a data: URI when small enough."""
         service = self._service()
         activity = self._addressed(digest_message(view, png), service, to.channel)
-        response = self._call(service, lambda client: client.conversations.send_to_conversation(to.channel, activity))
+        self._answering(service, to.channel)
+        response = self._call(service, "send_to_conversation",
+                              lambda client: client.conversations.send_to_conversation(to.channel, activity))
         if not response.id:
             raise ChatUnavailable("Teams took the message but gave no id for it")
         return MessageRef(base_conversation(to.channel), response.id)
@@ -196,7 +221,8 @@ class TeamsChat:
             is_group=False, members=[ChannelAccount(id=user_id)], tenant_id=tenant,
             agent=ChannelAccount(id=service.get("bot_id") or ""),
             channel_data={"tenant": {"id": tenant}} if tenant else None)
-        made = self._call(service, lambda client: client.conversations.create_conversation(parameters))
+        made = self._call(service, "create_conversation",  # Teams gives back the same chat if asked twice
+                          lambda client: client.conversations.create_conversation(parameters), repeatable=True)
         if not made.id:
             raise ChatUnavailable("Teams did not open a personal chat")
         conversations.remember(self.core, self.team_id, address,
@@ -205,36 +231,51 @@ class TeamsChat:
 
     # -- how --------------------------------------------------------------------------------
 
-    def _call(self, service: dict, operation):
-        """One Connector call, retried on throttling and transient errors; ChatUnavailable at the end
-        (counted in chatbot_chat_api_errors_total: `http_<status>` or the kind of connection failure)."""
+    def _call(self, service: dict, method: str, operation, *, repeatable: bool = False):
+        """One Connector call, retried on throttling, transient errors and connections that never
+        opened; a call that went out and got no answer is retried only when `repeatable` (doing it
+        twice is harmless). Raises the failure's kind (the module's docstring), counted in
+        chatbot_chat_api_errors_total by its code."""
         attempt = 0
         while True:
             try:
-                return run_async(lambda: self._once(service["service_url"], operation))
-            except aiohttp.ClientResponseError as exc:
-                if exc.status not in RETRY_STATUSES or attempt >= self.retries:
-                    chat_api_error("teams", f"http_{exc.status}")
-                    raise ChatUnavailable(f"Teams said {exc.status}") from exc
-                wait = self._backoff(attempt, exc.headers)
-                log.info("Teams answered %s; trying again in %.1f s", exc.status, wait)
+                result = run_async(lambda: self._once(service["service_url"], operation))
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                if attempt >= self.retries:
-                    chat_api_error("teams", f"unreachable_{type(exc).__name__}")
-                    raise ChatUnavailable(f"Teams unreachable: {type(exc).__name__}") from exc
-                wait = self._backoff(attempt, None)
-            attempt += 1
-            self.sleep(wait)
+                failure = _failure(exc, method)
+                unknown = isinstance(failure, ChatOutcomeUnknown)
+                self.answer_lost = self.answer_lost or unknown
+                if not isinstance(failure, ChatDown) or (unknown and not repeatable) or attempt >= self.retries:
+                    chat_api_error("teams", failure.error)
+                    raise failure from exc
+                wait = self._backoff(attempt, failure.retry_after)
+                log.info("Teams call failed (%s); trying again in %.1f s", failure.error, wait)
+                attempt += 1
+                self.sleep(wait)
+            else:
+                self.answer_lost = False
+                return result
 
-    def _backoff(self, attempt: int, headers) -> float:
+    def _answering(self, service: dict, conversation: str) -> None:
+        """Before a POST, when the last call's answer was lost: does Teams answer now? Any answer
+        to a read of the conversation's members will do; no answer (or 5xx, 429) is `ChatDown`, and
+        nothing is posted, so a card whose answer was lost is not posted again on every probe."""
+        if not self.answer_lost:
+            return
+        try:
+            run_async(lambda: self._once(service["service_url"], lambda client:
+                                         client.conversations.get_conversation_members(base_conversation(conversation))))
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            if not isinstance(exc, aiohttp.ClientResponseError) or exc.status in RETRY_STATUSES:
+                failure = _failure(exc, "get_conversation_members")
+                chat_api_error("teams", failure.error)
+                raise ChatDown(f"Teams is not answering yet ({failure})", method=failure.method, error=failure.error,
+                               retry_after=failure.retry_after) from exc
+            # any other answer, even an error, says Teams answers again
+        self.answer_lost = False
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Retry-After when Teams says it, else 0.5 s, 1 s, 2 s ...; plus up to 50 % jitter."""
-        after = None
-        if headers is not None:
-            try:
-                after = float(headers.get("Retry-After"))
-            except (TypeError, ValueError):
-                after = None
-        base = after if after is not None else 0.5 * 2 ** attempt
+        base = retry_after if retry_after is not None else 0.5 * 2 ** attempt
         return min(base + random.uniform(0, base / 2), self.max_wait)
 
     async def _once(self, service_url: str, operation):
@@ -248,3 +289,24 @@ class TeamsChat:
             return await operation(client)
         finally:
             await client.close()
+
+
+def _failure(exc: Exception, method: str) -> ChatUnavailable:
+    """What a failed Connector call means for the outbox (the module's docstring). No token, no text."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        if exc.status in RETRY_STATUSES:
+            return ChatDown(f"Teams said {exc.status}", method=method, error=f"http_{exc.status}",
+                            retry_after=_retry_after(exc.headers))
+        return ChatUnavailable(f"Teams said {exc.status}", method=method, error=f"http_{exc.status}")
+    if isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)):  # never went out
+        return ChatDown(f"Teams unreachable: {type(exc).__name__}", method=method,
+                        error=f"unreachable_{type(exc).__name__}")
+    return ChatOutcomeUnknown(f"Teams did not answer: {type(exc).__name__}", method=method,
+                              error=f"no_answer_{type(exc).__name__}")
+
+
+def _retry_after(headers) -> float | None:
+    try:
+        return float(headers.get("Retry-After")) if headers is not None else None
+    except (TypeError, ValueError):
+        return None

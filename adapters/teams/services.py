@@ -87,7 +87,7 @@ class TeamsServices:
         Before the app is installed nothing can be sent: the messages wait, untried."""
         if not self.installed(team_id):
             return outbox.Delivery(0, 0, 0)
-        return outbox.deliver_pending(self.core, self.chat(team_id), team_id=team_id)
+        return outbox.deliver_pending(self.core, self.chat(team_id), team_id=team_id, platform=PLATFORM)
 
 
 def tenant_of(activity) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from microsoft_agents.hosting.core import AgentAuthConfiguration, ConnectionManager, MessageFactory, TurnContext
 from microsoft_agents.hosting.fastapi import CloudAdapter
 from microsoft_agents.hosting.fastapi.jwt_authorization_middleware import jwt_authorization_decorator
@@ -42,14 +43,32 @@ class TeamsApp:
             log.error("Teams: could not say sorry (%s)", type(exc).__name__)
 
 
+def refusing_unreadable_tokens(handle):
+    """The SDK's JWT check in front of `handle`, with one addition: a token its validator cannot even
+    read (no `kid` in the header, an `alg: none` token: a KeyError from deep inside) is refused 401
+    like any other bad token, with one log line, instead of escaping as a 500 with a traceback."""
+    @jwt_authorization_decorator
+    async def checked(request: Request):
+        request.state.token_checked = True
+        return await handle(request)
+
+    async def messages(request: Request):
+        try:
+            return await checked(request)
+        except Exception as exc:
+            if getattr(request.state, "token_checked", False):
+                raise  # the token was good: what failed is the turn, not the check
+            log.warning("Teams: a token failed validation (%s); refused", type(exc).__name__)
+            return JSONResponse({"error": "Invalid token or authentication failed."}, status_code=401)
+
+    return messages
+
+
 def mount_teams(web: FastAPI, teams: TeamsApp) -> None:
     """Serve Teams at /api/messages: every request's token is checked by the SDK before the bot runs."""
     teams.settings.warn_if_anonymous()
     web.state.agent_configuration = teams.configuration
 
-    @jwt_authorization_decorator
-    async def messages(request: Request):
-        return await teams.adapter.process(request, teams.bot)
-
-    web.add_api_route(ROUTE, messages, methods=["POST"], include_in_schema=False)
+    web.add_api_route(ROUTE, refusing_unreadable_tokens(lambda request: teams.adapter.process(request, teams.bot)),
+                      methods=["POST"], include_in_schema=False)
     web.state.teams = teams
