@@ -44,10 +44,9 @@ EVERY = timedelta(seconds=15)  # a lead arrives every 15 s, for one dealership t
 CLIENT_TIMEOUT = 0.15  # the Slack client's read timeout in these tests (production: 10 s)
 HANG = 0.3  # how long a timed-out request hangs before its connection closes
 RECOVERY_LIMIT = short_or_long(timedelta(minutes=5), timedelta(minutes=30))
-ASSERT_TEAMS = False
-"""Teams breaks arrival order after an outage and posts a card again for every lost answer
-(product bugs, see failing_teams_outage_order.py, which sets this True); until they are fixed
-both are measured and reported here, not asserted."""
+LOST_ANSWER = "timeout, served, answer lost"
+"""Teams cannot look for a card it may have posted: after a lost answer it waits for Teams to
+answer again, then posts once more, so that fault may leave one extra Teams card (at least once)."""
 
 
 @pytest.fixture
@@ -167,9 +166,7 @@ def test_an_outage_of_minutes_loses_no_lead_and_keeps_each_channels_order(deploy
     assert lost == 0
     assert sorted(set(on_slack)) == sorted(arrived["slack"]) and sorted(set(on_teams)) == sorted(arrived["teams"])
     assert duplicates(on_slack) == 0
-    if ASSERT_TEAMS or fault != "timeout, served, answer lost":
-        assert duplicates(on_teams) == 0
+    assert duplicates(on_teams) <= (1 if fault == LOST_ANSWER else 0), on_teams
     assert in_order(on_slack, arrived["slack"])
-    if ASSERT_TEAMS:
-        assert in_order(on_teams, arrived["teams"]), (on_teams, arrived["teams"])
+    assert in_order(on_teams, arrived["teams"]), (on_teams, arrived["teams"])
     assert slack.fake.errors == [] and teams.connector.errors == []

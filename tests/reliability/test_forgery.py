@@ -136,8 +136,7 @@ def teams_tokens(issuer: LocalIssuer, service_url: str) -> dict[str, str | None]
         "an issuer we do not trust": jwt.encode({**claims, "iss": "https://login.attacker.example/"}, issuer.key,
                                                 algorithm="RS256", headers={"kid": issuer.kid}),
     }
-    # A token with no `kid` in its header (`alg: none`, or signed without one) crashes the SDK's
-    # validator (KeyError -> 500): failing_teams_token_without_kid.py, reported as a bug.
+    # Tokens the SDK's validator cannot even read (no `kid`, alg none, not a JWT): test_teams_bad_tokens.py.
 
 
 def test_every_teams_activity_with_every_bad_token_is_refused_and_writes_nothing(core, monkeypatch):
