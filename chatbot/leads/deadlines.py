@@ -124,17 +124,19 @@ def fired_steps(session: Session, lead_id: int) -> set[tuple[str, datetime, int]
     return {(rule, deadline, level) for rule, deadline, level in rows}
 
 
-def pending_step(session: Session, lead: Lead, team: Team, *, posting_at: datetime | None = None) -> Step | None:
+def pending_step(session: Session, lead: Lead, team: Team, *, posting_at: datetime | None = None,
+                 fired: set[tuple[str, datetime, int]] | None = None) -> Step | None:
     """The next step still to fire for this lead (None: nothing left to escalate).
 
-    `posting_at`: the card is about to be posted then (its claim window will run from that moment)."""
+    `posting_at`: the card is about to be posted then (its claim window will run from that moment).
+    `fired`: the steps already fired, when the caller has read them."""
     if lead.history:
         return None
     facts = facts_of(lead)
     if posting_at is not None and facts.posted_at is None:
         facts = replace(facts, posted_at=posting_at)
-    return next_step(facts, windows_of(team), fired_steps(session, lead.id), snapshots_of(lead),
-                     chains_of(team, lead.source))
+    fired = fired_steps(session, lead.id) if fired is None else fired
+    return next_step(facts, windows_of(team), fired, snapshots_of(lead), chains_of(team, lead.source))
 
 
 def refresh_due(session: Session, lead: Lead, team: Team) -> None:

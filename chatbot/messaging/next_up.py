@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from chatbot.domain.policy import Action, Step
+from chatbot.domain.policy import Action
 from chatbot.escalation import sweeper  # a module, not its names: the sweep imports the outbox, which imports this
 from chatbot.leads.deadlines import due_window, hours_of, pending_step
 from chatbot.messaging.views import NextUp
@@ -33,7 +33,9 @@ def next_up(session: Session, lead: Lead, team: Team, now: datetime, *,
         return None
     if lead.history:  # imported history is never escalated
         return NextUp(due.rule, due.deadline)
-    step = pending_step(session, lead, team, posting_at=posting_at)
+    earlier = list(session.exec(select(Escalation).where(Escalation.lead_id == lead.id)).all())
+    step = pending_step(session, lead, team, posting_at=posting_at,
+                        fired={(e.rule, e.deadline, e.level) for e in earlier})
     if step is None:
         return NextUp(due.rule, due.deadline, done=True)
     at = max(step.due_at, now)
@@ -43,7 +45,7 @@ def next_up(session: Session, lead: Lead, team: Team, now: datetime, *,
     to = duty.reassign_to() if step.action is Action.REASSIGN else None
     if to is not None:
         return NextUp(due.rule, due.deadline, to.name, step.due_at, moves=True)
-    recipient = duty.recipient(step, _told(session, lead, step))
+    recipient = duty.recipient(step, sweeper.told_members(step, earlier))
     if recipient.member is not None:
         who = LABELS.get(recipient.audience, "{}").format(recipient.member.name)
     else:
@@ -51,9 +53,3 @@ def next_up(session: Session, lead: Lead, team: Team, now: datetime, *,
     if duty.held_until_opening(recipient, at) is not None:
         return NextUp(due.rule, due.deadline, who, hours.next_opening(at), summary=True)
     return NextUp(due.rule, due.deadline, who, step.due_at)
-
-
-def _told(session: Session, lead: Lead, step: Step) -> set[int]:
-    """The members this step's window has already told, as the sweep counts them."""
-    earlier = list(session.exec(select(Escalation).where(Escalation.lead_id == lead.id)).all())
-    return sweeper.told_members(step, earlier)

@@ -36,7 +36,8 @@ class ScheduleError(FollowUpError):
 def load(session: Session, team: Team, now: datetime) -> tuple[Schedule[int], dict[int, Member]]:
     """The team's schedule (member ids) and its people by id."""
     people = {m.id: m for m in session.exec(select(Member).where(Member.team_id == team.id)).all()}
-    reps = tuple(m.id for m in queries.rotation(session, team.id))
+    reps = tuple(m.id for m in sorted((m for m in people.values() if m.active and m.oncall_order is not None),
+                                      key=lambda m: (m.oncall_order, m.id)))  # as queries.rotation orders it
     since = hours_of(team).local(now).date() - timedelta(days=3)
     rows = session.exec(select(OncallShift).where(OncallShift.team_id == team.id, col(OncallShift.day) >= since)).all()
     away = {m.id: Away(m.away_since, m.away_until) for m in people.values() if m.away_since is not None}
