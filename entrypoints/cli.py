@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import signal
 import sys
 import threading
 from datetime import datetime
@@ -194,8 +195,12 @@ def web(
 def worker(
     database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL."),
     once: bool = typer.Option(False, "--once", help="One sweep and delivery, then exit."),
+    metrics_port: int = typer.Option(None, "--metrics-port",
+                                     help="Serve this process's /metrics (its chat API errors) on this port."),
 ) -> None:
-    """Escalate each step the moment it falls due (5 s at most) and deliver each team's queued messages."""
+    """Escalate each step the moment it falls due (5 s at most) and deliver each team's queued messages.
+
+    SIGTERM (a platform's restart) stops it between deliveries, so no message is left leased."""
     settings = _settings().slack()
     _start_logging(settings)
     core = bootstrap(database, migrate=False)
@@ -206,12 +211,19 @@ def worker(
                f"{result.delivery.waiting} waiting.")
     if once:
         return
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        from chatbot.ops.metrics import registry_for
+
+        start_http_server(metrics_port, registry=registry_for(core))
     scheduler = build_scheduler(core, platforms)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # raises SystemExit here: shut down below
     scheduler.start()
     try:
         threading.Event().wait()
     except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=True)  # the courier finishes the message in hand
 
 
 def _serve(core, settings, platforms: Platforms, host: str, port: int, *, worker: bool) -> None:

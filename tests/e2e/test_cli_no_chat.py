@@ -84,3 +84,39 @@ def test_the_web_app_starts_with_no_chat_configured_says_so_and_stores_leads(db,
     with TestClient(served["app"]) as http:
         assert http.get("/healthz").json() == {"ok": True}
         assert http.post("/slack/events", content=b"{}").status_code == 404
+
+
+def test_the_worker_serves_its_metrics_and_stops_cleanly_on_sigterm(db, tmp_path):
+    """A platform restarts a worker with SIGTERM: it stops between deliveries and exits 0; with
+    --metrics-port it serves its own /metrics meanwhile (its chat API errors live in it)."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", db]).exit_code == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    worker = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker", "--database-url", db,
+                               "--metrics-port", str(port)], cwd=tmp_path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        metrics = None
+        for _ in range(100):
+            try:
+                metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1).text
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert metrics is not None and "chatbot_outbox_depth 0.0" in metrics
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=15) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
