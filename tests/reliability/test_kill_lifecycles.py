@@ -14,7 +14,7 @@ an unclaimed lead's whole claim chain; a claimed lead's first-contact steps that
 its claim and before its call; none after the action that closed the window. A step that falls
 due within a second of the action that closes its window may go either way: counted as racing.
 
-Short (30 lifecycles) by default; RELIABILITY_LONG=1: 1,000. Counts are asserted, never times.
+Short (20 lifecycles) by default; RELIABILITY_LONG=1: 1,000. Counts are asserted, never times.
 Figures of a long run: docs/RELIABILITY.md, "Kill -9 across lead lifecycles".
 """
 
@@ -58,7 +58,7 @@ LONG = os.environ.get("RELIABILITY_LONG", "") not in ("", "0")  # as the rest of
 SEED = int(os.environ.get("KILL_SEED", "0")) or 13
 # lifecycles, teams, seconds over which leads arrive, pause between kills, seconds a process stays
 # down, seconds from the start during which kills happen (None: until the last lifecycle ends)
-SHORT_RUN = dict(count=30, teams=10, spread_s=10.0, pause=(2.0, 5.0), down=(0.1, 1.0), kill_for_s=25.0)
+SHORT_RUN = dict(count=20, teams=10, spread_s=8.0, pause=(2.0, 5.0), down=(0.1, 1.0), kill_for_s=15.0)
 LONG_RUN = dict(count=1000, teams=20, spread_s=780.0, pause=(6.0, 16.0), down=(0.1, 2.0), kill_for_s=None)
 
 
