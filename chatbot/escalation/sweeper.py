@@ -223,10 +223,9 @@ class Duty:
             return Recipient("on_call", self.on_call, None)  # after hours the on-call rep hears first
         return Recipient("channel", None, self.team.leads_channel)
 
-    def recipient(self, step: Step | int, told: set[int] = frozenset()) -> Recipient:
+    def recipient(self, step: Step, told: set[int] = frozenset()) -> Recipient:
         """Who must act at this step; `told`: members this lead's window has already told."""
-        audience = step.audience if isinstance(step, Step) else (
-            Audience.OWNER, Audience.ON_CALL, Audience.MANAGERS)[min(step, 3) - 1]
+        audience = step.audience
         owner_id = self.owner.id if self.owner else None
         if audience is Audience.OWNER:
             if self.owner is None:
