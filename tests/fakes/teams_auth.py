@@ -42,7 +42,9 @@ def _b64(number: int) -> str:
 class LocalIssuer(LocalServer):
     def __init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.kid = "test-key-1"
+        # Its own key id: the SDK caches each JWKS address's keys for the process, and a later
+        # issuer may get a port (so an address) an earlier one had; a new kid makes it fetch again.
+        self.kid = f"test-key-{uuid.uuid4().hex[:12]}"
         self.fetches = 0
 
     # -- serving ------------------------------------------------------------------------------
