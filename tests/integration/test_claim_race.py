@@ -52,6 +52,7 @@ def _race(team_id: int, lead_id: int, reps: list[str], start_at: float) -> list[
     return winners
 
 
+@pytest.mark.xdist_group("processes")  # spawns processes: one such test at a time (pyproject.toml)
 def test_twenty_concurrent_claims_from_four_processes_give_exactly_one_owner(postgres_url, clock):
     core = bootstrap(postgres_url, clock, migrate=False)
     team = roster.ensure_team(core, name="Race Motors", platform="console", platform_team_id="race")

@@ -85,6 +85,7 @@ def kill_database(postgres_url, tmp_path):
         admin.dispose()
 
 
+@pytest.mark.xdist_group("processes")  # spawns processes: one such test at a time (pyproject.toml)
 def test_kill_9_across_lead_lifecycles(kill_database, tmp_path):
     run = LONG_RUN if LONG else SHORT_RUN
     rng = random.Random(SEED)

@@ -150,6 +150,7 @@ def notices_of(escalation: Escalation, leads_channel: str) -> int:
         escalation.target_channel is not None and escalation.target_channel != leads_channel)
 
 
+@pytest.mark.xdist_group("processes")  # spawns processes: one such test at a time (pyproject.toml)
 def test_workers_killed_mid_ladder_fire_every_step_exactly_once(core, tmp_path):
     rng = random.Random(SEED)
     print(f"KILL_SEED={SEED}")  # shown on failure: rerun the same schedule with it
