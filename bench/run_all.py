@@ -154,7 +154,7 @@ def plan(args) -> list[tuple[str, str, list[str], float, bool]]:
     if (ROOT / "bench" / "sweep.py").exists():
         for db in args.databases:
             url = ["--database-url", "{db}"] if db == "postgresql" else []
-            size = [] if full else ["--leads", "10000", "--teams", "5", "--runs", "20"]
+            size = [] if full else ["--leads", "10000", "--teams", "5", "--runs", "100"]  # p99 of 20 would be the max
             runs.append((f"sweep:{db}", "sweep", [*size, *url], 1800, False))
     if (ROOT / "bench" / "escalation_delay.py").exists():
         for db in args.databases:
