@@ -13,6 +13,7 @@ The core knows platforms only by name: no chat SDK is imported here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlmodel import col, func, select
@@ -24,6 +25,7 @@ from chatbot.store.models import OutboxMessage, Team
 
 ChatFor = Callable[[Team], "ChatPort | None"]  # a team -> its chat connection, or None: not reachable now
 ANY = "*"  # register under this name to deliver every team's messages through one chat (tests, benches)
+TEAMS_AT_ONCE = 4  # teams delivered side by side, so one's paced backlog or slow chat does not hold up another's cards
 NOTHING_CONFIGURED = ("No chat is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack): "
                       "leads are stored and wait in the outbox.")
 
@@ -86,6 +88,9 @@ def deliver_all(core, platforms: Platforms, limit: int = 200) -> Delivery:
 
     Only teams with something queued are looked at. A team whose platform is not configured
     here (or that cannot be reached now) is left alone: its unsent messages count as waiting.
+    Teams are delivered side by side (TEAMS_AT_ONCE threads): a rooftop with 40 cards paced at
+    Slack's one per second per channel does not keep another rooftop's new card waiting 40 s.
+    Within a team, order is kept as `deliver_pending` keeps it.
     """
     now = core.clock.now()
     with transaction(core.engine) as session:
@@ -95,15 +100,26 @@ def deliver_all(core, platforms: Platforms, limit: int = 200) -> Delivery:
             .where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at <= now)
             .group_by(Team.id).order_by(Team.id)
         ).all()
-    sent = failed = waiting = 0
+    waiting = 0
+    reachable: list[tuple[Team, ChatPort]] = []
     for team, count in queued:
         chat = platforms.chat_for(team)
         if chat is None:
             waiting += count
-            continue
-        result = deliver_pending(core, chat, limit, team_id=team.id, platform=team.platform)
-        sent, failed, waiting = sent + result.sent, failed + result.failed, waiting + result.waiting
-    return Delivery(sent, failed, waiting)
+        else:
+            reachable.append((team, chat))
+
+    def deliver(team_and_chat: tuple[Team, ChatPort]) -> Delivery:
+        team, chat = team_and_chat
+        return deliver_pending(core, chat, limit, team_id=team.id, platform=team.platform)
+
+    if len(reachable) <= 1:
+        results = [deliver(one) for one in reachable]
+    else:
+        with ThreadPoolExecutor(min(TEAMS_AT_ONCE, len(reachable)), thread_name_prefix="outbox-team") as pool:
+            results = list(pool.map(deliver, reachable))
+    return Delivery(sum(r.sent for r in results), sum(r.failed for r in results),
+                    waiting + sum(r.waiting for r in results))
 
 
 def unreachable(core, platforms: Platforms) -> int:

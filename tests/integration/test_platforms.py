@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from chatbot.messaging.outbox import Delivery, pending_count
 from chatbot.messaging.platforms import NOTHING_CONFIGURED, Platforms, deliver_all, unreachable
+from chatbot.messaging.ports import Pace
 from chatbot.team import roster
 from chatbot.worker import Courier, through, tick
 from tests.fakes.chat import FakeChat
@@ -133,3 +134,33 @@ def test_the_courier_delivers_through_the_registry_when_woken(core, team):
     finally:
         courier.stop()
     assert pending_count(core) == 0
+
+
+class TimedChat(FakeChat):
+    """A fake chat that notes when each post was made, paced like a platform's channel limit."""
+
+    pace = Pace(per_second=4, burst=1)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posted_at: list[float] = []
+
+    def post(self, to, view):
+        ref = super().post(to, view)
+        self.posted_at.append(time.monotonic())
+        return ref
+
+
+def test_one_rooftops_paced_backlog_does_not_hold_up_another_rooftops_card(core, team):
+    other = slack_team(core)
+    for n in range(6):  # six cards at 4 per second: the last goes out about 1.25 s after the first
+        new_lead(core, team, name=f"Backlog {n}", external_id=f"C-{n}", phone=f"312-555-01{n:02d}", email=None)
+    new_lead(core, other, name="Bo Slack", external_id="S-1")
+    busy, quiet = TimedChat(), TimedChat()
+
+    delivered = deliver_all(core, Platforms.of(console=lambda t: busy, slack=lambda t: quiet))
+
+    assert delivered == Delivery(sent=7, failed=0, waiting=0)
+    assert [c.customer_name for c in busy.cards()] == [f"Backlog {n}" for n in range(6)]  # its own order kept
+    assert [c.customer_name for c in quiet.cards()] == ["Bo Slack"]
+    assert quiet.posted_at[0] < busy.posted_at[2]  # not after the other rooftop's whole backlog
