@@ -96,6 +96,14 @@ def test_readyz_is_200_with_each_check_when_all_is_well(web, core, clock):
         "outbox": {"ok": True, "detail": "nothing waiting"}}}
 
 
+def test_a_readiness_probe_every_few_seconds_writes_no_log_lines_of_its_own(web, core, caplog):
+    beat(core, "worker")
+    with caplog.at_level("DEBUG", logger="alembic"):
+        for _ in range(3):
+            assert web.get("/readyz").status_code == 200
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("alembic")] == []
+
+
 def test_readyz_names_a_worker_that_never_beat_or_stopped_beating(web, core, clock):
     never = web.get("/readyz")
     assert never.status_code == 503 and never.json()["failed"] == ["worker"]
