@@ -61,8 +61,11 @@ def _target(work: Work, caller: Caller, args: list[str]) -> tuple[Member | None,
 def away(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:
     """`/away [until DATE | for 3d]`; a manager may name someone: `/away @jordan for 2d`."""
     who, rest = _target(work, caller, args)
-    return say(availability.go_away(work, caller.team_id, caller.user_id, who, rest,
-                                    back_command=phrases.command("back")))
+    try:
+        return say(availability.go_away(work, caller.team_id, caller.user_id, who, rest,
+                                        back_command=phrases.command("back")))
+    except availability.AwayWordsError as error:
+        raise CommandError(f"{error.message} Usage: {phrases.command(availability.USAGE)}") from None
 
 
 def back(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:

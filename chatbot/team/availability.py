@@ -32,6 +32,10 @@ class AvailabilityError(FollowUpError):
     pass
 
 
+class AwayWordsError(AvailabilityError):
+    """The words after /away could not be read; the command adds its usage in the chat's words."""
+
+
 def until_of(words: list[str], team: Team, now: datetime) -> datetime | None:
     """When the away ends: None (until /back), 'until DATE' or 'for 3d' / 'for 12h'."""
     if not words:
@@ -41,13 +45,14 @@ def until_of(words: list[str], team: Team, now: datetime) -> datetime | None:
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise AvailabilityError(f"'{value[:40]}' is not a date like 2026-12-05. Usage: {USAGE}") from None
+            raise AwayWordsError(f"'{value[:40]}' is not a date like 2026-12-05.") from None
         until = hours_of(team).at(day, time(0))
     elif kind == "for" and (match := FOR.fullmatch(value)):
         number, unit = int(match.group(1)), match.group(2)
         until = now + (timedelta(days=number) if unit == "d" else timedelta(hours=number))
     else:
-        raise AvailabilityError(f"Usage: {USAGE}")
+        shown = " ".join(words)
+        raise AwayWordsError(f"'{shown[:40]}' is not how long: say until a date, or for a number of days or hours.")
     if until <= now:
         raise AvailabilityError("That is already past. Give a date to come back on.")
     if until - now > MAX_AWAY:

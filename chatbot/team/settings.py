@@ -233,6 +233,10 @@ def _ladder(rule: Rule, source: str | None = None) -> Callable[[Team, str], str]
 MAX_LADDERS = 24
 
 
+def is_setting(name: str) -> bool:
+    return _setting(name) is not None
+
+
 def _setting(name: str) -> Setting | None:
     """A setting by name; 'first-contact-ladder@walk-in' is that window's chain for one lead source."""
     name = name.lower()

@@ -174,11 +174,27 @@ def test_a_rep_cannot_change_or_see_settings(core, clock):
     ("set hours weekdays", "Give days and hours, e.g. mon-sat 09:00-19:00."),
     ("set timezone Mars/Olympus", "'Mars/Olympus' is not a time zone"),
     ("set colour blue", "'colour' is not a setting. Settings: claim, first-contact"),
+    ("set colour blue", "stall-ladder, away-after-lapses, digest (a chain for one lead source"),  # the whole list
 ])
 def test_a_bad_setting_is_refused_with_what_works(core, clock, command, answer):
     run_console(core, clock, "/help\n")
     before = snapshot(core)
     out = run_console(core, clock, f"@pat /followup {command}\n")
+    assert answer in out
+    assert snapshot(core) == before
+
+
+@pytest.mark.parametrize("words, answer", [
+    ("tomorrow", "'tomorrow' is not how long: say until a date, or for a number of days or hours. "
+                 "Usage: /away [until 2026-12-05 | for 3d]"),
+    ("for 3x", "'for 3x' is not how long: say until a date, or for a number of days or hours. "
+               "Usage: /away [until 2026-12-05 | for 3d]"),
+    ("until 2026-13-01", "'2026-13-01' is not a date like 2026-12-05. Usage: /away [until 2026-12-05 | for 3d]"),
+])
+def test_an_away_that_cannot_be_read_says_what_was_wrong_and_the_command_as_typed_here(core, clock, words, answer):
+    run_console(core, clock, "/help\n")
+    before = snapshot(core)
+    out = run_console(core, clock, f"@sam /away {words}\n")
     assert answer in out
     assert snapshot(core) == before
 
