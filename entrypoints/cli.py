@@ -145,6 +145,11 @@ def _prompted_lines(session):
             return
 
 
+HOW_TO_CONFIGURE = ("set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack, or TEAMS_APP_ID and TEAMS_APP_PASSWORD "
+                    "for Teams")
+NO_CHAT = f"No chat is configured ({HOW_TO_CONFIGURE}): leads are stored and wait in the outbox."
+
+
 def configured_platforms(core, slack=None, *, client=None) -> Platforms:
     """The chats this process can deliver to, from the environment: Slack when configured, else none.
 
@@ -153,7 +158,8 @@ def configured_platforms(core, slack=None, *, client=None) -> Platforms:
     """
     from adapters.slack.services import register_slack
 
-    platforms = register_slack(Platforms(), core, slack if slack is not None else _settings().slack(), client)
+    platforms = register_slack(Platforms(when_empty=NO_CHAT), core, slack if slack is not None else _settings().slack(),
+                               client)
     return _with_teams(platforms, core)
 
 
@@ -295,7 +301,7 @@ def sweep_once(database: str = typer.Option(None, "--database-url", help="Overri
     waiting = pending_count(core)
     recorded = f"{len(fired)} escalation(s) recorded"
     if not configured_platforms(core):
-        typer.echo(f"{recorded}. No chat is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack): "
+        typer.echo(f"{recorded}. No chat is configured ({HOW_TO_CONFIGURE}): "
                    f"their messages wait in the outbox ({waiting} message(s) waiting).")
     else:
         typer.echo(f"{recorded}; {waiting} message(s) queued for the worker to deliver.")

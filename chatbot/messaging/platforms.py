@@ -25,9 +25,8 @@ from chatbot.store.models import OutboxMessage, Team
 
 ChatFor = Callable[[Team], "ChatPort | None"]  # a team -> its chat connection, or None: not reachable now
 ANY = "*"  # register under this name to deliver every team's messages through one chat (tests, benches)
-TEAMS_AT_ONCE = 4  # teams delivered side by side, so one's paced backlog or slow chat does not hold up another's cards
-NOTHING_CONFIGURED = ("No chat is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack): "
-                      "leads are stored and wait in the outbox.")
+ROOFTOPS_AT_ONCE = 4  # teams delivered side by side, so one's paced backlog or slow chat does not hold up another's cards
+NOTHING_CONFIGURED = "No chat is configured: leads are stored and wait in the outbox."
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,11 @@ class Platform:
 class Platforms:
     """Platform name -> how to reach a team on it. Empty: nothing is delivered, everything waits."""
 
-    def __init__(self) -> None:
+    def __init__(self, when_empty: str = NOTHING_CONFIGURED) -> None:
+        """`when_empty`: what `describe` says when nothing is registered (the composition root
+        names the settings that would configure a chat; the core knows none of them)."""
         self._by_name: dict[str, Platform] = {}
+        self._when_empty = when_empty
 
     @classmethod
     def of(cls, **chat_for: ChatFor) -> Platforms:
@@ -79,7 +81,7 @@ class Platforms:
     def describe(self) -> str:
         """One line for start-up: what this process delivers to."""
         if not self._by_name:
-            return NOTHING_CONFIGURED
+            return self._when_empty
         return "Delivering to " + "; ".join(p.description for p in self._by_name.values()) + "."
 
 
@@ -88,7 +90,7 @@ def deliver_all(core, platforms: Platforms, limit: int = 200) -> Delivery:
 
     Only teams with something queued are looked at. A team whose platform is not configured
     here (or that cannot be reached now) is left alone: its unsent messages count as waiting.
-    Teams are delivered side by side (TEAMS_AT_ONCE threads): a rooftop with 40 cards paced at
+    Teams are delivered side by side (ROOFTOPS_AT_ONCE threads): a rooftop with 40 cards paced at
     Slack's one per second per channel does not keep another rooftop's new card waiting 40 s.
     Within a team, order is kept as `deliver_pending` keeps it.
     """
@@ -116,7 +118,7 @@ def deliver_all(core, platforms: Platforms, limit: int = 200) -> Delivery:
     if len(reachable) <= 1:
         results = [deliver(one) for one in reachable]
     else:
-        with ThreadPoolExecutor(min(TEAMS_AT_ONCE, len(reachable)), thread_name_prefix="outbox-team") as pool:
+        with ThreadPoolExecutor(min(ROOFTOPS_AT_ONCE, len(reachable)), thread_name_prefix="outbox-team") as pool:
             results = list(pool.map(deliver, reachable))
     return Delivery(sum(r.sent for r in results), sum(r.failed for r in results),
                     waiting + sum(r.waiting for r in results))

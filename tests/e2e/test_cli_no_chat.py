@@ -20,8 +20,8 @@ from chatbot.team import roster
 from entrypoints.cli import app
 from tests.helpers import new_lead
 
-NO_CHAT = ("No chat is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack): "
-           "leads are stored and wait in the outbox.")
+NO_CHAT = ("No chat is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack, or TEAMS_APP_ID and "
+           "TEAMS_APP_PASSWORD for Teams): leads are stored and wait in the outbox.")
 runner = CliRunner()
 
 
@@ -67,7 +67,8 @@ def test_sweep_with_no_chat_says_the_escalations_were_recorded_and_their_message
     fired, waiting = escalations(core), pending_count(core)
     assert fired >= 1 and waiting >= 2
     assert result.stdout == (f"{fired} escalation(s) recorded. No chat is configured (set SLACK_BOT_TOKEN and "
-                             f"SLACK_SIGNING_SECRET for Slack): their messages wait in the outbox "
+                             f"SLACK_SIGNING_SECRET for Slack, or TEAMS_APP_ID and TEAMS_APP_PASSWORD for Teams): "
+                             f"their messages wait in the outbox "
                              f"({waiting} message(s) waiting).\n")
 
 

@@ -91,9 +91,9 @@ def test_a_chat_that_is_down_keeps_the_message_for_later(core, team):
 
 
 def test_what_is_configured_is_said_in_one_line():
-    assert Platforms().describe() == ("No chat is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for "
-                                      "Slack): leads are stored and wait in the outbox.")
+    assert Platforms().describe() == "No chat is configured: leads are stored and wait in the outbox."
     assert NOTHING_CONFIGURED == Platforms().describe()
+    assert Platforms(when_empty="Set CHAT_TOKEN.").describe() == "Set CHAT_TOKEN."  # the composition root's words
     slack = Platforms()
     slack.register("slack", lambda t: None, "Slack, one workspace (bot token)")
     assert slack.describe() == "Delivering to Slack, one workspace (bot token)."

@@ -4,6 +4,7 @@ migrations build is the one the models describe (including 0003's processed even
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,13 @@ def test_the_core_imports_no_chat_sdk_and_no_web_framework():
               "'fastapi', 'starlette', 'uvicorn', 'adapters', 'entrypoints'}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_core_names_no_platforms_settings():
+    """How to configure Slack or Teams is the composition root's to say (entrypoints/), not the core's."""
+    named = [f"{p.relative_to(ROOT)}: {word}" for p in (ROOT / "chatbot").rglob("*.py")
+             for word in re.findall(r"\b(?:SLACK|TEAMS)_[A-Z_]+", p.read_text())]
+    assert named == []
 
 
 def imports_of(path: Path) -> set[str]:
