@@ -27,14 +27,11 @@ def followup(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -
     if action == "set":
         if len(rest) >= 2 and rest[0].lower() == "digest":
             return say(team_jobs.change_digest(work, caller.team_id, caller.user_id, " ".join(rest[1:])))
-        names = ", ".join([*settings.SETTINGS, "digest"])
         if len(rest) < 2:
+            names = ", ".join([*settings.SETTINGS, "digest"])
             raise CommandError(f"Usage: {phrases.command('followup set NAME VALUE')}. Settings: {names}.")
-        if not settings.is_setting(rest[0]):
-            shown = rest[0] if len(rest[0]) <= 40 else rest[0][:39] + "…"
-            raise CommandError(f"'{shown}' is not a setting. Settings: {names} "
-                               f"(a chain for one lead source: first-contact-ladder@walk-in).")
-        return say(settings.change_setting(work, caller.team_id, caller.user_id, rest[0], " ".join(rest[1:])))
+        return say(settings.change_setting(work, caller.team_id, caller.user_id, rest[0], " ".join(rest[1:]),
+                                           also=("digest",)))
     if action == "oncall":
         people = [member(work.session, caller.team_id, word).chat_user_id for word in rest]
         return say(settings.set_rotation(work, caller.team_id, caller.user_id, people))

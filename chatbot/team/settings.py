@@ -233,10 +233,6 @@ def _ladder(rule: Rule, source: str | None = None) -> Callable[[Team, str], str]
 MAX_LADDERS = 24
 
 
-def is_setting(name: str) -> bool:
-    return _setting(name) is not None
-
-
 def _setting(name: str) -> Setting | None:
     """A setting by name; 'first-contact-ladder@walk-in' is that window's chain for one lead source."""
     name = name.lower()
@@ -304,12 +300,14 @@ def _manager(session, team_id: int, chat_user_id: str) -> Member:
     return member
 
 
-def change_setting(work: Work, team_id: int, by_user_id: str, name: str, value: str) -> str:
-    """Change one setting; returns the confirmation to show."""
+def change_setting(work: Work, team_id: int, by_user_id: str, name: str, value: str,
+                   also: tuple[str, ...] = ()) -> str:
+    """Change one setting; returns the confirmation to show. `also`: settings the caller handles
+    itself (the digest's schedule), named with these when a name is not a setting."""
     setting = _setting(name)
     if setting is None:
         shown = name if len(name) <= 40 else name[:39] + "…"
-        raise SettingError(f"'{shown}' is not a setting. Settings: {', '.join(SETTINGS)} "
+        raise SettingError(f"'{shown}' is not a setting. Settings: {', '.join([*SETTINGS, *also])} "
                            f"(a chain for one lead source: first-contact-ladder@walk-in).")
     session = work.session
     _manager(session, team_id, by_user_id)
