@@ -25,6 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import col, func, select
 
 from chatbot.escalation.handoffs import sweep_handoffs
+from chatbot.escalation.lookout import LOOK_EVERY_S, ReactionLookout
 from chatbot.escalation.sweeper import sweep
 from chatbot.escalation.team_jobs import sweep_team_jobs
 from chatbot.messaging.deliveries import forget_old_deliveries
@@ -92,13 +93,23 @@ def build_scheduler(core, platforms: Platforms, interval_s: int = INTERVAL_S) ->
 
     Starting it also starts a Courier: retries, the end of an outage and paced backlogs are
     delivered when they are due, not on the next tick; and an Alarm: a step is swept the moment
-    it falls due, and its notices handed to the Courier at once.
+    it falls due, and its notices handed to the Courier at once. A second job, the reaction
+    lookout (chatbot/escalation/lookout.py), claims cards whose reaction's event never came.
     """
     courier = Courier(core, platforms)
     scheduler = WorkerScheduler(courier, Alarm(core, courier, interval_s), timezone="UTC")
     scheduler.add_job(tick, "interval", seconds=interval_s, args=(core, platforms), id="sweep_and_deliver",
                       name="sweep deadlines and deliver the outbox", max_instances=1, coalesce=True)
+    scheduler.add_job(look_for_lost_reactions, "interval", seconds=LOOK_EVERY_S,
+                      args=(ReactionLookout(), core, platforms, courier), id="reaction_lookout",
+                      name="claim unclaimed cards whose reaction never reached us", max_instances=1, coalesce=True)
     return scheduler
+
+
+def look_for_lost_reactions(lookout: ReactionLookout, core, platforms: Platforms, courier: Courier) -> None:
+    """The reaction lookout's pass; what it claims (card updates, the rep's note) goes out at once."""
+    if lookout.look(core, platforms):
+        courier.wake()
 
 
 class Courier:

@@ -136,6 +136,16 @@ class SlackChat:
                         to.channel, lead_id, failure.error)
         return None
 
+    def reactions(self, ref: MessageRef) -> list[tuple[str, str]]:
+        """(user, reaction name) on a message (reactions.get), in Slack's order: each reaction's
+        users as they came, reactions in the order they were first added."""
+        try:
+            message = self.client.reactions_get(channel=ref.channel, timestamp=ref.message_id).get("message") or {}
+        except (SlackApiError, SlackClientError, OSError, HTTPException) as exc:
+            raise _failure(exc, "reactions.get") from exc
+        return [(user, reaction.get("name") or "") for reaction in message.get("reactions") or []
+                for user in reaction.get("users") or []]
+
     def upload(self, to: Channel, view: object, png: bytes, filename: str) -> MessageRef:
         """The weekly digest with its chart: one file in the channel, the digest as its message
         (files_upload_v2: files.getUploadURLExternal, the upload, files.completeUploadExternal)."""

@@ -93,6 +93,11 @@ class ChatPort(Protocol):
         that cannot look returns None (the card is then posted again: at least once).
         """
 
+    def reactions(self, ref: MessageRef) -> list[tuple[str, str]]:
+        """Who reacted to a message the bot posted, and with what: (chat user id, reaction name)
+        pairs, the earliest first as far as the platform says. Optional: the reaction lookout
+        (chatbot.escalation.lookout) asks it about unclaimed cards, in case an event never came."""
+
     def upload(self, to: Channel, view: object, png: bytes, filename: str) -> MessageRef:
         """Post a view with an image beside it (the weekly digest and its chart). Optional: a chat
         without it gets the view's text as a notice (chatbot.escalation.team_jobs.deliver)."""

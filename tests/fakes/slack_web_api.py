@@ -518,6 +518,19 @@ class FakeSlack:
             self.users[user_id] = user
         return user
 
+    def react(self, user: str, channel: str, ts: str, name: str = "eyes") -> None:
+        """A person reacts in Slack's own client: the message gains the reaction, and no event is sent."""
+        with self.lock:
+            msg = self.message(channel, ts)
+            assert msg is not None, f"no message {ts} in {channel}"
+            reaction = next((r for r in msg.setdefault("reactions", []) if r["name"] == name), None)
+            if reaction is None:
+                reaction = {"name": name, "users": [], "count": 0}
+                msg["reactions"].append(reaction)
+            if user not in reaction["users"]:
+                reaction["users"].append(user)
+                reaction["count"] += 1
+
     def calls_to(self, method: str) -> list[Call]:
         with self.lock:
             return [c for c in self.calls if c.method == method]
@@ -705,6 +718,12 @@ class FakeSlack:
         reaction["users"].append(self.bot_user_id)
         reaction["count"] += 1
         return {}
+
+    def _m_reactions_get(self, args: dict, headers: dict) -> dict:
+        msg = self.message(args["channel"], args["timestamp"])
+        if msg is None:
+            raise SlackError("message_not_found")
+        return {"type": "message", "channel": args["channel"], "message": copy.deepcopy(msg)}
 
     def _m_auth_test(self, args: dict, headers: dict) -> dict:
         return {"url": f"https://{self.team_domain}.slack.com/", "team": self.team_name,
