@@ -9,6 +9,8 @@ for: a rep on the team, with the team's claim emoji if it has one. That rep is t
 message; the card is updated as after any claim. At most BATCH cards per pass (Slack allows
 reactions.get about 50 times a minute).
 
+Only cards nothing has happened to since they went up are looked at: a released lead's card
+still carries the reaction that claimed it before, and that must not claim it again.
 The claim is dated when the lookout finds it, not when the rep reacted (the chat does not say):
 at most GRACE + LOOK_EVERY late. The last look per lead is kept in this process only: a restarted
 worker looks again at once, which costs one call per card and changes nothing.
@@ -64,7 +66,10 @@ class ReactionLookout:
                 select(Lead.id, Lead.chat_channel, Lead.chat_message_id, Team)
                 .join(Team, col(Team.id) == Lead.team_id)
                 .where(Lead.status == LeadStatus.OPEN, col(Lead.owner_id).is_(None),
-                       col(Lead.chat_message_id).is_not(None), col(Lead.posted_at) <= now - GRACE)
+                       col(Lead.chat_message_id).is_not(None), col(Lead.posted_at) <= now - GRACE,
+                       # nothing happened since the card went up: a released lead's card still
+                       # carries its old owner's reaction, which must not claim it again
+                       col(Lead.last_activity_at) <= col(Lead.posted_at))
                 .order_by(col(Lead.posted_at)).limit(500)
             ).all()
         self._looked = {lead: at for lead, at in self._looked.items() if at > now - LOOK_AGAIN}

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from chatbot.core import run
 from chatbot.escalation.lookout import ReactionLookout
+from chatbot.leads import tracker
 from chatbot.team import settings
 from tests.slack.harness import ALEX, LEADS, PAT, SAM, SlackHarness, wait_for
 from tests.slack.test_card_actions import direct_messages_to, join, owner_of, posted_lead
@@ -37,6 +38,20 @@ def test_a_reaction_whose_event_never_came_claims_the_lead_and_the_rep_is_told(s
     assert direct_messages_to(slack, ALEX) == [
         f"Your reaction on the card claimed it. Maria Gonzalez is yours (claimed 31s after posting). {PLAYBOOK}"]
     wait_for(lambda: f"*Owner:* <@{ALEX}>" in slack.card_text(ts))
+
+
+def test_a_released_lead_is_not_claimed_again_by_the_reaction_that_claimed_it_before(slack):
+    join(slack, SAM, ALEX)
+    lead_id, ts = posted_lead(slack)
+    slack.fake.react(SAM, LEADS, ts, "eyes")
+    slack.post(slack.reaction(SAM, ts))  # this time the event came: Sam claims
+    wait_for(lambda: owner_of(slack, lead_id) == SAM)
+    slack.core.clock.advance(timedelta(minutes=2))
+    tracker.release(slack.core, slack.team_id, lead_id, SAM)
+    slack.core.clock.advance(timedelta(minutes=2))
+
+    assert ReactionLookout().look(slack.core, slack.platforms) == 0
+    assert owner_of(slack, lead_id) is None and looks(slack) == 0
 
 
 def test_the_first_reactor_on_the_team_wins_and_a_stranger_is_passed_over(slack):
