@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(seconds=30)
 LOOK_AGAIN = timedelta(minutes=1)
 LOOK_EVERY_S = 20
-BATCH = 20
+BATCH = 15  # every LOOK_EVERY_S: at most 45 reactions.get a minute, under Slack's ~50 for that method
 
 
 def claim_from_reaction(work: Work, team_id: int, lead_id: int, chat_user_id: str, emoji: str) -> Claimed | None:
