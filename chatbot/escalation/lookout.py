@@ -1,7 +1,7 @@
 """The reaction lookout: a rep's reaction on a card claims the lead even when its event never
 reached us (the web process was killed after acking it, or was down longer than Slack retries).
 
-The worker runs `ReactionLookout.look` every LOOK_EVERY. For each open, unclaimed lead whose card
+The worker runs `ReactionLookout.look` every LOOK_EVERY_S. For each open, unclaimed lead whose card
 has been up for GRACE (time for the event itself to arrive) and was not looked at in the last
 LOOK_AGAIN, it asks the team's chat who reacted to the card (`ChatPort.reactions`; a chat that
 cannot say is skipped) and claims the lead for the first of them the reaction would have claimed
@@ -12,7 +12,7 @@ reactions.get about 50 times a minute).
 Only cards nothing has happened to since they went up are looked at: a released lead's card
 still carries the reaction that claimed it before, and that must not claim it again.
 The claim is dated when the lookout finds it, not when the rep reacted (the chat does not say):
-at most GRACE + LOOK_EVERY late. The last look per lead is kept in this process only: a restarted
+at most GRACE + LOOK_EVERY_S late. The last look per lead is kept in this process only: a restarted
 worker looks again at once, which costs one call per card and changes nothing.
 """
 
