@@ -42,8 +42,9 @@ def _b64(number: int) -> str:
 class LocalIssuer(LocalServer):
     def __init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        # Its own key id: the SDK caches each JWKS address's keys for the process, and a later
-        # issuer may get a port (so an address) an earlier one had; a new kid makes it fetch again.
+        # Its own key id, and a JWKS address of its own (/keys/<kid>): the SDK keeps a key client
+        # per JWKS address for the whole process, and a later issuer may get the port an earlier
+        # one had; an address no earlier issuer had means no cached keys can stand in for its own.
         self.kid = f"test-key-{uuid.uuid4().hex[:12]}"
         self.fetches = 0
 
@@ -60,7 +61,7 @@ class LocalIssuer(LocalServer):
                 if self.path == "/.well-known/openid-configuration":
                     body = {"issuer": issuer.issuer, "jwks_uri": issuer.jwks_uri,
                             "id_token_signing_alg_values_supported": ["RS256"]}
-                elif self.path == "/keys":
+                elif self.path in ("/keys", f"/keys/{issuer.kid}"):
                     issuer.fetches += 1
                     body = issuer.jwks()
                 else:
@@ -86,7 +87,7 @@ class LocalIssuer(LocalServer):
 
     @property
     def jwks_uri(self) -> str:
-        return f"{self.url}/keys"
+        return f"{self.url}/keys/{self.kid}"
 
     def jwks(self) -> dict:
         numbers = self.key.public_key().public_numbers()
