@@ -19,6 +19,7 @@ from chatbot.messaging.platforms import ChatFor, Platforms
 from chatbot.team import roster
 
 log = logging.getLogger(__name__)
+PLATFORM = "slack"  # Team.platform, and the name in delivery log lines and outage tracking
 
 
 @dataclass
@@ -29,7 +30,7 @@ class SlackServices:
     def team_id(self, slack_team_id: str | None) -> int:
         """The core team for this Slack workspace, created with the settings the first time."""
         s = self.settings
-        team = roster.ensure_team(self.core, name=s.team_name, platform="slack",
+        team = roster.ensure_team(self.core, name=s.team_name, platform=PLATFORM,
                                   platform_team_id=slack_team_id or "unknown", timezone=s.timezone,
                                   leads_channel=s.leads_channel, managers_channel=s.managers_channel)
         return team.id
@@ -59,7 +60,7 @@ class SlackServices:
 
     def deliver(self, client: WebClient, team_id: int | None = None) -> outbox.Delivery:
         """Send what the use case queued (card updates, notices) for this workspace; failures stay queued."""
-        return outbox.deliver_pending(self.core, SlackChat(client), team_id=team_id)
+        return outbox.deliver_pending(self.core, SlackChat(client), team_id=team_id, platform=PLATFORM)
 
 
 def slack_chat_for(core: Core, settings: SlackSettings, client: WebClient | None = None) -> ChatFor:
@@ -96,5 +97,5 @@ def register_slack(platforms: Platforms, core: Core, settings: SlackSettings,
                    client: WebClient | None = None) -> Platforms:
     """Add Slack to the registry when it is configured (a bot token, or OAuth client credentials)."""
     if settings.enabled:
-        platforms.register("slack", slack_chat_for(core, settings, client), slack_description(settings))
+        platforms.register(PLATFORM, slack_chat_for(core, settings, client), slack_description(settings))
     return platforms

@@ -58,7 +58,7 @@ def deployment(core, monkeypatch):
         assert teams.install().status_code == 202
         connector.posted.clear()  # the welcome; from here on only leads' messages
         yield slack, teams
-        slack.http.close()
+        slack.close()
         teams.http.close()
 
 

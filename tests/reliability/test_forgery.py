@@ -101,7 +101,7 @@ def test_every_slack_payload_with_every_forgery_is_refused_and_writes_nothing(co
         time.sleep(0.3)  # a listener that wrongly ran would have acted by now
         assert rows_changed(before, every_row(core)) == {}
         assert len(fake.calls) == calls_before, "nothing reached Slack"
-        h.http.close()
+        h.close()
     figure(f"forgery slack /slack/events: {tried} forged requests (7 payload kinds x 8 forgeries), "
            f"accepted 0, answers {statuses}, rows written 0")
 

@@ -100,7 +100,7 @@ def slack(core):
         for user in (SAM, ALEX, PAT):
             harness.services.ensure_member(harness.team_id, user, harness.client)
         yield harness
-        harness.http.close()
+        harness.close()
         assert fake.errors == []
 
 

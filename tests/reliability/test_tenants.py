@@ -86,7 +86,7 @@ def deployment(core, monkeypatch):
         for user in (SAM, ALEX, PAT):
             a.services.ensure_member(a.team_id, user, a.client)
         yield a, b
-        a.http.close()
+        a.close()
         b.http.close()
         assert fake.errors == [] and connector.errors == []
 

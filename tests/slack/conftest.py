@@ -29,5 +29,5 @@ def slack(core, fake):
     """The real web app with the real Bolt app, on the `core` database, talking to `fake`."""
     harness = SlackHarness(core, fake)
     yield harness
-    harness.http.close()
+    harness.close()
     assert fake.errors == [], "every call the app made must be one Slack accepts"

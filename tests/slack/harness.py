@@ -70,6 +70,12 @@ class SlackHarness:
         self.http = TestClient(self.web)
         self._events = 0
 
+    def close(self) -> None:
+        """Let listeners still running in Bolt's thread pool (it acks first) finish while their
+        fake Slack is up, so none fails and logs into a later test; then close the client."""
+        self.web.state.slack_app.listener_runner.listener_executor.shutdown(wait=True)
+        self.http.close()
+
     # -- what arrives from outside ------------------------------------------------------------
 
     def deliver(self):
