@@ -121,6 +121,9 @@ def teams_activities(h: TeamsHarness, card_id: str) -> dict[str, dict]:
     }
 
 
+UNTRUSTED = "https://login.attacker.example/"  # its keys are served (trusted for fetching): only the issuer is wrong
+
+
 def teams_tokens(issuer: LocalIssuer, service_url: str) -> dict[str, str | None]:
     now = int(time.time())
     claims = {"aud": APP_ID, "iat": now - 5, "nbf": now - 5, "exp": now + 3600, "serviceurl": service_url}
@@ -133,7 +136,7 @@ def teams_tokens(issuer: LocalIssuer, service_url: str) -> dict[str, str | None]
         "not yet valid": jwt.encode({**claims, "iss": issuer.issuer, "nbf": now + 3600, "iat": now + 3600},
                                     issuer.key, algorithm="RS256", headers={"kid": issuer.kid}),
         "another app's audience": issuer.token(service_url=service_url, audience="someone-elses-app"),
-        "an issuer we do not trust": jwt.encode({**claims, "iss": "https://login.attacker.example/"}, issuer.key,
+        "an issuer we do not trust": jwt.encode({**claims, "iss": UNTRUSTED}, issuer.key,
                                                 algorithm="RS256", headers={"kid": issuer.kid}),
     }
     # Tokens the SDK's validator cannot even read (no `kid`, alg none, not a JWT): test_teams_bad_tokens.py.
@@ -142,6 +145,7 @@ def teams_tokens(issuer: LocalIssuer, service_url: str) -> dict[str, str | None]
 def test_every_teams_activity_with_every_bad_token_is_refused_and_writes_nothing(core, monkeypatch):
     with LocalIssuer() as issuer, FakeConnector(verify_token=issuer.verify) as connector:
         h = TeamsHarness(core, connector, issuer, monkeypatch)
+        issuer.trust(monkeypatch, issuer=UNTRUSTED)
         assert h.install().status_code == 202
         tracker.ingest(core, h.team_id, incoming())
         assert h.deliver().sent >= 1
