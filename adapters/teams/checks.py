@@ -17,12 +17,10 @@ Anonymous development mode has no token: only the body, host and tenant checks a
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import threading
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import jwt
 from jwt import PyJWKClient
@@ -35,6 +33,7 @@ from microsoft_agents.hosting.core.authorization._entra_issuers import (
 )
 from pydantic import ValidationError
 
+from adapters.teams.chat import host_allowed
 from adapters.teams.services import tenant_of
 from adapters.teams.settings import TeamsSettings
 
@@ -95,28 +94,6 @@ def channel_of(activity: Activity) -> str:
 
 def same_url(a: str, b: str) -> bool:
     return a.rstrip("/").casefold() == b.rstrip("/").casefold()
-
-
-def host_allowed(url: str, hosts: tuple[str, ...]) -> bool:
-    """Does `url` name one of `hosts` (or a subdomain), over https (http only to a loopback host)?"""
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        credentials = parts.username is not None or parts.password is not None
-    except ValueError:
-        return False
-    if not host or credentials:
-        return False
-    if not any(host == allowed or host.endswith("." + allowed) for allowed in hosts):
-        return False
-    return parts.scheme == "https" or (parts.scheme == "http" and _loopback(host))
-
-
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
 
 
 class _EndorsingKeys(PyJWKClient):

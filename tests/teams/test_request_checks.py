@@ -11,12 +11,15 @@ row changes and nothing reaches the dealership's Connector or the caller's. Cont
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import timedelta
 
 import pytest
 
 from adapters.teams.settings import TeamsSettings
 from chatbot.leads import tracker
+from chatbot.messaging import conversations
 from tests.fakes.teams_auth import APP_ID
 from tests.fakes.teams_connector import FakeConnector
 from tests.helpers import incoming
@@ -226,8 +229,6 @@ BODIES = {
 
 
 def malformed(dealership, how: str) -> bytes:
-    import json
-
     if BODIES[how] is not None:
         return BODIES[how]
     activity = dealership.claim(service_url=dealership.connector.service_url)
@@ -257,3 +258,27 @@ def test_a_malformed_body_with_a_valid_token_is_a_400_with_a_short_reason(dealer
     assert isinstance(error, str) and len(error) < 300 and "Traceback" not in response.text
     assert rows_changed(before, every_row(dealership.core)) == {}
     assert len(dealership.connector.calls) == calls
+
+
+# ---------------------------------------------------------------- a reference stored before the checks
+
+
+def test_a_service_url_stored_before_the_checks_existed_gets_no_token_until_teams_speaks_again(dealership, caller,
+                                                                                              clock):
+    """A deployment attacked before this release may hold a caller's serviceUrl: the bot sends it
+    nothing (the card waits), and the next genuine activity puts the right one back."""
+    h = dealership.h
+    stored = conversations.recall(dealership.core, h.team_id, conversations.SERVICE)
+    callers = caller.service_url.replace("127.0.0.1", "localhost")  # a loopback host, but not an allowed one
+    conversations.remember(dealership.core, h.team_id, conversations.SERVICE, {**stored, "service_url": callers})
+    tracker.ingest(dealership.core, h.team_id, incoming(external_id="after-the-attack"))
+
+    waited = h.deliver()
+
+    assert (waited.sent, waited.failed) == (0, 1)
+    assert caller.calls == []
+    clock.advance(timedelta(seconds=10))  # the refused card is due again
+    assert h.post(h.personal(SAM, "help")).status_code == 202  # Teams speaks: its serviceUrl is stored again
+    posted = dealership.connector.in_conversation(LEADS)  # the welcome, lead 1's card, now lead 2's card
+    assert len(posted) == 3 and '"lead": 2' in json.dumps(posted[-1].activity)
+    assert caller.calls == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.teams.checks import host_allowed
+from adapters.teams.chat import host_allowed
 
 
 @pytest.mark.parametrize(("url", "hosts", "allowed"), [
