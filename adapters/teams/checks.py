@@ -2,7 +2,8 @@
 token validation and before the bot runs, so a refused request changes nothing and nothing is sent:
 
 - the body is an activity: a JSON object the SDK's Activity model reads, with a type, a
-  conversation id and a serviceUrl (else 400 with a short reason, never the SDK's 500);
+  conversation id, a serviceUrl, a sender and a recipient, and channelData (which the model
+  leaves unread) shaped as Teams sends it: else 400 with a short reason, never a 500;
 - the token vouches for where the replies go: its `serviceurl` claim equals the activity's
   serviceUrl (the SDK compares hosts only, and only with its host validator on): else 401;
 - a Bot Framework token was signed by a key the Bot Framework endorses for the activity's
@@ -57,7 +58,8 @@ def quiet_the_models_validation_log() -> None:
 
 
 class Refused(Exception):
-    """A request the bot will not act on: its HTTP status and a short reason (no value from the request)."""
+    """A request the bot will not act on: its HTTP status and a short reason (field names at most, no
+    value from the request); `detail`, for the log line only."""
 
     def __init__(self, status: int, reason: str, detail: str = "") -> None:
         super().__init__(reason)
@@ -83,7 +85,30 @@ def read_activity(body: bytes) -> Activity:
         raise Refused(400, "the activity has no type or no conversation id")
     if not activity.service_url:
         raise Refused(400, "the activity has no serviceUrl")
+    problem = _shape_problem(activity)
+    if problem:
+        raise Refused(400, problem)
     return activity
+
+
+def _shape_problem(activity: Activity) -> str | None:
+    """What the bot reads without the model's help, in the shape Teams sends it (or why not): who
+    sent it and to whom, and channelData's tenant, team and channel as objects with text ids."""
+    for name, account in (("from", activity.from_property), ("recipient", activity.recipient)):
+        if account is None or not account.id:
+            return f"the activity has no {name}.id"
+    data = activity.channel_data
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        return "channelData is not an object"
+    for part in ("tenant", "team", "channel"):
+        value = data.get(part)
+        if value is not None and not (isinstance(value, dict) and isinstance(value.get("id", ""), str)):
+            return f"channelData.{part} is not an object with a text id"
+    if not isinstance(data.get("eventType", ""), str):
+        return "channelData.eventType is not text"
+    return None
 
 
 def channel_of(activity: Activity) -> str:

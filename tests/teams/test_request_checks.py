@@ -225,6 +225,13 @@ BODIES = {
     "no type": None,
     "not UTF-8": b'{"type": "\xff\xfe"}',
     "a sub-channel its productInfo disputes": None,
+    "channelData is a string": None,
+    "channelData.tenant is a string": None,
+    "channelData.team is a list": None,
+    "channelData.channel's id is a number": None,
+    "channelData.eventType is a number": None,
+    "from has no id": None,
+    "no recipient": None,
 }
 
 
@@ -234,15 +241,24 @@ def malformed(dealership, how: str) -> bytes:
     activity = dealership.claim(service_url=dealership.connector.service_url)
     change = {"conversation is a string": ("conversation", "x"), "type is a number": ("type", 5),
               "serviceUrl is a number": ("serviceUrl", 7), "membersAdded is a string": ("membersAdded", "x"),
-              "from is a list": ("from", []), "entities is an object": ("entities", {"type": "mention"})}
+              "from is a list": ("from", []), "entities is an object": ("entities", {"type": "mention"}),
+              "channelData is a string": ("channelData", "x"), "from has no id": ("from", {"name": "Mallory"})}
+    data = {"channelData.tenant is a string": ("tenant", "x"), "channelData.team is a list": ("team", []),
+            "channelData.channel's id is a number": ("channel", {"id": 5}),
+            "channelData.eventType is a number": ("eventType", 7)}
     if how == "a sub-channel its productInfo disputes":
         activity["channelId"] = "msteams:copilot"
         activity["entities"] = [{"type": "ProductInfo", "id": "outlook"}]
     elif how in change:
         key, value = change[how]
         activity[key] = value
+    elif how in data:
+        key, value = data[how]
+        activity["conversation"].pop("tenantId")
+        activity["channelData"][key] = value
     else:
-        activity.pop({"no conversation": "conversation", "no serviceUrl": "serviceUrl", "no type": "type"}[how])
+        activity.pop({"no conversation": "conversation", "no serviceUrl": "serviceUrl", "no type": "type",
+                      "no recipient": "recipient"}[how])
     return json.dumps(activity).encode()
 
 
