@@ -169,16 +169,22 @@ def _teams_settings():
 
 def _with_teams(platforms: Platforms, core, web_app=None) -> Platforms:
     """Teams beside Slack when TEAMS_APP_ID is set (or the development mode): each team's messages
-    go through its own platform. With `web_app`, also serve Teams at /api/messages."""
+    go through its own platform. With `web_app`, also serve Teams at /api/messages. Settings that
+    must not serve Teams (anonymous mode beside an app id) stop the command with one line."""
     settings = _teams_settings()
     if not settings.enabled:
         return platforms
+    problem = settings.problem()
+    if problem:
+        _fail(problem)
     from adapters.teams.services import register_teams
     from adapters.teams.web import TeamsApp, mount_teams
 
     teams = TeamsApp(core, settings)
     if web_app is not None:
         mount_teams(web_app, teams)
+        if settings.not_ready():
+            web_app.state.not_ready.append(settings.not_ready())  # /readyz stays red in development mode
     if "teams" not in platforms:
         register_teams(platforms, teams.services)
     return platforms

@@ -72,8 +72,16 @@ class Settings(BaseSettings):
         None, description="Teams: a certificate (.pfx file) instead of TEAMS_APP_PASSWORD")
     teams_tenant_id: str | None = Field(
         None, description="Teams: the app's home tenant (single-tenant bots). Unset: multi-tenant")
+    teams_allowed_tenants: str | None = Field(
+        None, description="Teams: the Microsoft tenant ids (comma-separated) whose Teams may use the bot; others "
+        "are refused (403). Unset: any tenant that installs it")
+    teams_service_url_hosts: str = Field(
+        "smba.trafficmanager.net", description="Teams: the hosts (comma-separated, each with its subdomains) an "
+        "activity's serviceUrl may name, where the bot sends its token; add your cloud's Teams host for GCC, "
+        "GCC High or DoD")
     teams_allow_anonymous: bool = Field(
-        False, description="Teams: `true` accepts requests without a token: development only (Agents Playground)")
+        False, description="Teams: `true` accepts requests without a token: development only (Agents Playground); "
+        "refused beside TEAMS_APP_ID, and /readyz stays red")
     teams_leads_channel: str | None = Field(
         None, description="Teams: the channel id for new leads. Unset: the channel the app is installed in")
     teams_managers_channel: str | None = Field(None, description="Teams: the managers' channel id")

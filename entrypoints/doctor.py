@@ -397,6 +397,9 @@ def _slack_refusal(variable: str, answer: dict, base_url: str) -> str:
 
 def _teams(report: Report, settings, provider_factory) -> None:
     check = "Teams"
+    if settings.problem():
+        report.bad(check, settings.problem())
+        return
     if settings.anonymous:
         report.bad(check, "TEAMS_ALLOW_ANONYMOUS=true without TEAMS_APP_ID: /api/messages accepts anyone. Development "
                           "only: in production set TEAMS_APP_ID and TEAMS_APP_PASSWORD and unset it")

@@ -2,8 +2,10 @@
 
 In: every request to /api/messages carries a JWT that the SDK's own validator checks
 (signature against the issuer's published keys, audience = our app id, expiry, tenant
-binding); none or a forged one is answered 401 and nothing runs. Out: the SDK's MSAL
-connection gets the bot's token for the Bot Connector (client secret or certificate).
+binding, and its issuer allow-list, which the SDK leaves off unless asked: `VALIDATE_ISSUER`);
+none or a forged one is answered 401 and nothing runs. What the SDK does not check is checked
+next, in adapters/teams/checks.py. Out: the SDK's MSAL connection gets the bot's token for the
+Bot Connector (client secret or certificate).
 """
 
 from __future__ import annotations
@@ -13,13 +15,27 @@ from collections.abc import Callable
 from microsoft_agents.hosting.core import AgentAuthConfiguration, ConnectionManager
 from microsoft_agents.hosting.core.authorization import AccessTokenProviderBase, AnonymousTokenProvider
 from microsoft_agents.hosting.core.authorization.auth_types import AuthTypes
+from microsoft_agents.hosting.core.authorization.authentication_constants import AuthenticationConstants
 
 from adapters.teams.settings import TeamsSettings
 
 SERVICE_CONNECTION = "SERVICE_CONNECTION"
 CONNECTOR_RESOURCE = "https://api.botframework.com"
 CONNECTOR_SCOPES = ["https://api.botframework.com/.default"]
+BOT_FRAMEWORK_ISSUER = AuthenticationConstants.AGENTS_SDK_TOKEN_ISSUER  # https://api.botframework.com
 ProviderFactory = Callable[[AgentAuthConfiguration], AccessTokenProviderBase]
+
+
+def trusted_issuers(settings: TeamsSettings) -> list[str]:
+    """Who may sign a request to the bot: the Bot Framework (Teams' Bot Connector) and, for a
+    single-tenant bot, Microsoft Entra for the bot's own tenant only (v1 and v2 issuers). The SDK
+    adds Microsoft's own first-party service tenants (bound to the token's `tid`)."""
+    issuers = [BOT_FRAMEWORK_ISSUER]
+    if settings.teams_tenant_id:
+        tenant = settings.teams_tenant_id
+        issuers += [AuthenticationConstants.VALID_TOKEN_ISSUER_URL_TEMPLATE_V1.format(tenant),
+                    AuthenticationConstants.VALID_TOKEN_ISSUER_URL_TEMPLATE_V2.format(tenant)]
+    return issuers
 
 
 def auth_configuration(settings: TeamsSettings) -> AgentAuthConfiguration:
@@ -34,6 +50,8 @@ def auth_configuration(settings: TeamsSettings) -> AgentAuthConfiguration:
         client_secret=None if certificate else settings.teams_app_password,
         cert_pfx_file=settings.teams_cert_pfx_file,
         anonymous_allowed=False,
+        issuers=trusted_issuers(settings),
+        validate_issuer=True,
     )
 
 

@@ -27,11 +27,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import ipaddress
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import aiohttp
 from microsoft_agents.activity import (
@@ -68,6 +70,29 @@ TokenSource = Callable[[], "asyncio.Future[str] | str"]
 def base_conversation(conversation_id: str) -> str:
     """A channel's conversation id without the reply chain it came in ('19:x@thread.skype')."""
     return conversation_id.split(THREAD_MARK, 1)[0]
+
+
+def host_allowed(url: str, hosts: tuple[str, ...]) -> bool:
+    """May the bot send its token to `url` (a serviceUrl)? It must name one of `hosts` (or a
+    subdomain), over https; http only to a loopback host (a local Connector)."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        credentials = parts.username is not None or parts.password is not None
+    except ValueError:
+        return False
+    if not host or credentials:
+        return False
+    if not any(host == allowed or host.endswith("." + allowed) for allowed in hosts):
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and _loopback(host))
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def run_async(make_coroutine: Callable[[], object]):
@@ -154,8 +179,8 @@ class TeamsChat:
 
     def __init__(self, core, team_id: int, token: Callable[[], object], *, retries: int = 2,
                  max_wait: float = 8.0, sleep: Callable[[float], None] = time.sleep,
-                 name_of: Callable[[str], str | None] | None = None) -> None:
-        self.core, self.team_id, self._token = core, team_id, token
+                 name_of: Callable[[str], str | None] | None = None, hosts: tuple[str, ...] | None = None) -> None:
+        self.core, self.team_id, self._token, self.hosts = core, team_id, token, hosts
         self.retries, self.max_wait, self.sleep, self.name_of = retries, max_wait, sleep, name_of
         self.answer_lost = False  # the last call went out and got no answer: check before posting again
 
@@ -203,6 +228,11 @@ class TeamsChat:
         service = conversations.recall(self.core, self.team_id, conversations.SERVICE)
         if not service or not service.get("service_url"):
             raise ChatUnavailable("Teams: the app has not been installed in this team yet (no service URL known)")
+        if self.hosts is not None and not host_allowed(service["service_url"], self.hosts):
+            # stored before the door checked it: our token goes to Microsoft's hosts only. The next
+            # activity from Teams stores the right one and what waits is sent.
+            raise ChatUnavailable("Teams: the stored service URL is not on TEAMS_SERVICE_URL_HOSTS",
+                                  error="service_url_not_allowed")
         return service
 
     def _addressed(self, activity: Activity, service: dict, conversation: str) -> Activity:

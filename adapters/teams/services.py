@@ -75,7 +75,8 @@ class TeamsServices:
                 return member.name if member else None
 
             extra = {"sleep": self.sleep} if self.sleep else {}
-            self.chats[team_id] = TeamsChat(self.core, team_id, self.token, name_of=name_of, **extra)
+            self.chats[team_id] = TeamsChat(self.core, team_id, self.token, name_of=name_of,
+                                            hosts=self.settings.service_url_hosts, **extra)
         return self.chats[team_id]
 
     def installed(self, team_id: int) -> bool:

@@ -7,6 +7,7 @@ import logging
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger(__name__)
+PUBLIC_CLOUD_HOSTS = "smba.trafficmanager.net"  # where Teams' Bot Connector lives (an activity's serviceUrl)
 
 
 class TeamsSettings(BaseSettings):
@@ -15,8 +16,13 @@ class TeamsSettings(BaseSettings):
     TEAMS_APP_ID: the bot's Microsoft Entra app id (the Azure Bot's "Microsoft App ID").
     TEAMS_APP_PASSWORD (a client secret) or TEAMS_CERT_PFX_FILE (a certificate): its credential.
     TEAMS_TENANT_ID: the app's home tenant (single-tenant bots); unset: multi-tenant ("common").
+    TEAMS_ALLOWED_TENANTS: the Microsoft tenants (ids, comma-separated) whose Teams may talk to
+    the bot; unset: any tenant that installs it.
+    TEAMS_SERVICE_URL_HOSTS: the hosts (comma-separated; each also covers its subdomains) an
+    activity's serviceUrl may name, i.e. where the bot will send its token and replies.
     TEAMS_ALLOW_ANONYMOUS=true: development only (the Agents Playground): requests without a
-    token are accepted and nothing is sent with one. A warning is logged at start.
+    token are accepted and nothing is sent with one. Refused beside TEAMS_APP_ID; a warning is
+    logged at start and /readyz stays red.
     TEAMS_LEADS_CHANNEL: the channel id for new leads; unset: the channel the app is installed in.
     """
 
@@ -26,6 +32,8 @@ class TeamsSettings(BaseSettings):
     teams_app_password: str | None = None
     teams_cert_pfx_file: str | None = None
     teams_tenant_id: str | None = None
+    teams_allowed_tenants: str | None = None
+    teams_service_url_hosts: str = PUBLIC_CLOUD_HOSTS
     teams_allow_anonymous: bool = False
     teams_leads_channel: str | None = None
     teams_managers_channel: str | None = None
@@ -41,7 +49,38 @@ class TeamsSettings(BaseSettings):
     def anonymous(self) -> bool:
         return self.teams_allow_anonymous and not self.teams_app_id
 
+    @property
+    def allowed_tenants(self) -> frozenset[str] | None:
+        """The tenant ids that may talk to the bot (lower case); None: any."""
+        tenants = frozenset(_items(self.teams_allowed_tenants))
+        return tenants or None
+
+    @property
+    def service_url_hosts(self) -> tuple[str, ...]:
+        return tuple(_items(self.teams_service_url_hosts))
+
+    def problem(self) -> str | None:
+        """Why these settings must not serve Teams at all (one line), or None."""
+        if self.teams_allow_anonymous and self.teams_app_id:
+            return ("TEAMS_ALLOW_ANONYMOUS=true is refused beside TEAMS_APP_ID: anonymous mode is for the Agents "
+                    "Playground without an app; unset TEAMS_ALLOW_ANONYMOUS")
+        if self.teams_allowed_tenants is not None and not self.allowed_tenants:
+            return "TEAMS_ALLOWED_TENANTS is set but names no tenant: unset it (any tenant) or list tenant ids"
+        if not self.service_url_hosts:
+            return "TEAMS_SERVICE_URL_HOSTS names no host: unset it for Microsoft's public cloud"
+        return None
+
+    def not_ready(self) -> str | None:
+        """Why a deployment with these settings must not be called ready, or None."""
+        if self.anonymous:
+            return "Teams runs in anonymous development mode (TEAMS_ALLOW_ANONYMOUS): anyone may post to /api/messages"
+        return None
+
     def warn_if_anonymous(self) -> None:
         if self.teams_allow_anonymous:
             log.warning("TEAMS_ALLOW_ANONYMOUS is set: /api/messages accepts requests without a token. "
                         "Development only (Agents Playground); never in production.")
+
+
+def _items(value: str | None) -> list[str]:
+    return [item.strip().lower() for item in (value or "").split(",") if item.strip()]

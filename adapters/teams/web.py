@@ -1,4 +1,5 @@
-"""/api/messages on the project's one web app: the Agents SDK's CloudAdapter behind its JWT check."""
+"""/api/messages on the project's one web app: the Agents SDK's CloudAdapter behind its JWT check
+(issuer allow-list on) and our checks of what the SDK leaves unchecked (adapters/teams/checks.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from microsoft_agents.hosting.fastapi.jwt_authorization_middleware import jwt_au
 
 from adapters.teams.auth import ProviderFactory, auth_configuration, connection_manager, token_source
 from adapters.teams.bot import SORRY, LeadBot
+from adapters.teams.checks import Endorsements, Refused, RequestChecks
 from adapters.teams.services import TeamsServices
 from adapters.teams.settings import TeamsSettings
 from chatbot.core import Core
@@ -25,7 +27,11 @@ class TeamsApp:
 
     def __init__(self, core: Core, settings: TeamsSettings, *, provider_factory: ProviderFactory | None = None,
                  sleep=None) -> None:
+        problem = settings.problem()
+        if problem:
+            raise ValueError(problem)
         self.settings = settings
+        self.checks = RequestChecks(settings, Endorsements())
         self.configuration: AgentAuthConfiguration = auth_configuration(settings)
         self.connections: ConnectionManager = connection_manager(self.configuration, provider_factory)
         self.services = TeamsServices(core, settings, token_source(self.connections, settings.anonymous), sleep)
@@ -43,13 +49,20 @@ class TeamsApp:
             log.error("Teams: could not say sorry (%s)", type(exc).__name__)
 
 
-def refusing_unreadable_tokens(handle):
-    """The SDK's JWT check in front of `handle`, with one addition: a token its validator cannot even
-    read (no `kid` in the header, an `alg: none` token: a KeyError from deep inside) is refused 401
-    like any other bad token, with one log line, instead of escaping as a 500 with a traceback."""
+def guarded(handle, checks: RequestChecks):
+    """The SDK's JWT check, then our checks (checks.py), in front of `handle`. A token its validator
+    cannot even read (no `kid` in the header, an `alg: none` token: a KeyError from deep inside) is
+    refused 401 like any other bad token, with one log line, instead of escaping as a 500 with a
+    traceback; a request our checks refuse gets their status and reason, with one log line."""
     @jwt_authorization_decorator
     async def checked(request: Request):
         request.state.token_checked = True
+        try:
+            await checks.admit(await request.body(), getattr(request.state, "claims_identity", None))
+        except Refused as refused:
+            log.warning("Teams: a request was refused (%s: %s%s)", refused.status, refused.reason,
+                        f"; {refused.detail}" if refused.detail else "")
+            return JSONResponse({"error": refused.reason}, status_code=refused.status)
         return await handle(request)
 
     async def messages(request: Request):
@@ -65,10 +78,11 @@ def refusing_unreadable_tokens(handle):
 
 
 def mount_teams(web: FastAPI, teams: TeamsApp) -> None:
-    """Serve Teams at /api/messages: every request's token is checked by the SDK before the bot runs."""
+    """Serve Teams at /api/messages: every request's token is checked by the SDK, and the request by
+    our checks, before the bot runs."""
     teams.settings.warn_if_anonymous()
     web.state.agent_configuration = teams.configuration
 
-    web.add_api_route(ROUTE, refusing_unreadable_tokens(lambda request: teams.adapter.process(request, teams.bot)),
+    web.add_api_route(ROUTE, guarded(lambda request: teams.adapter.process(request, teams.bot), teams.checks),
                       methods=["POST"], include_in_schema=False)
     web.state.teams = teams

@@ -1,5 +1,6 @@
 """The health checks behind `/healthz` (is the database there?) and `/readyz` (is the whole bot
-working: schema at the newest migration, a worker beating, the outbox moving).
+working: schema at the newest migration, a worker beating, the outbox moving, and nothing the
+composition root names as keeping this deployment from being ready, such as a development mode).
 
 Each check answers on its own, so one failing (a database with no heartbeat table yet) never
 hides what the others say. Times come from the core's clock.
@@ -7,6 +8,7 @@ hides what the others say. Times come from the core's clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -93,9 +95,15 @@ def outbox(core, max_age: timedelta = OUTBOX_MAX_AGE) -> Check:
     return Check("outbox", True, f"{waiting} waiting, the oldest for {age:.0f} s")
 
 
-def readiness(core) -> list[Check]:
+def configuration(not_ready: Sequence[str]) -> list[Check]:
+    """Why the configuration keeps this deployment from being ready (each reason a sentence from the
+    composition root): one failing check naming them all, or no check when there is none."""
+    return [Check("configuration", False, "; ".join(not_ready))] if not_ready else []
+
+
+def readiness(core, not_ready: Sequence[str] = ()) -> list[Check]:
     """Every check `/readyz` makes, in order; the database first (nothing else can pass without it)."""
-    return [database(core), migrations(core), worker(core), outbox(core)]
+    return [database(core), migrations(core), worker(core), outbox(core), *configuration(not_ready)]
 
 
 def as_json(checks: list[Check]) -> dict:

@@ -267,4 +267,9 @@ def test_teams_without_a_credential_or_in_development_mode_is_red(env, monkeypat
 
     monkeypatch.setenv("TEAMS_APP_ID", APP_ID)
     (teams,) = [t.render() for t in doctor.diagnose(env).lines if t.check == "Teams"]
+    assert teams == ("✗ Teams: TEAMS_ALLOW_ANONYMOUS=true is refused beside TEAMS_APP_ID: anonymous mode is for the "
+                     "Agents Playground without an app; unset TEAMS_ALLOW_ANONYMOUS")
+
+    monkeypatch.delenv("TEAMS_ALLOW_ANONYMOUS")
+    (teams,) = [t.render() for t in doctor.diagnose(env).lines if t.check == "Teams"]
     assert teams.startswith("✗ Teams: TEAMS_APP_ID is set but neither TEAMS_APP_PASSWORD nor TEAMS_CERT_PFX_FILE")

@@ -1,14 +1,18 @@
 """A local stand-in for Microsoft's token issuers, so the Agents SDK's real JWT validation runs.
 
 `LocalIssuer` makes a test RSA key and serves, over real HTTP on 127.0.0.1, an OpenID
-configuration (``/.well-known/openid-configuration``) and its JWKS (``/keys``). It signs the
-tokens Teams would send (the Bot Connector's: iss, aud = our app id, serviceurl, exp) and the
-tokens the bot would get from Microsoft Entra for calling the Connector.
+configuration (``/.well-known/openid-configuration``) and its JWKS (``/keys``), each key with
+the `endorsements` the Bot Framework publishes (the channels it may sign for: ``msteams``).
+It signs the tokens Teams would send (the Bot Connector's: iss = the Bot Framework's issuer,
+aud = our app id, serviceurl, exp; any claim can be chosen: another issuer, a `tid`, another
+serviceurl) and the tokens the bot would get from Microsoft Entra for calling the Connector.
 
-How the SDK is pointed at it: the SDK validates a Bot Framework token by looking its issuer up
-in `BOTFRAMEWORK_JWKS_URIS` (issuer -> JWKS URL) and fetching the keys with PyJWT's
-PyJWKClient. `trust(monkeypatch)` adds this issuer -> this JWKS to that table for one test;
-signature, audience, expiry and tenant checks are the SDK's own code, unchanged.
+How the SDK is pointed at it: the SDK validates a token by looking its issuer up in
+`BOTFRAMEWORK_JWKS_URIS` (issuer -> JWKS URL) and fetching the keys with PyJWT's PyJWKClient.
+`trust(monkeypatch)` points the Bot Framework's own issuer (https://api.botframework.com) at
+this JWKS for one test, and `trust(monkeypatch, issuer=...)` any other issuer (a foreign
+tenant's Entra issuer: its keys fetchable, so only the issuer allow-list can refuse it);
+signature, audience, expiry, issuer and tenant checks are the SDK's own code, unchanged.
 
 `LocalTokenProvider` stands in for MSAL (which insists on an https authority and Microsoft's
 instance discovery): the bot's outgoing calls carry a token signed here, which the fake
@@ -31,6 +35,8 @@ from tests.fakes.local_server import LocalServer
 
 APP_ID = "00000000-0000-4000-8000-00000000a11d"
 CONNECTOR_AUDIENCE = "https://api.botframework.com"
+BOT_FRAMEWORK = "https://api.botframework.com"  # the issuer of every token Teams' Bot Connector sends
+TEAMS_ENDORSEMENTS = ["msteams"]
 
 
 def _b64(number: int) -> str:
@@ -46,6 +52,8 @@ class LocalIssuer(LocalServer):
         # per JWKS address for the whole process, and a later issuer may get the port an earlier
         # one had; an address no earlier issuer had means no cached keys can stand in for its own.
         self.kid = f"test-key-{uuid.uuid4().hex[:12]}"
+        self.published: dict[str, tuple[rsa.RSAPrivateKey, list[str] | None]] = {
+            self.kid: (self.key, TEAMS_ENDORSEMENTS)}
         self.fetches = 0
 
     # -- serving ------------------------------------------------------------------------------
@@ -83,28 +91,38 @@ class LocalIssuer(LocalServer):
 
     @property
     def issuer(self) -> str:
-        return f"{self.url}/"
+        return BOT_FRAMEWORK
 
     @property
     def jwks_uri(self) -> str:
         return f"{self.url}/keys/{self.kid}"
 
     def jwks(self) -> dict:
-        numbers = self.key.public_key().public_numbers()
-        return {"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid,
-                          "n": _b64(numbers.n), "e": _b64(numbers.e)}]}
+        keys = []
+        for kid, (key, endorsements) in self.published.items():
+            numbers = key.public_key().public_numbers()
+            keys.append({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": _b64(numbers.n),
+                         "e": _b64(numbers.e), **({"endorsements": endorsements} if endorsements is not None else {})})
+        return {"keys": keys}
 
-    def trust(self, monkeypatch) -> None:
-        """Make the SDK fetch this issuer's keys from here (for one test)."""
+    def publish(self, endorsements: list[str] | None) -> tuple[rsa.RSAPrivateKey, str]:
+        """Another key in this issuer's JWKS, endorsed for `endorsements` (None: no such field), and
+        its key id. Publish before the first request: the SDK refetches keys at most every 30 s."""
+        key, kid = rsa.generate_private_key(public_exponent=65537, key_size=2048), f"more-{uuid.uuid4().hex[:12]}"
+        self.published[kid] = (key, endorsements)
+        return key, kid
+
+    def trust(self, monkeypatch, issuer: str = BOT_FRAMEWORK) -> None:
+        """Make the SDK fetch the keys of tokens claiming `issuer` from here (for one test)."""
         from microsoft_agents.hosting.core.authorization import _entra_issuers
 
-        monkeypatch.setitem(_entra_issuers.BOTFRAMEWORK_JWKS_URIS, self.issuer, self.jwks_uri)
+        monkeypatch.setitem(_entra_issuers.BOTFRAMEWORK_JWKS_URIS, issuer, self.jwks_uri)
 
     # -- tokens -------------------------------------------------------------------------------
 
     def token(self, *, audience: str = APP_ID, service_url: str | None = None, expires_in: int = 3600,
               key=None, kid: str | None = None, **claims) -> str:
-        """A token as the Bot Connector sends it with each activity."""
+        """A token as the Bot Connector sends it with each activity (`claims` add or replace any, e.g. iss, tid)."""
         now = int(time.time())
         body = {"iss": self.issuer, "aud": audience, "iat": now - 5, "nbf": now - 5, "exp": now + expires_in,
                 **({"serviceurl": service_url} if service_url else {}), **claims}

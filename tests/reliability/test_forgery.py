@@ -7,7 +7,8 @@ none accepted, each refused with 401/403, and not one row written (issue 13).
   after signing, headers missing.
 - Teams (/api/messages), every kind of activity (install, message, reaction, invoke): no token,
   a signature by another key, expired, not yet valid, another app's audience, an issuer we do not
-  trust, `alg: none`, garbage.
+  trust, another Microsoft tenant's Entra, a token issued for another serviceUrl, a key endorsed
+  for another channel only, `alg: none`, garbage.
 - Intake (/intake/leads, /leads/adf, /email, /touches): no key, a wrong key, a revoked key, a key
   in an unknown scheme, and for an HMAC key a missing, wrong or replayed (other body's) signature.
 
@@ -121,7 +122,12 @@ def teams_activities(h: TeamsHarness, card_id: str) -> dict[str, dict]:
     }
 
 
-def teams_tokens(issuer: LocalIssuer, service_url: str) -> dict[str, str | None]:
+UNTRUSTED = "https://login.attacker.example/"  # its keys are served (trusted for fetching): only the issuer is wrong
+OTHER_TENANT = "5f6e7d8c-0000-4b4b-9c9c-00000000beef"
+FOREIGN_ENTRA = f"https://sts.windows.net/{OTHER_TENANT}/"  # another Microsoft tenant's Entra, keys served too
+
+
+def teams_tokens(issuer: LocalIssuer, service_url: str, webchat_key) -> dict[str, str | None]:
     now = int(time.time())
     claims = {"aud": APP_ID, "iat": now - 5, "nbf": now - 5, "exp": now + 3600, "serviceurl": service_url}
     return {
@@ -133,15 +139,22 @@ def teams_tokens(issuer: LocalIssuer, service_url: str) -> dict[str, str | None]
         "not yet valid": jwt.encode({**claims, "iss": issuer.issuer, "nbf": now + 3600, "iat": now + 3600},
                                     issuer.key, algorithm="RS256", headers={"kid": issuer.kid}),
         "another app's audience": issuer.token(service_url=service_url, audience="someone-elses-app"),
-        "an issuer we do not trust": jwt.encode({**claims, "iss": "https://login.attacker.example/"}, issuer.key,
+        "an issuer we do not trust": jwt.encode({**claims, "iss": UNTRUSTED}, issuer.key,
                                                 algorithm="RS256", headers={"kid": issuer.kid}),
+        "another tenant's Entra": issuer.token(service_url=service_url, iss=FOREIGN_ENTRA, tid=OTHER_TENANT),
+        "issued for another serviceUrl": issuer.token(service_url="https://smba.trafficmanager.net/amer/"),
+        "a key endorsed for webchat only": issuer.token(service_url=service_url, key=webchat_key[0],
+                                                        kid=webchat_key[1]),
     }
     # Tokens the SDK's validator cannot even read (no `kid`, alg none, not a JWT): test_teams_bad_tokens.py.
 
 
 def test_every_teams_activity_with_every_bad_token_is_refused_and_writes_nothing(core, monkeypatch):
     with LocalIssuer() as issuer, FakeConnector(verify_token=issuer.verify) as connector:
+        webchat_key = issuer.publish(["webchat"])  # before the first request: keys are fetched once
         h = TeamsHarness(core, connector, issuer, monkeypatch)
+        issuer.trust(monkeypatch, issuer=UNTRUSTED)
+        issuer.trust(monkeypatch, issuer=FOREIGN_ENTRA)
         assert h.install().status_code == 202
         tracker.ingest(core, h.team_id, incoming())
         assert h.deliver().sent >= 1
@@ -150,7 +163,7 @@ def test_every_teams_activity_with_every_bad_token_is_refused_and_writes_nothing
         before = every_row(core)
         tried, statuses = 0, {}
         for kind, activity in teams_activities(h, card_id).items():
-            for how, token in teams_tokens(issuer, activity["serviceUrl"]).items():
+            for how, token in teams_tokens(issuer, activity["serviceUrl"], webchat_key).items():
                 response = h.post(activity, token=token)
                 tried += 1
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
@@ -158,7 +171,7 @@ def test_every_teams_activity_with_every_bad_token_is_refused_and_writes_nothing
         assert rows_changed(before, every_row(core)) == {}
         assert len(connector.calls) == calls_before, "nothing reached the Connector"
         h.http.close()
-    figure(f"forgery teams /api/messages: {tried} requests with bad tokens (5 activity kinds x 8 tokens), "
+    figure(f"forgery teams /api/messages: {tried} requests with bad tokens (5 activity kinds x 11 tokens), "
            f"accepted 0, answers {statuses}, rows written 0")
 
 

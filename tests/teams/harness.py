@@ -25,6 +25,7 @@ LEADS = "19:0b7f32667e064dd9b25d7969801541f4@thread.tacv2"
 BOT = "28:608cacfd-1cea-40c9-b678-4b93e69bb72b"
 SAM, ALEX, PAT = "29:1sam-rivera", "29:1alex-kim", "29:1pat-lee"
 NAMES = {SAM: "Sam", ALEX: "Alex", PAT: "Pat"}
+LOCAL_CONNECTOR = "127.0.0.1"  # the fake Connector's host: on the serviceUrl allow-list in these tests only
 
 
 def load(name: str) -> dict:
@@ -37,7 +38,8 @@ class TeamsHarness:
         issuer.trust(monkeypatch)
         self.core, self.connector, self.issuer = core, connector, issuer
         self.settings = settings or TeamsSettings(_env_file=None, teams_app_id=APP_ID, teams_app_password="not-used",
-                                                  teams_tenant_id=TENANT, teams_team_name="Demo Motors")
+                                                  teams_tenant_id=TENANT, teams_team_name="Demo Motors",
+                                                  teams_service_url_hosts=LOCAL_CONNECTOR)
         self.waits: list[float] = []
         self.app = TeamsApp(core, self.settings, provider_factory=lambda config: LocalTokenProvider(issuer, config),
                             sleep=self.waits.append)

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from adapters.teams.settings import TeamsSettings
 from chatbot.team import roster
 from tests.fakes.teams_auth import APP_ID
-from tests.teams.harness import TeamsHarness, load
+from tests.teams.harness import LOCAL_CONNECTOR, TeamsHarness, load
 
 
 def install_activity(teams) -> dict:
@@ -60,7 +60,7 @@ def test_a_valid_token_lets_the_activity_through_and_the_keys_come_from_the_issu
 
 
 def test_anonymous_mode_only_when_asked_and_it_warns(core, connector, issuer, monkeypatch, caplog):
-    settings = TeamsSettings(_env_file=None, teams_allow_anonymous=True)
+    settings = TeamsSettings(_env_file=None, teams_allow_anonymous=True, teams_service_url_hosts=LOCAL_CONNECTOR)
     with caplog.at_level(logging.WARNING):
         teams = TeamsHarness(core, connector, issuer, monkeypatch, settings=settings)
     assert any("TEAMS_ALLOW_ANONYMOUS" in r.getMessage() for r in caplog.records)
