@@ -1,7 +1,8 @@
 """The guard in front of Bolt: whatever arrives at a Slack route gets a 4xx with a short reason, never a 5xx.
 
 Order of checks (entrypoints/web.py): body read up to the cap (413), timestamp and signature
-with Slack's algorithm on the raw bytes (401), then the body read as Slack's JSON or form (400).
+with Slack's algorithm on the raw bytes (401), then the Content-Type (415) and the body read as
+Slack's JSON or form (400). Every refusal is the intake API's body, `{"error": ..., "where": ...}`.
 Each refusal is one `refused route=... status=... reason=...` log line. The requests are the
 issue's (#9) own examples, sent to the real web app with the real Bolt app behind it.
 """
@@ -67,7 +68,7 @@ ISSUE_BODIES = [
 def test_a_signed_body_slack_would_never_send_is_a_400_and_changes_nothing(slack, core, body, content_type, reason):
     before = snapshot(core)
     response = post(slack, body, raw_signed(body, content_type=content_type))
-    assert (response.status_code, response.json()) == (400, {"ok": False, "error": reason})
+    assert (response.status_code, response.json()) == (400, {"error": reason, "where": "body"})
     assert snapshot(core) == before
 
 
@@ -100,6 +101,21 @@ def test_a_signature_header_that_is_not_ascii_is_a_401(slack):
     response = slack.http.post("/slack/events", content=body,
                                headers={k: v.encode("latin-1") for k, v in headers.items()})
     assert (response.status_code, response.json()["error"]) == (401, MISMATCH)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x", ""])
+def test_a_signed_body_under_a_content_type_slack_never_sends_is_a_415_and_changes_nothing(slack, core, content_type):
+    body = b'{"type": "url_verification", "challenge": "c"}'
+    before = snapshot(core)
+    headers = raw_signed(body, content_type=content_type)
+    if not content_type:
+        del headers["Content-Type"]
+    response = post(slack, body, headers)
+    shown = content_type.split(";")[0] or "(none)"
+    assert (response.status_code, response.json()) == (415, {
+        "error": f"Content-Type {shown} is not Slack's: application/json or application/x-www-form-urlencoded",
+        "where": "Content-Type"})
+    assert snapshot(core) == before
 
 
 def test_slack_own_requests_still_work(slack):
