@@ -10,6 +10,7 @@ from microsoft_agents.hosting.core import AgentAuthConfiguration, ConnectionMana
 from microsoft_agents.hosting.fastapi import CloudAdapter
 from microsoft_agents.hosting.fastapi.jwt_authorization_middleware import jwt_authorization_decorator
 
+from adapters.teams.activity_body import readable_activities
 from adapters.teams.auth import ProviderFactory, auth_configuration, connection_manager, token_source
 from adapters.teams.bot import SORRY, LeadBot
 from adapters.teams.services import TeamsServices
@@ -69,6 +70,6 @@ def mount_teams(web: FastAPI, teams: TeamsApp) -> None:
     teams.settings.warn_if_anonymous()
     web.state.agent_configuration = teams.configuration
 
-    web.add_api_route(ROUTE, refusing_unreadable_tokens(lambda request: teams.adapter.process(request, teams.bot)),
-                      methods=["POST"], include_in_schema=False)
+    web.add_api_route(ROUTE, refusing_unreadable_tokens(readable_activities(  # token first, then the body
+        lambda request: teams.adapter.process(request, teams.bot))), methods=["POST"], include_in_schema=False)
     web.state.teams = teams
