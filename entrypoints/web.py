@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import logging
 import time
+import traceback
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Header, Request
@@ -219,6 +220,40 @@ class RequestTimer:
             self.histogram.labels(method, route, f"{status[0] // 100}xx").observe(time.perf_counter() - started)
 
 
+FAULT = "the server failed on this request (logged by its kind); try again later"
+
+
+class FaultBarrier:
+    """ASGI middleware: a request the app failed on (a bug, the database gone) is a 500 in the
+    documented body and one line naming the exception's type and where it was raised, with no
+    traceback: an exception's text can quote what was sent (SQL parameters, a body). Starlette's
+    own handler would log the whole traceback through the server. Malformed input never gets here:
+    each parse point answers its 4xx itself."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = [False]
+
+        async def sending(message) -> None:
+            if message["type"] == "http.response.start":
+                started[0] = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:  # noqa: BLE001 - the one place a fault becomes a 500; logged by type
+            frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+            route = getattr(scope.get("route"), "path", None) or UNMATCHED
+            log.error("request_failed %s", kv(route=route, method=scope.get("method"), error=type(exc).__name__,
+                                              at=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else None))
+            if not started[0]:
+                await error_response(500, FAULT)(scope, receive, send)
+
+
 def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app: App | None = None,
                    metrics_token: str | None = None) -> FastAPI:
     """Build the web app: intake and health always; Slack's routes when `slack_app` is given.
@@ -245,6 +280,7 @@ def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app:
     latency = Histogram("chatbot_http_request_duration_seconds", "HTTP request latency by route template",
                         ["method", "route", "status"], registry=registry)
     web.add_middleware(RequestTimer, histogram=latency)
+    web.add_middleware(FaultBarrier)  # outside the timer: a fault is timed as a 5xx
 
     @web.exception_handler(HTTPException)
     async def framework_refusal(_: Request, exc: HTTPException) -> JSONResponse:

@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from adapters.slack.app import create_slack_app
@@ -258,3 +260,33 @@ def test_a_token_of_the_wrong_kind_stops_start_up_with_one_sentence(tmp_path, mo
     assert result.output.strip() == sentence
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- properties: headers and huge numbers
+
+latin1 = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, blacklist_characters="\x7f"),
+                 max_size=300)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(header=st.sampled_from(["X-Slack-Signature", "X-Slack-Request-Timestamp", "Content-Type"]),
+       value=st.one_of(latin1, st.integers(1000, 20_000).map(lambda n: "v0=" + "a" * n)))
+def test_property_any_text_in_a_slack_header_is_a_4xx_in_the_documented_body(slack, core, header, value):
+    body = b'{"type": "url_verification", "challenge": "c"}'
+    headers = {**raw_signed(body), header: value.strip()}
+    before = snapshot(core)
+    response = post(slack, body, headers)
+    if response.status_code == 200:  # the header still said what Slack says (e.g. "application/json ")
+        assert response.json() == {"challenge": "c"}
+        return
+    assert 400 <= response.status_code < 500 and set(response.json()) == {"error", "where"}
+    assert snapshot(core) == before
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(digits=st.integers(4301, 60_000), form=st.booleans())
+def test_property_a_signed_body_with_a_huge_integer_is_a_400(slack, core, digits, form):
+    document = '{"type": "event_callback", "event": {"type": "reaction_added"}, "n": ' + "9" * digits + "}"
+    body = (b"payload=" + quote(document).encode()) if form else document.encode()
+    response = post(slack, body, raw_signed(body, content_type=FORM if form else JSON))
+    assert (response.status_code, response.json()) == (400, {"error": UNREADABLE, "where": "body"})
