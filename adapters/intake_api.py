@@ -12,8 +12,9 @@ made with `--hmac` also needs `X-Signature: sha256=<hex HMAC-SHA256 of the raw b
 
 Order of checks, so a rejected request never stores anything and never reads more than it
 must: key (401) -> content type (415) -> body read with a cap (413) -> signature (401) ->
-parse (400 unreadable, 422 readable but not a lead) -> store. Errors are
-`{"error": <sentence>, "where": <line/column or field path or null>}`.
+parse (400 unreadable, 422 readable but not a lead) -> store; the checks before the parse are
+adapters/intake_admission.py. Errors are `{"error": <sentence>, "where": <line/column or field
+path or null>}` (adapters/http_errors.py: every route of the web app answers in this shape).
 
 Logs name the key by its prefix and the lead by its id: never a phone, an e-mail, a name or a
 secret (managers' chat shows those; log files get copied around).
@@ -21,13 +22,10 @@ secret (managers' chat shows those; log files get copied around).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import hashlib
-import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -36,8 +34,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
-from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
+from adapters.intake_admission import Refused, admit, media_type, read_form, refusal
 from chatbot.core import Core
 from chatbot.domain.clock import whole_seconds
 from chatbot.errors import FollowUpError, InvalidTouch, LeadClosed, UnknownLead, UnknownMember
@@ -45,7 +43,7 @@ from chatbot.intake import apikeys
 from chatbot.intake.adf import parse_adf
 from chatbot.intake.email import parse_email, parse_inbound_form
 from chatbot.intake.errors import LeadFormatError
-from chatbot.intake.json_lead import parse_json
+from chatbot.intake.json_lead import load_json, parse_json
 from chatbot.intake.lead import IncomingLead
 from chatbot.intake.validation import lead_error_from
 from chatbot.leads import tracker
@@ -123,12 +121,6 @@ class TouchAccepted(BaseModel):
 class IntakeError(BaseModel):
     error: str = Field(description="What is wrong, in a sentence")
     where: str | None = Field(description="Line and column, field path, or header at fault")
-
-
-class Refused(Exception):
-    def __init__(self, status: int, error: str, where: str | None = None) -> None:
-        super().__init__(error)
-        self.status, self.error, self.where = status, error, where
 
 
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:
@@ -235,7 +227,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     )
     async def post_lead_json(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
-            caller, body = await _admit(core, request, JSON_TYPES, max_lead_bytes)
+            caller, body = await admit(core, request, JSON_TYPES, max_lead_bytes)
             return await leads_response(caller, [parse_json(body)])
         return await _answer(handle)
 
@@ -250,7 +242,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     )
     async def post_lead_adf(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
-            caller, body = await _admit(core, request, XML_TYPES, max_lead_bytes)
+            caller, body = await admit(core, request, XML_TYPES, max_lead_bytes)
             zone = await run_in_threadpool(_team_zone, core, caller.team_id)
             return await leads_response(caller, parse_adf(body, default_tz=zone))
         return await _answer(handle)
@@ -279,12 +271,12 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     )
     async def post_email(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
-            caller, body = await _admit(core, request, EMAIL_TYPES, max_email_bytes)
+            caller, body = await admit(core, request, EMAIL_TYPES, max_email_bytes)
             zone = await run_in_threadpool(_team_zone, core, caller.team_id)
-            if _media_type(request) == "message/rfc822":
+            if media_type(request) == "message/rfc822":
                 leads = parse_email(body, default_tz=zone)
             else:
-                fields, attachments = await _form(request, body)
+                fields, attachments = await read_form(request, body, MAX_EMAIL_BYTES)
                 leads = parse_inbound_form(fields, attachments, default_tz=zone)
             return await leads_response(caller, leads)
         return await _answer(handle)
@@ -299,7 +291,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     )
     async def post_touch(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
-            caller, body = await _admit(core, request, JSON_TYPES, max_lead_bytes)
+            caller, body = await admit(core, request, JSON_TYPES, max_lead_bytes)
             touch = _touch_from(body)
             done = await run_in_threadpool(_log_touch, core, caller.team_id, touch)
             log.info("intake: touch %s on lead %s %s via key %s", done.touch_id, done.lead_id,
@@ -314,106 +306,23 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     return router
 
 
-# ---------------------------------------------------------------- the checks, in order
+# ---------------------------------------------------------------- answers
 
 
 async def _answer(handle) -> JSONResponse:
     try:
         return await handle()
     except Refused as exc:
-        return _refusal(exc.status, exc.error, exc.where)
+        return refusal(exc.status, exc.error, exc.where)
     except LeadFormatError as exc:
         # Not JSON/XML/MIME at all -> 400; readable but not a lead -> 422.
         status = 400 if exc.message.startswith(_UNREADABLE) else 422
         if exc.message.startswith("too large"):
             status = 413
-        return _refusal(status, exc.message, exc.where)
+        return refusal(status, exc.message, exc.where)
 
 
 _UNREADABLE = ("not valid JSON", "not well-formed XML", "could not read", "refused:")
-
-
-def _refusal(status: int, error: str, where: str | None) -> JSONResponse:
-    log.info("intake: refused %s at %s", status, where)  # the message may quote the body: not logged
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"error": error, "where": where}, status_code=status, headers=headers)
-
-
-async def _admit(core: Core, request: Request, types: tuple[str, ...], cap: int) -> tuple[apikeys.Caller, bytes]:
-    caller = await run_in_threadpool(apikeys.authenticate, core, _presented_key(request))
-    if caller is None:
-        raise Refused(401, "missing, unknown or revoked API key: send 'Authorization: Bearer <key>' or "
-                           "'X-Api-Key: <key>'", "Authorization")
-    media = _media_type(request)
-    if media not in types:
-        raise Refused(415, f"Content-Type {media or '(none)'} is not accepted here; send {' or '.join(types)}",
-                      "Content-Type")
-    body = await _read_capped(request, cap)
-    if not apikeys.signature_ok(caller, body, request.headers.get("x-signature")):
-        raise Refused(401, "this key needs 'X-Signature: sha256=<hex HMAC-SHA256 of the raw body>', and the one "
-                           "sent is missing or does not match", "X-Signature")
-    return caller, body
-
-
-def _presented_key(request: Request) -> str | None:
-    """Bearer, X-Api-Key, or the password of HTTP Basic: inbound-parse services (SendGrid,
-    Mailgun) cannot add headers, but do send credentials written in the URL."""
-    auth = request.headers.get("authorization")
-    if auth:
-        scheme, _, value = auth.partition(" ")
-        if scheme.lower() == "bearer":
-            return value.strip()
-        if scheme.lower() == "basic":
-            try:
-                return base64.b64decode(value.strip(), validate=True).decode().partition(":")[2] or None
-            except (binascii.Error, UnicodeDecodeError):
-                return None
-        return None
-    return request.headers.get("x-api-key")
-
-
-def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-async def _read_capped(request: Request, cap: int) -> bytes:
-    """The body, refusing (413) as soon as it is longer than `cap`: never buffered whole first."""
-    too_big = Refused(413, f"the body is larger than the limit of {cap:,} bytes", "body")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > cap:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _form(request: Request, body: bytes) -> tuple[dict[str, str], dict[str, bytes]]:
-    """An inbound-parse form from the already-read body: text fields, and file parts as bytes."""
-    async def stream() -> AsyncIterator[bytes]:
-        yield body
-        yield b""
-
-    try:
-        if _media_type(request) == "multipart/form-data":
-            form = await MultiPartParser(request.headers, stream(), max_files=50, max_fields=200,
-                                         max_part_size=MAX_EMAIL_BYTES).parse()
-        else:
-            form = await FormParser(request.headers, stream(), max_fields=200).parse()
-    except MultiPartException as exc:
-        raise Refused(400, f"not a readable form: {exc.message}", "body") from None
-    fields: dict[str, str] = {}
-    attachments: dict[str, bytes] = {}
-    for name, value in form.multi_items():
-        if isinstance(value, str):
-            fields.setdefault(name, value)
-        else:
-            attachments[value.filename or name] = await value.read()
-    await form.close()
-    return fields, attachments
 
 
 def _storable(lead: IncomingLead) -> None:
@@ -436,12 +345,7 @@ def _team_zone(core: Core, team_id: int) -> str:
 
 
 def _touch_from(body: bytes) -> TouchIn:
-    try:
-        document = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise Refused(400, f"not valid JSON: {exc.msg}", f"line {exc.lineno}, column {exc.colno}") from None
-    except (UnicodeDecodeError, RecursionError):
-        raise Refused(400, "not valid JSON: not UTF-8 text, or nested too deeply", "body") from None
+    document = load_json(body)  # its errors are the lead endpoint's: 400 with the line and column
     try:
         touch = TouchIn.model_validate(document)
     except ValidationError as exc:

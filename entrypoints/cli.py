@@ -224,11 +224,12 @@ def worker(
     if once:
         return
     if metrics_port:
-        from prometheus_client import start_http_server
-
         from chatbot.ops.metrics import registry_for
+        from entrypoints.scrape import serve_metrics
 
-        start_http_server(metrics_port, registry=registry_for(core))
+        token = _settings().metrics_token
+        serve_metrics(metrics_port, registry_for(core), token)
+        typer.echo(_metrics_access(token))
     scheduler = build_scheduler(core, platforms)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # raises SystemExit here: shut down below
     scheduler.start()
@@ -250,7 +251,9 @@ def _serve(core, settings, platforms: Platforms, host: str, port: int, *, worker
 
         slack_app = create_slack_app(core, settings)
     typer.echo(platforms.describe())
-    web_app = create_web_app(core, platforms, slack_app=slack_app)
+    token = _settings().metrics_token
+    typer.echo(_metrics_access(token))
+    web_app = create_web_app(core, platforms, slack_app=slack_app, metrics_token=token)
     _with_teams(platforms, core, web_app)
     scheduler = _start_worker(core, platforms) if worker else None
     try:
@@ -258,6 +261,12 @@ def _serve(core, settings, platforms: Platforms, host: str, port: int, *, worker
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+
+
+def _metrics_access(token: str | None) -> str:
+    if token:
+        return "/metrics asks for METRICS_TOKEN as a bearer token."
+    return "/metrics answers anyone who can reach this port (no METRICS_TOKEN): keep the port private."
 
 
 def _run_socket_mode(core, settings, platforms: Platforms, *, worker: bool) -> None:
@@ -280,9 +289,8 @@ def _start_logging(settings) -> None:
         _fail(problem)
     from entrypoints.logs import configure
 
-    configure(level=_settings().log_level_number,
-              secrets=(settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret,
-                       settings.slack_client_secret))
+    everything = _settings()
+    configure(level=everything.log_level_number, secrets=everything.secrets())  # every secret set, Teams' too
 
 
 def _start_worker(core, platforms: Platforms):

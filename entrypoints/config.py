@@ -26,8 +26,8 @@ ENV_FILE = ".env"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 SECRETS = frozenset({"slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret",
-                     "teams_app_password"})
-"""Values never printed (doctor, logs): tokens, signing and client secrets."""
+                     "teams_app_password", "metrics_token"})
+"""Values never printed (doctor, logs): tokens, signing and client secrets; DATABASE_URL's password too."""
 
 
 class Settings(BaseSettings):
@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         "(query parameters such as `?sslmode=require` are kept), or any SQLAlchemy URL")
     port: int = Field(3000, description="The port `chatbot web` (and `chatbot run` with Slack or Teams) listens on")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR: how much the logs say")
+    metrics_token: str | None = Field(
+        None, description="A bearer token `/metrics` requires (`Authorization: Bearer ...`, Prometheus's "
+        "`authorization` setting), on the web app and `chatbot worker --metrics-port`. Unset: `/metrics` answers "
+        "anyone who can reach the port, so keep that port private")
 
     # ------------------------------------------------------------------ Slack (adapters/slack/settings.py)
     slack_bot_token: str | None = Field(
@@ -112,8 +116,20 @@ class Settings(BaseSettings):
         return level if isinstance(level, int) else logging.INFO
 
     def secrets(self) -> tuple[str, ...]:
-        """The secret values set, to keep out of anything printed."""
-        return tuple(v for v in (getattr(self, name) for name in sorted(SECRETS)) if v)
+        """The secret values set, to keep out of anything printed (DATABASE_URL's password included)."""
+        values = [getattr(self, name) for name in sorted(SECRETS)] + sorted(database_passwords(self.database_url))
+        return tuple(v for v in values if v)
+
+
+def database_passwords(url: str | None) -> tuple[str, ...]:
+    """The password in `postgresql://user:password@host/db` as written and as decoded (`%40` is `@`)."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        written = urlsplit(url or "").password
+    except ValueError:
+        return ()
+    return tuple({written, unquote(written)}) if written else ()
 
 
 def load() -> Settings:

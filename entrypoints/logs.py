@@ -4,9 +4,12 @@
 
 `configure()` sets it up for the whole process (the app's loggers, uvicorn's, the libraries'),
 and `kv()` writes the fields of a line. The project's own lines carry ids, statuses and reasons,
-never a customer's name, phone or e-mail, nor a token (see tests/test_logs_carry_no_secrets.py);
-the handler also masks anything shaped like a token, an API key's secret, an e-mail address or
-a phone number, and the configured secrets themselves, in case a library's line quotes one.
+never a customer's name, phone or e-mail, nor a token (tests/slack/test_logs_carry_no_secrets.py
+drives every route at DEBUG); libraries that log bodies stay at WARNING whatever level they set
+themselves (`QuietLibraries`); uvicorn's access lines give the path without its query (`AccessLine`);
+the handler also masks anything shaped like a token, an API key's secret, an OAuth code or state,
+an e-mail address or a phone number, and the configured secrets themselves, in case a library's
+line quotes one.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def kv(**fields: Any) -> str:
 # Libraries that log request and message bodies (card text holds a customer's phone and e-mail)
 # at DEBUG: they stay at INFO when the app's own level is DEBUG.
 CHATTY = ("slack_sdk", "slack_bolt", "httpx", "httpcore", "urllib3", "sqlalchemy", "apscheduler", "multipart",
-          "asyncio", "hypothesis")
+          "asyncio", "hypothesis", "microsoft_agents", "msal", "aiohttp")
 
 _MASKS = (
     (re.compile(r"\bx(?:ox[abposer]|app)-[A-Za-z0-9-]+"), "xox?-(redacted)"),  # Slack tokens
@@ -47,7 +50,25 @@ _MASKS = (
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "(e-mail)"),
     (re.compile(r"(?<![\w.])\+\d{8,15}\b"), "(phone)"),  # E.164
     (re.compile(r"(?<![\w.])\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b"), "(phone)"),  # (312) 555-0147, 312-555-0147
+    # An OAuth code or state, a password or a secret quoted by a library: in a query (`?code=...&state=...`),
+    # as `name: value` (Bolt's "Failed to fetch oauth.v2.access result with code: ...", slack_sdk's "state: ...")
+    # or as `'name': 'value'` (a dict printed whole).
+    (re.compile(r"(?i)\b((?:code|state|client_secret|password|secret|token|access_token|refresh_token)"
+                r"['\"]?(?:=|: ?)\[?['\"]?)(?!\(redacted\))[^\s&'\",;)}\]]+"), r"\1(redacted)"),
 )
+
+
+class QuietLibraries(logging.Filter):
+    """Drops a CHATTY library's records below `floor`, whatever level its logger was given: Bolt sets
+    each of its loggers to the root's level when an App is made (`slack_bolt.logger`), so under
+    LOG_LEVEL=DEBUG it would log each OAuth callback's query (the code, the state) and request bodies."""
+
+    def __init__(self, floor: int) -> None:
+        super().__init__()
+        self.floor = floor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.floor or not record.name.startswith(tuple(f"{n}." for n in CHATTY) + CHATTY)
 
 
 class Redact(logging.Filter):
@@ -95,17 +116,21 @@ class Logfmt(logging.Formatter):
         return line
 
 
-class AccessLine(Logfmt):
-    """uvicorn's access log as fields, the path without its query (an OAuth code or state lives there)."""
+class AccessLine(logging.Filter):
+    """uvicorn's access log as fields, the path without its query (an OAuth code or state lives there).
 
-    def format(self, record: logging.LogRecord) -> str:
+    A filter, added before `Redact` on the access handler: uvicorn's record carries (client, method,
+    path with query, version, status) as args, and `Redact` turns a record into its formatted text, so
+    the path must be cut while the args are still there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
         try:
             client, method, path, _version, status = record.args  # type: ignore[misc]
         except (TypeError, ValueError):
-            return super().format(record)
+            return True  # not an access line: Redact still masks what it can
         record.msg, record.args = "request " + kv(method=method, path=str(path).split("?", 1)[0], status=status,
                                                    client=client), None
-        return super().format(record)
+        return True
 
 
 class CurrentStderr(logging.StreamHandler):
@@ -133,11 +158,13 @@ def configure(level: int | str | None = None, *, stream: IO[str] | None = None,
     """One handler on the root logger (stderr unless `stream`), logfmt lines, uvicorn's loggers through it.
 
     `level`: the app's level (default LOG_LEVEL, else INFO); `secrets`: values never to print
-    (the signing secret, tokens, the OAuth client secret). Returns the handler.
+    (`Settings.secrets()`: every token, signing and client secret, METRICS_TOKEN, the database
+    password). Returns the handler.
     """
     level = level_from_env() if level is None else (logging.getLevelName(level) if isinstance(level, str) else level)
     handler = logging.StreamHandler(stream) if stream else CurrentStderr()
     handler.setFormatter(Logfmt())
+    handler.addFilter(QuietLibraries(max(level, logging.WARNING)))
     handler.addFilter(Redact(secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -155,7 +182,8 @@ def configure(level: int | str | None = None, *, stream: IO[str] | None = None,
         logger.propagate = name != "uvicorn.access"
         logger.setLevel(max(level, logging.INFO))
     access_handler = logging.StreamHandler(stream) if stream else CurrentStderr()
-    access_handler.setFormatter(AccessLine())
+    access_handler.setFormatter(Logfmt())
+    access_handler.addFilter(AccessLine())  # first: it needs uvicorn's args, which Redact clears
     access_handler.addFilter(Redact(secrets))
     access.addHandler(access_handler)
     return handler

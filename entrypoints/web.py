@@ -9,8 +9,13 @@ platforms to deliver through and, when Slack is configured, the Bolt app to serv
 Slack's routes have a guard in front of Bolt, so nothing anyone sends gets a 5xx: the body is
 read up to `MAX_SLACK_BODY` (413 beyond, without reading the rest), then the timestamp's
 freshness and the signature are checked with Slack's algorithm on the raw bytes (401), and only
-then is the body read as Slack's JSON or form (400 when it is not one). Each refusal is one
-`refused route=... status=... reason=...` log line; Socket Mode never comes through here.
+then is the body read as Slack's JSON or form (415 for another Content-Type, 400 when it is not
+one). Each refusal is one `refused route=... status=... reason=...` log line; Socket Mode never
+comes through here.
+
+Every refusal of every route has one body, `{"error": <sentence>, "where": <header or part at
+fault, or null>}` (adapters/http_errors.py), the framework's own 404 and 405 included.
+`/metrics` asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set (entrypoints/scrape.py).
 """
 
 from __future__ import annotations
@@ -19,16 +24,19 @@ import hashlib
 import hmac
 import logging
 import time
+import traceback
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from prometheus_client import Histogram
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
+from adapters.http_errors import error_response
 from adapters.intake_api import intake_router
 from chatbot.core import Core
 from chatbot.messaging.platforms import Platforms
@@ -36,6 +44,7 @@ from chatbot.ops import health
 from chatbot.ops.metrics import registry_for
 from chatbot.worker import Courier
 from entrypoints.logs import kv
+from entrypoints.scrape import metrics_route
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +54,20 @@ MAX_SKEW_S = 5 * 60
 """Slack's rule: a request whose timestamp is more than five minutes from now is a replay."""
 
 
+SLACK_TYPES = ("application/json", "application/x-www-form-urlencoded")
+"""What Slack posts: events as JSON; commands, interactivity and options as a form."""
+
+
 class Refusal(Exception):
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, where: str | None = None) -> None:
         super().__init__(reason)
-        self.status, self.reason = status, reason
+        self.status, self.reason, self.where = status, reason, where
 
 
-def refusal(route: str, status: int, reason: str) -> JSONResponse:
+def refusal(route: str, status: int, reason: str, where: str | None = None) -> JSONResponse:
     """The answer to a request the app will not handle, and its one log line."""
     log.info("refused %s", kv(route=route, status=status, reason=reason))
-    return JSONResponse({"ok": False, "error": reason}, status_code=status)
+    return error_response(status, reason, where)
 
 
 async def read_capped(request: Request, cap: int = MAX_SLACK_BODY) -> bytes:
@@ -62,14 +75,14 @@ async def read_capped(request: Request, cap: int = MAX_SLACK_BODY) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         if not (declared.isascii() and declared.isdigit()):
-            raise Refusal(400, "Content-Length is not a number")
+            raise Refusal(400, "Content-Length is not a number", "Content-Length")
         if int(declared) > cap:
-            raise Refusal(413, f"the body is larger than {cap} bytes")
+            raise Refusal(413, f"the body is larger than {cap} bytes", "body")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > cap:
-            raise Refusal(413, f"the body is larger than {cap} bytes")
+            raise Refusal(413, f"the body is larger than {cap} bytes", "body")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -84,17 +97,19 @@ class SlackSignature:
 
     def check(self, headers, body: bytes) -> None:
         if self.verifier is None:
-            raise Refusal(401, "this app takes no signed requests over HTTP (no signing secret is set)")
+            raise Refusal(401, "this app takes no signed requests over HTTP (no signing secret is set)",
+                          "X-Slack-Signature")
         timestamp = headers.get("x-slack-request-timestamp")
         signature = headers.get("x-slack-signature")
         if not timestamp or not signature:
-            raise Refusal(401, "X-Slack-Signature and X-Slack-Request-Timestamp are required")
+            raise Refusal(401, "X-Slack-Signature and X-Slack-Request-Timestamp are required",
+                          "X-Slack-Request-Timestamp" if signature else "X-Slack-Signature")
         if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
-            raise Refusal(401, "X-Slack-Request-Timestamp is not a Unix time")
+            raise Refusal(401, "X-Slack-Request-Timestamp is not a Unix time", "X-Slack-Request-Timestamp")
         if abs(self.now() - int(timestamp)) > MAX_SKEW_S:
-            raise Refusal(401, "X-Slack-Request-Timestamp is more than 5 minutes from now")
+            raise Refusal(401, "X-Slack-Request-Timestamp is more than 5 minutes from now", "X-Slack-Request-Timestamp")
         if not signature.isascii():
-            raise Refusal(401, "X-Slack-Signature does not match")
+            raise Refusal(401, "X-Slack-Signature does not match", "X-Slack-Signature")
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -105,20 +120,24 @@ class SlackSignature:
         else:
             valid = self.verifier.is_valid(text, timestamp, signature)
         if not valid:
-            raise Refusal(401, "X-Slack-Signature does not match")
+            raise Refusal(401, "X-Slack-Signature does not match", "X-Slack-Signature")
 
 
 def slack_request(request: Request, body: bytes) -> BoltRequest:
     """A verified body read as Slack sends it: a JSON object, a form, or a form whose `payload` is one."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in SLACK_TYPES:
+        raise Refusal(415, f"Content-Type {media or '(none)'} is not Slack's: {' or '.join(SLACK_TYPES)}",
+                      "Content-Type")
     try:
         bolt_request = to_bolt_request(request, body)
         readable = isinstance(bolt_request.body, dict)
     except Exception:  # noqa: BLE001 - Bolt's reader raises whatever json/str raise: all mean "unreadable"
         readable = False
     if not readable:
-        raise Refusal(400, "the body is not Slack's JSON or form")
+        raise Refusal(400, "the body is not Slack's JSON or form", "body")
     if not slack_shaped(bolt_request.body):
-        raise Refusal(400, "the body is not shaped like a Slack payload")
+        raise Refusal(400, "the body is not shaped like a Slack payload", "body")
     return bolt_request
 
 
@@ -201,11 +220,47 @@ class RequestTimer:
             self.histogram.labels(method, route, f"{status[0] // 100}xx").observe(time.perf_counter() - started)
 
 
-def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app: App | None = None) -> FastAPI:
+FAULT = "the server failed on this request (logged by its kind); try again later"
+
+
+class FaultBarrier:
+    """ASGI middleware: a request the app failed on (a bug, the database gone) is a 500 in the
+    documented body and one line naming the exception's type and where it was raised, with no
+    traceback: an exception's text can quote what was sent (SQL parameters, a body). Starlette's
+    own handler would log the whole traceback through the server. Malformed input never gets here:
+    each parse point answers its 4xx itself."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = [False]
+
+        async def sending(message) -> None:
+            if message["type"] == "http.response.start":
+                started[0] = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:  # noqa: BLE001 - the one place a fault becomes a 500; logged by type
+            frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+            route = getattr(scope.get("route"), "path", None) or UNMATCHED
+            log.error("request_failed %s", kv(route=route, method=scope.get("method"), error=type(exc).__name__,
+                                              at=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else None))
+            if not started[0]:
+                await error_response(500, FAULT)(scope, receive, send)
+
+
+def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app: App | None = None,
+                   metrics_token: str | None = None) -> FastAPI:
     """Build the web app: intake and health always; Slack's routes when `slack_app` is given.
 
     `platforms`: the chats a stored lead's card is delivered to at once (by the courier);
-    empty or None, leads are stored and their messages wait in the outbox.
+    empty or None, leads are stored and their messages wait in the outbox. `metrics_token`:
+    what `/metrics` asks for as a bearer token (None: it answers anyone).
     """
     platforms = platforms if platforms is not None else Platforms()
     # Lead intake: a stored lead wakes the courier, which posts its card at once.
@@ -228,6 +283,12 @@ def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app:
     latency = Histogram("chatbot_http_request_duration_seconds", "HTTP request latency by route template",
                         ["method", "route", "status"], registry=registry)
     web.add_middleware(RequestTimer, histogram=latency)
+    web.add_middleware(FaultBarrier)  # outside the timer: a fault is timed as a 5xx
+
+    @web.exception_handler(HTTPException)
+    async def framework_refusal(_: Request, exc: HTTPException) -> JSONResponse:
+        """The framework's own 404 (no such route) and 405 (wrong method), in the documented shape."""
+        return error_response(exc.status_code, str(exc.detail), None, getattr(exc, "headers", None))
 
     @web.get("/healthz", response_model=None)
     def healthz() -> Response:
@@ -244,9 +305,12 @@ def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app:
         report = health.as_json(health.readiness(core, web.state.not_ready))
         return JSONResponse(report, status_code=200 if report["ok"] else 503)
 
+    scrape = metrics_route(registry, metrics_token)
+
     @web.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    def metrics(authorization: str | None = Header(None)) -> Response:
+        """Prometheus text; with a token configured, only for `Authorization: Bearer <token>` (401 else)."""
+        return scrape(authorization)
 
     if slack_app is not None:
         bolt = slack_app
@@ -260,7 +324,7 @@ def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app:
                 signed.check(request.headers, body)
                 bolt_request = slack_request(request, body)
             except Refusal as refused:
-                return refusal(request.url.path, refused.status, refused.reason)
+                return refusal(request.url.path, refused.status, refused.reason, refused.where)
             return to_starlette_response(await run_in_threadpool(bolt.dispatch, bolt_request))
 
         if bolt.oauth_flow is not None:  # multi-workspace: install and OAuth redirect pages
@@ -270,7 +334,7 @@ def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app:
                 try:
                     await read_capped(request)  # a GET's body means nothing: capped, then left out
                 except Refusal as refused:
-                    return refusal(request.url.path, refused.status, refused.reason)
+                    return refusal(request.url.path, refused.status, refused.reason, refused.where)
                 return to_starlette_response(await run_in_threadpool(handle, to_bolt_request(request, b"")))
 
             @web.get(flow.install_path)

@@ -1,9 +1,7 @@
 """What the Agents SDK does not check about a request to /api/messages, checked right after its
 token validation and before the bot runs, so a refused request changes nothing and nothing is sent:
 
-- the body is an activity: a JSON object the SDK's Activity model reads, with a type, a
-  conversation id, a serviceUrl, a sender and a recipient, and channelData (which the model
-  leaves unread) shaped as Teams sends it: else 400 with a short reason, never a 500;
+- the body is an activity (activity_body.py): else 415, 413 or 400 with a short reason, never a 500;
 - the token vouches for where the replies go: its `serviceurl` claim equals the activity's
   serviceUrl (the SDK compares hosts only, and only with its host validator on): else 401;
 - a Bot Framework token was signed by a key the Bot Framework endorses for the activity's
@@ -18,8 +16,6 @@ Anonymous development mode has no token: only the body, host and tenant checks a
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 import threading
 from dataclasses import dataclass
 
@@ -32,83 +28,14 @@ from microsoft_agents.hosting.core.authorization._entra_issuers import (
     BOTFRAMEWORK_JWKS_URIS,
     BOTFRAMEWORK_PUBLIC_ISSUER,
 )
-from pydantic import ValidationError
 
+from adapters.teams.activity_body import Refused, quiet_the_models_validation_log, read_activity
 from adapters.teams.chat import host_allowed
 from adapters.teams.services import tenant_of
 from adapters.teams.settings import TeamsSettings
 
 TEAMS_CHANNEL = "msteams"
 BOT_FRAMEWORK_ISSUERS = (BOTFRAMEWORK_PUBLIC_ISSUER, BOTFRAMEWORK_GOV_ISSUER)
-
-
-class _NotTheModelsValidationErrors(logging.Filter):
-    """The Activity model logs each body it cannot read at ERROR, with a traceback and the values it
-    was given (a person's text); a refused body is already one warning line here, so drop that one."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Validation error for Activity")
-
-
-def quiet_the_models_validation_log() -> None:
-    """Install the filter above on the SDK's Activity logger, once per process."""
-    logger = logging.getLogger(Activity.__module__)
-    if not any(isinstance(f, _NotTheModelsValidationErrors) for f in logger.filters):
-        logger.addFilter(_NotTheModelsValidationErrors())
-
-
-class Refused(Exception):
-    """A request the bot will not act on: its HTTP status and a short reason (field names at most, no
-    value from the request); `detail`, for the log line only."""
-
-    def __init__(self, status: int, reason: str, detail: str = "") -> None:
-        super().__init__(reason)
-        self.status, self.reason, self.detail = status, reason, detail
-
-
-def read_activity(body: bytes) -> Activity:
-    """The body as an activity the bot can act on, or Refused(400)."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise Refused(400, "the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise Refused(400, "the body is not an activity (a JSON object)")
-    try:
-        activity = Activity.model_validate(data)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"][:2]) for e in exc.errors()})
-        raise Refused(400, f"the activity's fields are not of the right kind ({', '.join(fields)[:200]})") from None
-    except Exception:  # noqa: BLE001 - the model's own checks raise plain exceptions (a channel id it disputes)
-        raise Refused(400, "the activity's fields do not agree with each other") from None
-    if not activity.type or activity.conversation is None or not activity.conversation.id:
-        raise Refused(400, "the activity has no type or no conversation id")
-    if not activity.service_url:
-        raise Refused(400, "the activity has no serviceUrl")
-    problem = _shape_problem(activity)
-    if problem:
-        raise Refused(400, problem)
-    return activity
-
-
-def _shape_problem(activity: Activity) -> str | None:
-    """What the bot reads without the model's help, in the shape Teams sends it (or why not): who
-    sent it and to whom, and channelData's tenant, team and channel as objects with text ids."""
-    for name, account in (("from", activity.from_property), ("recipient", activity.recipient)):
-        if account is None or not account.id:
-            return f"the activity has no {name}.id"
-    data = activity.channel_data
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        return "channelData is not an object"
-    for part in ("tenant", "team", "channel"):
-        value = data.get(part)
-        if value is not None and not (isinstance(value, dict) and isinstance(value.get("id", ""), str)):
-            return f"channelData.{part} is not an object with a text id"
-    if not isinstance(data.get("eventType", ""), str):
-        return "channelData.eventType is not text"
-    return None
 
 
 def channel_of(activity: Activity) -> str:

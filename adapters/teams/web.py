@@ -6,20 +6,22 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from microsoft_agents.hosting.core import AgentAuthConfiguration, ConnectionManager, MessageFactory, TurnContext
 from microsoft_agents.hosting.fastapi import CloudAdapter
 from microsoft_agents.hosting.fastapi.jwt_authorization_middleware import jwt_authorization_decorator
 
+from adapters.http_errors import error_response
+from adapters.teams.activity_body import Refused, read_body
 from adapters.teams.auth import ProviderFactory, auth_configuration, connection_manager, token_source
 from adapters.teams.bot import SORRY, LeadBot
-from adapters.teams.checks import Endorsements, Refused, RequestChecks
+from adapters.teams.checks import Endorsements, RequestChecks
 from adapters.teams.services import TeamsServices
 from adapters.teams.settings import TeamsSettings
 from chatbot.core import Core
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
+NOT_SIGNED_IN = "Invalid token or authentication failed."
 
 
 class TeamsApp:
@@ -58,21 +60,29 @@ def guarded(handle, checks: RequestChecks):
     async def checked(request: Request):
         request.state.token_checked = True
         try:
-            await checks.admit(await request.body(), getattr(request.state, "claims_identity", None))
+            body = await read_body(request)
+            await checks.admit(body, getattr(request.state, "claims_identity", None))
         except Refused as refused:
-            log.warning("Teams: a request was refused (%s: %s%s)", refused.status, refused.reason,
-                        f"; {refused.detail}" if refused.detail else "")
-            return JSONResponse({"error": refused.reason}, status_code=refused.status)
-        return await handle(request)
+            log.warning('refused route=%s status=%d reason="%s"%s', ROUTE, refused.status, refused.reason,
+                        f" {refused.detail}" if refused.detail else "")
+            return error_response(refused.status, refused.reason, refused.where)
+
+        async def replay() -> dict:  # the SDK reads the body again: the same bytes
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return await handle(Request(request.scope, replay))
 
     async def messages(request: Request):
         try:
-            return await checked(request)
+            response = await checked(request)
         except Exception as exc:
             if getattr(request.state, "token_checked", False):
                 raise  # the token was good: what failed is the turn, not the check
             log.warning("Teams: a token failed validation (%s); refused", type(exc).__name__)
-            return JSONResponse({"error": "Invalid token or authentication failed."}, status_code=401)
+            return error_response(401, NOT_SIGNED_IN, "Authorization")
+        if not getattr(request.state, "token_checked", False):  # the SDK refused the token, in its own words
+            return error_response(response.status_code, NOT_SIGNED_IN, "Authorization")
+        return response
 
     return messages
 

@@ -282,8 +282,8 @@ def _vehicle(element: Element) -> dict[str, Any]:
 
 
 def _year(text: str | None) -> int | None:
-    if text is None or not text.isdigit():
-        return None
+    if text is None or not (text.isascii() and text.isdigit() and len(text) == 4):
+        return None  # '²' is a digit to isdigit() and not to int(); 5,000 digits are not a year
     year = int(text)
     return year if 1900 <= year <= 2100 else None
 

@@ -128,8 +128,8 @@ def signature_ok(caller: Caller, body: bytes, header: str | None) -> bool:
     if not header:
         return False
     scheme, _, given = header.strip().partition("=")
-    if scheme.lower() != "sha256" or not given:
-        return False
+    if scheme.lower() != "sha256" or not given or not given.isascii():
+        return False  # compare_digest takes ASCII text only: anything else is simply not the signature
     expected = hmac.new(caller.hmac_secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, given.strip().lower())
 

@@ -115,7 +115,7 @@ def _vehicle_of_interest(values: dict[str, str]) -> dict[str, Any] | None:
     for key in ("make", "model", "trim", "vin", "stock", "price"):
         if values.get(key):
             vehicle[key] = values[key]
-    if (values.get("year") or "").isdigit():
+    if re.fullmatch(r"[0-9]{4}", values.get("year") or ""):  # not isdigit(): int() refuses "²"
         vehicle["year"] = int(values["year"])
     return vehicle or None
 

@@ -7,9 +7,13 @@ figures only a process can see are counted in it: chat API errors (the adapters'
 call `chat_api_error`) and request latency (the web app's middleware).
 
 The histograms are cumulative over every live lead (imported CRM history is left out), so
-`rate()` and `histogram_quantile()` work on them as on any histogram. No label carries a name,
-phone or e-mail: a lead's source is a provider name, and only the most frequent `TOP_SOURCES`
-are named (the rest are "other"), so the number of series stays bounded.
+`rate()` and `histogram_quantile()` work on them as on any histogram.
+
+Every label value is one this module knows in advance, never text a sender wrote: a lead's
+source is one of `KNOWN_SOURCES` (the providers and channels dealerships get leads from) or
+"other", an escalation's rule one of the core's rules, its level 0-8 or "9+". So a sender cannot
+add a series (each new label value would be one, without bound) or put words in a label, and
+no label names a dealership: every figure is the whole deployment's, summed over its teams.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import and_, case, func
 from sqlmodel import col, select
 
+from chatbot.domain.policy import Rule
 from chatbot.ops.heartbeat import last_beat
 from chatbot.reports.figures import seconds_between
 from chatbot.store.db import transaction
@@ -32,7 +37,6 @@ from chatbot.store.models import Escalation, Lead, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-TOP_SOURCES = 10
 OTHER = "other"
 MAX_LABEL = 40
 MAX_LEVEL = 9  # ladder levels above this are counted as "9+"
@@ -72,12 +76,33 @@ def _label(text: str | None) -> str:
 # -- read from the database at scrape time ------------------------------------------------------
 
 
+KNOWN_SOURCES = {
+    "Cars.com": ("cars", "carscom"), "Autotrader": ("autotrader",), "CarGurus": ("cargurus",),
+    "TrueCar": ("truecar",), "Edmunds": ("edmunds",), "Kelley Blue Book": ("kbb", "kelleybluebook"),
+    "Carfax": ("carfax",), "CarsDirect": ("carsdirect",), "Autoweb": ("autoweb", "autobytel"),
+    "Facebook": ("facebook", "facebookmarketplace", "fb"), "Google": ("google", "googleads", "googlebusiness"),
+    "Craigslist": ("craigslist",), "OEM": ("oem", "manufacturer"),
+    "Website": ("website", "dealerwebsite", "web", "webform", "websiteform", "dealersite"),
+    "Phone": ("phone", "phoneup", "call", "inboundcall"), "Text": ("text", "sms"), "Chat": ("chat", "livechat"),
+    "E-mail": ("email",), "Walk-in": ("walkin", "showroom"), "Referral": ("referral",),
+}
+"""The lead sources `chatbot_leads_received_total` names, each with the spellings it is known by
+(lower-case, letters and digits only, a trailing ".com" dropped); any other source is "other"."""
+_SOURCE_LABELS = {spelling: label for label, spellings in KNOWN_SOURCES.items() for spelling in spellings}
+RULES = frozenset(str(rule) for rule in Rule)
+"""The escalation rules: the only `rule` labels."""
+
+
 def source_label(source: str | None) -> str:
-    """A provider name as a label; anything that could be an address or a number is "other"."""
-    text = (source or "").strip()
-    if not text or "@" in text or sum(ch.isdigit() for ch in text) >= 5:
-        return OTHER
-    return re.sub(r"\s+", " ", text)[:MAX_LABEL]
+    """A known source's label, else "other": 'cars.com', 'Cars.com' and 'CARS.COM' are "Cars.com"."""
+    key = re.sub(r"[^a-z0-9]", "", (source or "").lower())
+    if key.endswith("com") and len(key) > 3:
+        key = key[:-3]
+    return _SOURCE_LABELS.get(key, OTHER)
+
+
+def rule_label(rule: str | None) -> str:
+    return rule if rule in RULES else OTHER
 
 
 def level_label(level: int | None) -> str:
@@ -138,9 +163,8 @@ class DatabaseCollector(Collector):
         beat = last_beat(self.core)
 
         received = CounterMetricFamily("chatbot_leads_received", "Leads received (stored once each), by "
-                                       f"source: the {TOP_SOURCES} most frequent by name, the rest as other",
-                                       labels=["source"])
-        for source, count in _top(by_source):
+                                       "source: a known provider or channel, else other", labels=["source"])
+        for source, count in _by_label(by_source):
             received.add_metric([source], count)
         yield received
         yield from (post, claim, contact)
@@ -148,7 +172,7 @@ class DatabaseCollector(Collector):
                                           labels=["rule", "level"])
         counted: dict[tuple[str, str], int] = {}
         for rule, level, count in steps:
-            key = (_label(rule) or "unknown", level_label(level))
+            key = (rule_label(rule), level_label(level))
             counted[key] = counted.get(key, 0) + count
         for (rule, level), count in sorted(counted.items()):
             escalations.add_metric([rule, level], count)
@@ -164,16 +188,14 @@ class DatabaseCollector(Collector):
         yield heartbeat
 
 
-def _top(by_source: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
-    """The TOP_SOURCES most frequent sources by label, then "other" for the rest (always present)."""
+def _by_label(by_source: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Counts per known source that has any, by name, then "other" (always present)."""
     counts: dict[str, int] = {}
     for source, count in by_source:
         label = source_label(source)
         counts[label] = counts.get(label, 0) + count
     other = counts.pop(OTHER, 0)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    other += sum(count for _, count in ranked[TOP_SOURCES:])
-    return sorted(ranked[:TOP_SOURCES]) + [(OTHER, other)]
+    return sorted(counts.items()) + [(OTHER, other)]
 
 
 def _histogram(session, name: str, documentation: str, seconds, where, bounds: Sequence[int]) -> HistogramMetricFamily:

@@ -250,7 +250,7 @@ def _lapses(team: Team, value: str) -> str:
     if text in ("off", "never", "0"):
         team.away_after_lapses = 0
         return "off: nobody is set away for lapsed windows"
-    if not text.isdigit() or not 1 <= int(text) <= 20:
+    if not re.fullmatch(r"[0-9]{1,2}", text) or not 1 <= int(text) <= 20:
         raise SettingError("Give a number of windows in a row from 1 to 20, or off.")
     team.away_after_lapses = int(text)
     return f"{team.away_after_lapses} windows in a row (in business hours, with no attempt logged between)"

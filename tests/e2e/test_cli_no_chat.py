@@ -80,7 +80,8 @@ def test_the_web_app_starts_with_no_chat_configured_says_so_and_stores_leads(db,
     result = runner.invoke(app, ["web", "--port", "3999", "--database-url", db])
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == NO_CHAT + "\n"
+    assert result.stdout == (NO_CHAT + "\n"
+                             "/metrics answers anyone who can reach this port (no METRICS_TOKEN): keep the port private.\n")
     assert served["port"] == 3999
     with TestClient(served["app"]) as http:
         assert http.get("/healthz").json() == {"ok": True}

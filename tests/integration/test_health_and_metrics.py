@@ -25,8 +25,11 @@ from chatbot.messaging.platforms import deliver_all
 from chatbot.messaging.ports import Channel, ChatUnavailable
 from chatbot.messaging.views import Notice
 from chatbot.ops.heartbeat import beat, last_beat
+from chatbot.ops.metrics import registry_for
 from chatbot.store.db import make_engine
+from chatbot.team import roster
 from chatbot.worker import through, tick
+from entrypoints.scrape import serve_metrics
 from entrypoints.web import create_web_app
 from tests.fakes.chat import FakeChat
 
@@ -178,7 +181,7 @@ def test_metrics_after_leads_through_the_intake_api(web, core, team, clock):
 
     assert metric(text, "chatbot_database_up") == 1
     assert metric(text, "chatbot_leads_received_total", source="Cars.com") == 2
-    assert metric(text, "chatbot_leads_received_total", source="Dealer website") == 1
+    assert metric(text, "chatbot_leads_received_total", source="Website") == 1  # "Dealer website" is a known spelling
     assert metric(text, "chatbot_leads_received_total", source="other") == 0
     # lead to post: 3 s for each of the three
     assert metric(text, "chatbot_lead_post_seconds_bucket", le="2.0") == 0
@@ -215,20 +218,97 @@ def test_metrics_after_leads_through_the_intake_api(web, core, team, clock):
     assert "@" not in again
 
 
-def test_a_source_that_could_be_a_person_is_counted_as_other_and_only_ten_are_named(web, core, team):
+def test_a_source_the_product_does_not_know_is_other_so_senders_cannot_add_series_or_words(web, core, team):
     key = apikeys.create_key(core, team.id, "website")
     auth = {"Authorization": f"Bearer {key.key}"}
-    sources = [f"Provider {chr(65 + n)}" for n in range(12)] + ["maria@example.com", "+1 312 555 0147"]
+    sources = ["cars.com", "CARS.COM", "CarGurus", "walk in", "x' OR 1=1; DROP TABLE lead;--", "maria@example.com",
+               "+1 312 555 0147", "Demo Motors website"] + [f"Provider {n}" for n in range(30)]
     for n, source in enumerate(sources):
         lead = lead_json(source, f"X-{n}", "2026-11-24T09:58:00-06:00", f"Customer {n}", f"c{n}@example.com",
                          "(312) 555-0147", "")
         assert web.post("/intake/leads", json=lead, headers=auth).status_code == 201
     text = web.get("/metrics").text
     named = re.findall(r'^chatbot_leads_received_total\{source="([^"]*)"\}', text, re.MULTILINE)
-    assert len(named) == 11 and named[-1] == "other"
-    assert metric(text, "chatbot_leads_received_total", source="other") == 4  # 2 past the top ten, 2 not names
-    # neither source is in any label (a bare "555" could be in a float: `_created` is a Unix time)
-    assert "maria" not in text and "312 555" not in text and "+1 312" not in text
+    assert named == ["CarGurus", "Cars.com", "Walk-in", "other"]  # by name, then other
+    assert metric(text, "chatbot_leads_received_total", source="Cars.com") == 2
+    assert metric(text, "chatbot_leads_received_total", source="other") == 34
+    for word in ("DROP", "OR 1=1", "maria", "312 555", "Demo Motors", "Provider"):
+        assert word not in text, word
+
+
+def test_escalation_labels_are_the_cores_rules_and_no_label_names_a_dealership(web, core, team, clock):
+    other = roster.ensure_team(core, name="Lakeside Honda", platform="console", platform_team_id="T2",
+                               leads_channel="#leads")
+    for rooftop in (team, other):
+        key = apikeys.create_key(core, rooftop.id, "cars.com")
+        lead = lead_json("Cars.com", f"CARS-{rooftop.id}", "2026-11-24T09:58:00-06:00", "Maria Gonzalez",
+                         "maria@example.com", "(312) 555-0147", "")
+        assert web.post("/intake/leads", json=lead, headers={"Authorization": f"Bearer {key.key}"}).status_code == 201
+    assert deliver_all(core, through(FakeChat())).sent == 2
+    clock.advance(timedelta(minutes=6))
+    assert len(sweep(core)) == 2
+    text = web.get("/metrics").text
+
+    assert metric(text, "chatbot_leads_received_total", source="Cars.com") == 2  # both rooftops, summed
+    assert metric(text, "chatbot_escalations_total", rule="claim", level="1") == 2
+    labels = {name: value for family in text_string_to_metric_families(text) for sample in family.samples
+              for name, value in sample.labels.items()}
+    assert set(labels) <= {"source", "rule", "level", "method", "route", "status", "platform", "code", "le"}
+    for word in ("Demo Motors", "Lakeside", "#leads"):  # (chat error codes are this process's: any test's)
+        assert word not in text, word
+
+
+# ---------------------------------------------------------------- /metrics behind METRICS_TOKEN
+
+TOKEN = "metrics-token-8c1f0a7e5d"
+
+
+@pytest.fixture
+def guarded(core, team):
+    with TestClient(create_web_app(core, metrics_token=TOKEN)) as client:
+        yield client
+
+
+@pytest.mark.parametrize("authorization", [None, "", "Bearer", "Bearer ", f"Basic {TOKEN}", f"Bearer {TOKEN}x",
+                                           f"Bearer {TOKEN[:-1]}", "Bearer " + "a" * 10_000,
+                                           f"Bearer {TOKEN[:-1]}\u00e9"])
+def test_with_a_token_set_metrics_refuses_any_other_authorization_with_401(guarded, authorization):
+    headers = {} if authorization is None else {"Authorization": authorization.encode("latin-1")}
+    answer = guarded.get("/metrics", headers=headers)
+    assert answer.status_code == 401
+    assert answer.json() == {"error": "send 'Authorization: Bearer <METRICS_TOKEN>' to read the metrics",
+                             "where": "Authorization"}
+    assert answer.headers["www-authenticate"] == "Bearer"
+    assert "chatbot_" not in answer.text
+
+
+def test_with_a_token_set_metrics_answers_the_bearer_and_health_stays_open(guarded):
+    for scheme in ("Bearer", "bearer"):
+        answer = guarded.get("/metrics", headers={"Authorization": f"{scheme} {TOKEN}"})
+        assert answer.status_code == 200 and metric(answer.text, "chatbot_database_up") == 1
+    assert guarded.get("/healthz").status_code == 200  # the platform's health check sends no token
+
+
+def test_without_a_token_metrics_answers_anyone(web):
+    assert web.get("/metrics").status_code == 200
+
+
+def test_the_workers_metrics_server_asks_for_the_same_token(core):
+    import httpx
+
+    server = serve_metrics(0, registry_for(core), TOKEN, addr="127.0.0.1")
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/metrics"
+        refused = httpx.get(url, headers={"Authorization": "Bearer wrong"}, timeout=5)
+        bare = httpx.get(url, timeout=5)
+        served = httpx.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (refused.status_code, bare.status_code, served.status_code) == (401, 401, 200)
+    assert refused.json() == {"error": "send 'Authorization: Bearer <METRICS_TOKEN>' to read the metrics",
+                              "where": "Authorization"}
+    assert metric(served.text, "chatbot_database_up") == 1
 
 
 def test_chat_api_errors_are_counted_by_platform_and_code(web, core, team):
@@ -257,3 +337,38 @@ def test_each_worker_tick_beats(web, core, clock):
     tick(core, through(FakeChat()))
     assert last_beat(core) == clock.now()
     assert web.get("/readyz").status_code == 200
+
+
+# ---------------------------------------------------------------- the documented error body everywhere
+
+
+def test_a_route_that_is_not_there_or_a_wrong_method_answers_the_documented_error_body(web):
+    assert (web.get("/no/such/page").status_code, web.get("/no/such/page").json()) == (
+        404, {"error": "Not Found", "where": None})
+    assert (web.post("/healthz").status_code, web.post("/healthz").json()) == (
+        405, {"error": "Method Not Allowed", "where": None})
+    assert web.get("/intake/leads").json() == {"error": "Method Not Allowed", "where": None}
+
+
+def test_a_server_fault_is_a_500_in_the_documented_body_and_one_line_by_type_without_a_traceback(tmp_path, clock,
+                                                                                               caplog):
+    home = tmp_path / "db"
+    home.mkdir()
+    core = bootstrap(f"sqlite:///{home / 'bot.db'}", clock)
+    team = roster.ensure_team(core, name="Demo Motors", platform="console", platform_team_id="T1",
+                              leads_channel="#leads")
+    key = apikeys.create_key(core, team.id, "cars.com")
+    with TestClient(create_web_app(core)) as web:
+        core.engine.dispose()
+        shutil.rmtree(home)  # the database is gone: a fault of the server's, not of the request
+        with caplog.at_level("DEBUG"):
+            answer = web.post("/intake/leads", json=lead_json(*CUSTOMERS[0]),
+                              headers={"Authorization": f"Bearer {key.key}"})
+    assert (answer.status_code, answer.json()) == (500, {
+        "error": "the server failed on this request (logged by its kind); try again later", "where": None})
+    failed = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(failed) == 1 and not failed[0].exc_info
+    assert re.fullmatch(r"request_failed route=/intake/leads method=POST error=OperationalError at=\S+:\d+",
+                        failed[0].getMessage())
+    for value in ("Maria", "maria@example.com", "555-0147", key.key.split(".", 1)[1]):
+        assert value not in caplog.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from adapters.console.chat import PHRASES
@@ -263,3 +264,10 @@ def test_a_chain_for_no_source_or_no_such_window_is_refused(core, team, clock):
                  "followup set nonsense@walk-in 0 remind owner"):
         reply = say(core, team, "pat", line)
         assert reply.refused and reply.lines[0].startswith(f"'{line.split()[2]}' is not a setting.")
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "\u00b2\u00b2", "9" * 1900, "21"])
+def test_a_lapse_count_that_is_not_1_to_20_in_ascii_digits_is_refused_in_one_line(core, team, value):
+    """'²' is a digit to str.isdigit() and not to int(): it once escaped as an exception."""
+    answer = say(core, team, "pat", f"followup set away-after-lapses {value}")
+    assert answer.refused and answer.lines == ("Give a number of windows in a row from 1 to 20, or off.",)

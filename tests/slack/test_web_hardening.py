@@ -1,7 +1,8 @@
 """The guard in front of Bolt: whatever arrives at a Slack route gets a 4xx with a short reason, never a 5xx.
 
 Order of checks (entrypoints/web.py): body read up to the cap (413), timestamp and signature
-with Slack's algorithm on the raw bytes (401), then the body read as Slack's JSON or form (400).
+with Slack's algorithm on the raw bytes (401), then the Content-Type (415) and the body read as
+Slack's JSON or form (400). Every refusal is the intake API's body, `{"error": ..., "where": ...}`.
 Each refusal is one `refused route=... status=... reason=...` log line. The requests are the
 issue's (#9) own examples, sent to the real web app with the real Bolt app behind it.
 """
@@ -17,6 +18,8 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from adapters.slack.app import create_slack_app
@@ -67,7 +70,7 @@ ISSUE_BODIES = [
 def test_a_signed_body_slack_would_never_send_is_a_400_and_changes_nothing(slack, core, body, content_type, reason):
     before = snapshot(core)
     response = post(slack, body, raw_signed(body, content_type=content_type))
-    assert (response.status_code, response.json()) == (400, {"ok": False, "error": reason})
+    assert (response.status_code, response.json()) == (400, {"error": reason, "where": "body"})
     assert snapshot(core) == before
 
 
@@ -100,6 +103,21 @@ def test_a_signature_header_that_is_not_ascii_is_a_401(slack):
     response = slack.http.post("/slack/events", content=body,
                                headers={k: v.encode("latin-1") for k, v in headers.items()})
     assert (response.status_code, response.json()["error"]) == (401, MISMATCH)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x", ""])
+def test_a_signed_body_under_a_content_type_slack_never_sends_is_a_415_and_changes_nothing(slack, core, content_type):
+    body = b'{"type": "url_verification", "challenge": "c"}'
+    before = snapshot(core)
+    headers = raw_signed(body, content_type=content_type)
+    if not content_type:
+        del headers["Content-Type"]
+    response = post(slack, body, headers)
+    shown = content_type.split(";")[0] or "(none)"
+    assert (response.status_code, response.json()) == (415, {
+        "error": f"Content-Type {shown} is not Slack's: application/json or application/x-www-form-urlencoded",
+        "where": "Content-Type"})
+    assert snapshot(core) == before
 
 
 def test_slack_own_requests_still_work(slack):
@@ -242,3 +260,33 @@ def test_a_token_of_the_wrong_kind_stops_start_up_with_one_sentence(tmp_path, mo
     assert result.output.strip() == sentence
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- properties: headers and huge numbers
+
+latin1 = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, blacklist_characters="\x7f"),
+                 max_size=300)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(header=st.sampled_from(["X-Slack-Signature", "X-Slack-Request-Timestamp", "Content-Type"]),
+       value=st.one_of(latin1, st.integers(1000, 20_000).map(lambda n: "v0=" + "a" * n)))
+def test_property_any_text_in_a_slack_header_is_a_4xx_in_the_documented_body(slack, core, header, value):
+    body = b'{"type": "url_verification", "challenge": "c"}'
+    headers = {**raw_signed(body), header: value.strip()}
+    before = snapshot(core)
+    response = post(slack, body, headers)
+    if response.status_code == 200:  # the header still said what Slack says (e.g. "application/json ")
+        assert response.json() == {"challenge": "c"}
+        return
+    assert 400 <= response.status_code < 500 and set(response.json()) == {"error", "where"}
+    assert snapshot(core) == before
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(digits=st.integers(4301, 60_000), form=st.booleans())
+def test_property_a_signed_body_with_a_huge_integer_is_a_400(slack, core, digits, form):
+    document = '{"type": "event_callback", "event": {"type": "reaction_added"}, "n": ' + "9" * digits + "}"
+    body = (b"payload=" + quote(document).encode()) if form else document.encode()
+    response = post(slack, body, raw_signed(body, content_type=FORM if form else JSON))
+    assert (response.status_code, response.json()) == (400, {"error": UNREADABLE, "where": "body"})

@@ -93,7 +93,7 @@ def test_settings_come_from_dotenv_and_the_environment_wins(clean_env, monkeypat
     assert (slack.slack_bot_token, slack.slack_signing_secret, slack.enabled) == ("xoxb-from-dotenv", "from-dotenv",
                                                                                    True)
     assert (teams.teams_app_id, teams.enabled) == ("app-from-dotenv", True)
-    assert set(settings.secrets()) == {"xoxb-from-dotenv", "from-dotenv"}
+    assert set(settings.secrets()) == {"xoxb-from-dotenv", "from-dotenv", "pw"}  # DATABASE_URL's password too
 
 
 def test_with_nothing_set_the_defaults_are_the_console_on_sqlite(clean_env):

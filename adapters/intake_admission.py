@@ -1,0 +1,114 @@
+"""What every intake request passes before its body is parsed, in order: key (401) -> content
+type (415) -> body read with a cap (413) -> signature (401); and how a refusal is answered.
+
+Each check reads a header a sender controls, so each treats any text as possible: a header
+that is not ASCII, not base64, or not a number is simply not a key, a signature or a length
+(a 4xx), never an exception. The key is named in logs by its prefix only.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
+
+from adapters.http_errors import error_response
+from chatbot.core import Core
+from chatbot.intake import apikeys
+
+log = logging.getLogger("chatbot.intake")
+
+
+class Refused(Exception):
+    def __init__(self, status: int, error: str, where: str | None = None) -> None:
+        super().__init__(error)
+        self.status, self.error, self.where = status, error, where
+
+
+def refusal(status: int, error: str, where: str | None) -> JSONResponse:
+    """The documented error body, and one log line (the message may quote the body: not logged)."""
+    log.info("intake: refused %s at %s", status, where)
+    return error_response(status, error, where, {"WWW-Authenticate": "Bearer"} if status == 401 else None)
+
+
+async def admit(core: Core, request: Request, types: tuple[str, ...], cap: int) -> tuple[apikeys.Caller, bytes]:
+    """The caller and the raw body of a request that passed every check, else `Refused`."""
+    caller = await run_in_threadpool(apikeys.authenticate, core, presented_key(request))
+    if caller is None:
+        raise Refused(401, "missing, unknown or revoked API key: send 'Authorization: Bearer <key>' or "
+                           "'X-Api-Key: <key>'", "Authorization")
+    media = media_type(request)
+    if media not in types:
+        raise Refused(415, f"Content-Type {media or '(none)'} is not accepted here; send {' or '.join(types)}",
+                      "Content-Type")
+    body = await read_capped(request, cap)
+    if not apikeys.signature_ok(caller, body, request.headers.get("x-signature")):
+        raise Refused(401, "this key needs 'X-Signature: sha256=<hex HMAC-SHA256 of the raw body>', and the one "
+                           "sent is missing or does not match", "X-Signature")
+    return caller, body
+
+
+def presented_key(request: Request) -> str | None:
+    """Bearer, X-Api-Key, or the password of HTTP Basic: inbound-parse services (SendGrid,
+    Mailgun) cannot add headers, but do send credentials written in the URL."""
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _, value = auth.partition(" ")
+        if scheme.lower() == "bearer":
+            return value.strip()
+        if scheme.lower() == "basic":
+            try:
+                return base64.b64decode(value.strip(), validate=True).decode().partition(":")[2] or None
+            except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-8 inside: no key
+                return None
+        return None
+    return request.headers.get("x-api-key")
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def read_capped(request: Request, cap: int) -> bytes:
+    """The body, refusing (413) as soon as it is longer than `cap`: never buffered whole first."""
+    too_big = Refused(413, f"the body is larger than the limit of {cap:,} bytes", "body")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > cap:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_form(request: Request, body: bytes, max_part_size: int) -> tuple[dict[str, str], dict[str, bytes]]:
+    """An inbound-parse form from the already-read body: text fields, and file parts as bytes."""
+    async def stream() -> AsyncIterator[bytes]:
+        yield body
+        yield b""
+
+    try:
+        if media_type(request) == "multipart/form-data":
+            form = await MultiPartParser(request.headers, stream(), max_files=50, max_fields=200,
+                                         max_part_size=max_part_size).parse()
+        else:
+            form = await FormParser(request.headers, stream(), max_fields=200).parse()
+    except MultiPartException as exc:
+        raise Refused(400, f"not a readable form: {exc.message}", "body") from None
+    fields: dict[str, str] = {}
+    attachments: dict[str, bytes] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str):
+            fields.setdefault(name, value)
+        else:
+            attachments[value.filename or name] = await value.read()
+    await form.close()
+    return fields, attachments
