@@ -1,5 +1,6 @@
 """The health checks behind `/healthz` (is the database there?) and `/readyz` (is the whole bot
-working: schema at the newest migration, a worker beating, the outbox moving).
+working: schema at the newest migration, a worker beating, the outbox moving, every rooftop's
+chat taking our messages).
 
 Each check answers on its own, so one failing (a database with no heartbeat table yet) never
 hides what the others say. Times come from the core's clock.
@@ -16,6 +17,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import col, func, select
 
 from chatbot.core import MIGRATIONS
+from chatbot.messaging import access
 from chatbot.ops.heartbeat import last_beat
 from chatbot.store.db import transaction
 from chatbot.store.models import OutboxMessage
@@ -93,9 +95,23 @@ def outbox(core, max_age: timedelta = OUTBOX_MAX_AGE) -> Check:
     return Check("outbox", True, f"{waiting} waiting, the oldest for {age:.0f} s")
 
 
+def rooftops(core) -> Check:
+    """Does every rooftop's chat take our messages? A parked one (the app removed from its team, its
+    channel refusing us: chatbot.messaging.access) is named, with why and what waits for it."""
+    try:
+        lost = access.parked(core)
+    except Exception as exc:  # noqa: BLE001
+        return Check("rooftops", False, f"unreadable ({type(exc).__name__})")
+    if not lost:
+        return Check("rooftops", True, "every rooftop's chat takes our messages")
+    return Check("rooftops", False, "; ".join(
+        f"{p.name} (#{p.team_id}, {p.platform}): {p.reason} since {p.since:%Y-%m-%d %H:%M} UTC, "
+        f"{p.waiting} message(s) waiting" for p in lost))
+
+
 def readiness(core) -> list[Check]:
     """Every check `/readyz` makes, in order; the database first (nothing else can pass without it)."""
-    return [database(core), migrations(core), worker(core), outbox(core)]
+    return [database(core), migrations(core), worker(core), outbox(core), rooftops(core)]
 
 
 def as_json(checks: list[Check]) -> dict:
