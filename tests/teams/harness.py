@@ -143,11 +143,17 @@ class TeamsHarness:
         activity["text"], activity["attachments"] = line, []
         return activity
 
-    def execute(self, user: str, card_id: str, verb: str, data: dict) -> dict:
+    def execute(self, user: str, card_id: str, verb: str, data: dict, *, personal: bool = False) -> dict:
         """An Action.Execute press as Teams sends it: an invoke named adaptiveCard/action (the
-        envelope of the recorded channel activities; value as documented for Universal Actions)."""
-        activity = self.fill(load("msteams-docs_messageReaction_reactionsAdded.json"), user=user)
-        for key in ("reactionsAdded", "legacy"):
+        envelope of the recorded channel activities, or of the recorded personal message for a
+        card in the person's personal chat; value as documented for Universal Actions)."""
+        if personal:
+            activity = self.fill(load("msteams-docs_message_personal_richtext.json"), user=user,
+                                 conversation=self.connector.personal_chat_of(user) or self.personal_chat(user),
+                                 kind="personal")
+        else:
+            activity = self.fill(load("msteams-docs_messageReaction_reactionsAdded.json"), user=user)
+        for key in ("reactionsAdded", "legacy", "text", "textFormat", "attachments", "entities"):
             activity.pop(key, None)
         activity.update(type="invoke", name="adaptiveCard/action", replyToId=card_id,
                         value={"action": {"type": "Action.Execute", "verb": verb, "data": data},

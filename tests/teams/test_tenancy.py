@@ -18,6 +18,7 @@ from adapters.teams.bot import ADD_TO_A_TEAM
 from chatbot.leads import tracker
 from chatbot.messaging import access
 from chatbot.messaging.outbox import pending_count
+from chatbot.messaging.platforms import deliver_all
 from chatbot.messaging.ports import Channel, ChatGone, ChatUnavailable, MessageRef
 from chatbot.messaging.views import Notice
 from chatbot.team import roster
@@ -125,6 +126,31 @@ def test_a_rooftop_from_before_rooftops_were_per_team_is_taken_over_by_its_own_t
     assert [m.name for m in roster.members(teams.core, legacy.id)] == ["Pat", "Sam"]
 
 
+def test_a_button_in_a_personal_chat_acts_on_the_leads_rooftop_only_for_a_person_on_it(teams, connector):
+    teams.install(PAT, team=NORTH)
+    teams.post(teams.mention(SAM, "leads"))
+    teams.install(ALEX, channel=SOUTH_LEADS, team=SOUTH)  # Alex is South's manager, not on North
+    lead = new_lead(teams, teams.team_id, "Maria Gonzalez", "L-1")
+    teams.deliver()
+    card = connector.in_conversation(LEADS)[-1].id
+
+    outsider = teams.post(teams.execute(ALEX, card, "lead:claim", {"lead": lead}, personal=True))
+    assert outsider.json()["value"] == "That lead is not on a rooftop you are on, so nothing was done."
+    assert roster.member_with_chat_id(teams.core, teams.team_id, ALEX) is None
+    member = teams.post(teams.execute(SAM, card, "lead:claim", {"lead": lead}, personal=True))
+    assert member.json()["value"].startswith("Maria Gonzalez is yours")
+
+
+def test_a_personal_install_by_someone_on_a_rooftop_says_which_and_makes_nobody_manager(teams, connector):
+    teams.install(PAT)
+    teams.post(teams.mention(SAM, "leads"))
+    assert teams.personal_install(SAM).status_code == 202
+    assert texts(connector, teams.personal_chat(SAM)) == [
+        "Hi Sam. This chat brings you private notices about your leads at Demo Motors. Type help for the commands."]
+    assert [(m.name, m.role) for m in roster.members(teams.core, teams.team_id)] == [("Pat", "manager"),
+                                                                                    ("Sam", "rep")]
+
+
 # ------------------------------------------------------------------------- removal and back
 
 
@@ -214,7 +240,9 @@ def test_removal_from_one_team_leaves_the_other_rooftop_of_the_tenant_alone(team
     north, south = teams_rooftops(teams.core)
     new_lead(teams, north.id, "North Shopper", "N-1")
     new_lead(teams, south.id, "South Shopper", "S-1")
-    assert teams.app.services.deliver(north.id).sent == 0 and teams.app.services.deliver(south.id).sent == 1
+    delivered = deliver_all(teams.core, teams.platforms)  # what the worker's Courier does
+    assert (delivered.sent, delivered.waiting) == (1, 1)
+    assert [t for t in texts(connector, SOUTH_LEADS) if t.startswith("New lead")] == ["New lead #2: South Shopper"]
     assert [p.name for p in access.parked(teams.core)] == ["Demo Motors"]
 
 
