@@ -136,7 +136,7 @@ class LeadBot(ActivityHandler):
     async def _personal_install(self, turn_context: TurnContext) -> None:
         """The app added to a personal chat: no rooftop and no manager; it serves the person's rooftops."""
         activity = turn_context.activity
-        rooftops = await self.core(self.services.rooftops_of, activity)
+        rooftops = await self.core(self.services.rooftops_of, activity, ask_teams=True)
         if not rooftops:
             said = ADD_TO_A_TEAM
         else:
@@ -170,7 +170,7 @@ class LeadBot(ActivityHandler):
         team_id = self._team(turn_context)
         user = activity.from_property
         if team_id is None:  # a personal chat: the rooftop the person is on, if exactly one
-            rooftops = await self.core(self.services.rooftops_of, activity)
+            rooftops = await self.core(self.services.rooftops_of, activity, ask_teams=True)
             if len(rooftops) != 1:
                 said = ADD_TO_A_TEAM if not rooftops else SEVERAL_ROOFTOPS.format(
                     count=len(rooftops), rooftops=", ".join(r.name for r in rooftops))

@@ -206,6 +206,14 @@ class TeamsChat:
             raise ChatUnavailable("Teams took the message but gave no id for it")
         return MessageRef(base_conversation(to.channel), response.id)
 
+    def team_member_ids(self, team: str) -> set[str]:
+        """Who is in a Teams team (GET /v3/conversations/{team id}/members): their ids. Not part of
+        the chat port: the Teams adapter asks it when someone it does not know yet opens a personal chat."""
+        service = self._service()
+        members = self._call(service, "get_conversation_members", lambda client:
+                             client.conversations.get_conversation_members(team), repeatable=True)
+        return {member.id for member in members or [] if getattr(member, "id", None)}
+
     # -- where ------------------------------------------------------------------------------
 
     def _service(self) -> dict:

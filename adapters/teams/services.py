@@ -23,6 +23,7 @@ from chatbot.core import Core
 from chatbot.leads import lookups
 from chatbot.messaging import access, conversations, outbox
 from chatbot.messaging.platforms import ChatFor, Platforms
+from chatbot.messaging.ports import ChatUnavailable
 from chatbot.team import roster
 
 log = logging.getLogger(__name__)
@@ -81,13 +82,36 @@ class TeamsServices:
             log.info("Teams: rooftop %s now belongs to its team (it was keyed by the tenant alone)", moved.id)
         return moved.id if moved is not None else self.rooftop_id(tenant, team_id)
 
-    def rooftops_of(self, activity) -> list:
+    def rooftops_of(self, activity, *, ask_teams: bool = False) -> list:
         """The rooftops (of this tenant) the activity's person is a member of: what their personal
-        chat serves."""
+        chat serves. On none yet and `ask_teams`: the rooftops whose Teams team they are in, as
+        Teams says (they are put on those as reps)."""
         if activity.from_property is None:
             return []
-        return roster.teams_of_member(self.core, PLATFORM, activity.from_property.id,
-                                      within=rooftop_key(tenant_of(activity), ""))
+        prefix = rooftop_key(tenant_of(activity), "")
+        known = roster.teams_of_member(self.core, PLATFORM, activity.from_property.id, within=prefix)
+        if known or not ask_teams:
+            return known
+        return self._join_from_teams(activity, prefix)
+
+    def _join_from_teams(self, activity, prefix: str) -> list:
+        user = activity.from_property
+        joined = []
+        for team in roster.all_teams(self.core):
+            if (team.platform != PLATFORM or not team.platform_team_id.startswith(prefix)
+                    or team.chat_lost_at is not None or not self.installed(team.id)):
+                continue
+            try:
+                in_team = user.id in self.chat(team.id).team_member_ids(team.platform_team_id[len(prefix):])
+            except ChatUnavailable as exc:  # Teams would not say: they can still act in the team's channel
+                log.info("Teams: could not read rooftop %s's team members (%s)", team.id, exc.error)
+                continue
+            if in_team and roster.member_from_chat(self.core, team.id, chat_user_id=user.id,
+                                                   name=user.name or user.id).active:
+                joined.append(team)
+        if joined:
+            self.remember(None, activity)  # their personal chat, under the rooftops they joined
+        return joined
 
     def personal_rooftop(self, activity, lead_id: int) -> int | None:
         """A button pressed in a personal chat: the lead's rooftop, when the person is on it."""

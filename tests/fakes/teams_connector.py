@@ -19,7 +19,7 @@ every request while inside; `outage(None, dropped=True)` closes each connection 
 `remove_app(*conversations)` is the app removed from a team: from then on every request to those
 conversations (a channel and its reply chains) is answered 403, as is opening a new personal chat
 (Teams opens one only with someone the app shares a team or chat with); a personal chat the person
-installed the app in keeps working. `add_app()` puts it back.
+installed the app in keeps working. `add_app()` puts it back. `rosters[team id]` is who is in a team (GET .../members answers it; [] else).
 """
 
 from __future__ import annotations
@@ -123,6 +123,7 @@ class FakeConnector(LocalServer):
         self._ids = itertools.count(1_700_000_000_000)
         self._lock = threading.Lock()
         self.removed_from: set[str] = set()  # conversations the app is no longer in: 403
+        self.rosters: dict[str, list[dict]] = {}  # a team's (conversation's) members, for GET .../members
         self.new_chats_refused = False
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -302,6 +303,9 @@ class FakeConnector(LocalServer):
             with self._lock:
                 self.conversations_made.append({"id": conversation, "body": body})
             return 201, {"id": conversation, "serviceUrl": self.service_url}
+        if template == "/v3/conversations/{conversationId}/members" and method == "GET":
+            with self._lock:
+                return 200, list(self.rosters.get(params["conversationId"], []))
         if template == "/v3/conversations/{conversationId}/activities" and method == "POST":
             with self._lock:
                 self.posted.append(Posted(params["conversationId"], new_id, body))

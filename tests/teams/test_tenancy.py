@@ -16,7 +16,7 @@ import pytest
 
 from adapters.teams.bot import ADD_TO_A_TEAM
 from chatbot.leads import tracker
-from chatbot.messaging import access
+from chatbot.messaging import access, conversations
 from chatbot.messaging.outbox import pending_count
 from chatbot.messaging.platforms import deliver_all
 from chatbot.messaging.ports import Channel, ChatGone, ChatUnavailable, MessageRef
@@ -149,6 +149,21 @@ def test_a_personal_install_by_someone_on_a_rooftop_says_which_and_makes_nobody_
         "Hi Sam. This chat brings you private notices about your leads at Demo Motors. Type help for the commands."]
     assert [(m.name, m.role) for m in roster.members(teams.core, teams.team_id)] == [("Pat", "manager"),
                                                                                     ("Sam", "rep")]
+
+
+def test_a_personal_chat_joins_its_person_to_the_rooftops_whose_team_teams_says_they_are_in(teams, connector):
+    teams.install(PAT)
+    connector.rosters[GENERAL] = [{"id": PAT, "name": "Pat"}, {"id": SAM, "name": "Sam"}]
+    assert teams.personal_install(SAM).status_code == 202
+    assert texts(connector, teams.personal_chat(SAM)) == [
+        "Hi Sam. This chat brings you private notices about your leads at Demo Motors. Type help for the commands."]
+    assert [(m.name, m.role) for m in roster.members(teams.core, teams.team_id)] == [("Pat", "manager"),
+                                                                                    ("Sam", "rep")]
+    assert conversations.recall(teams.core, teams.team_id, conversations.user_address(SAM))["conversation_id"] \
+        == teams.personal_chat(SAM), "his notices come to this chat"
+    teams.post(teams.personal(ALEX, "leads"))  # in the tenant, not in the team
+    assert texts(connector, teams.personal_chat(ALEX)) == [ADD_TO_A_TEAM]
+    assert roster.member_with_chat_id(teams.core, teams.team_id, ALEX) is None
 
 
 # ------------------------------------------------------------------------- removal and back
