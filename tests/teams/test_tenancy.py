@@ -198,6 +198,7 @@ def test_removal_parks_the_rooftop_tells_its_manager_and_adding_it_again_sends_w
     assert ready["checks"]["rooftops"]["detail"].startswith(
         f"Demo Motors (#{north.team_id}, teams): the app was removed from the team in Teams since ")
     assert ready["checks"]["rooftops"]["detail"].endswith(", 1 message(s) waiting")
+    assert "\nchatbot_rooftops_parked 1.0\n" in north.http.get("/metrics").text
 
     connector.add_app()
     assert north.install(PAT).status_code == 202
