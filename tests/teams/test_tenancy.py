@@ -15,6 +15,7 @@ import logging
 import pytest
 
 from adapters.teams.bot import ADD_TO_A_TEAM
+from adapters.teams.settings import TeamsSettings
 from chatbot.leads import tracker
 from chatbot.messaging import access, conversations
 from chatbot.messaging.outbox import pending_count
@@ -22,8 +23,9 @@ from chatbot.messaging.platforms import deliver_all
 from chatbot.messaging.ports import Channel, ChatGone, ChatUnavailable, MessageRef
 from chatbot.messaging.views import Notice
 from chatbot.team import roster
+from tests.fakes.teams_auth import APP_ID
 from tests.helpers import incoming
-from tests.teams.harness import ALEX, GENERAL, LEADS, PAT, SAM, TENANT
+from tests.teams.harness import ALEX, GENERAL, LEADS, PAT, SAM, TENANT, TeamsHarness
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -285,3 +287,21 @@ def test_which_refusals_mean_the_rooftops_channel_is_gone(teams, connector, stat
         else:
             chat.update(MessageRef(ref.channel, ref.message_id), Notice(text="second"))
     assert type(raised.value) is kind and raised.value.error == f"http_{status}"
+
+
+def test_configured_channels_are_one_teams_so_only_the_first_rooftop_gets_them(core, connector, issuer, monkeypatch):
+    settings = TeamsSettings(_env_file=None, teams_app_id=APP_ID, teams_app_password="not-used", teams_tenant_id=TENANT,
+                             teams_team_name="Demo Motors", teams_leads_channel="19:configured-leads@thread.tacv2",
+                             teams_managers_channel="19:configured-managers@thread.tacv2")
+    teams = TeamsHarness(core, connector, issuer, monkeypatch, settings=settings)
+    try:
+        teams.install(PAT, channel=LEADS, team=NORTH)
+        teams.install(SAM, channel=SOUTH_LEADS, team=SOUTH)
+        north, south = teams_rooftops(core)
+        assert (north.leads_channel, north.managers_channel) == ("19:configured-leads@thread.tacv2",
+                                                                 "19:configured-managers@thread.tacv2")
+        assert (south.leads_channel, south.managers_channel) == (SOUTH_LEADS, None)
+        assert texts(connector, LEADS)[0].startswith("Lead follow-up is here. New leads are posted in the channel "
+                                                     "set for them in this team, not this one")
+    finally:
+        teams.http.close()
