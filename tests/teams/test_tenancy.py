@@ -25,7 +25,7 @@ from chatbot.messaging.views import Notice
 from chatbot.team import roster
 from tests.fakes.teams_auth import APP_ID
 from tests.helpers import incoming
-from tests.teams.harness import ALEX, GENERAL, LEADS, PAT, SAM, TENANT, TeamsHarness
+from tests.teams.harness import ALEX, BOT, GENERAL, LEADS, PAT, SAM, TENANT, TeamsHarness, load
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -305,3 +305,14 @@ def test_configured_channels_are_one_teams_so_only_the_first_rooftop_gets_them(c
                                                      "set for them in this team, not this one")
     finally:
         teams.http.close()
+
+
+def test_the_app_removed_from_a_personal_chat_forgets_that_chat_and_leaves_the_rooftop_alone(north, connector):
+    assert conversations.recall(north.core, north.team_id, conversations.user_address(PAT)) is not None
+    activity = north.fill(load("msteams-docs_conversationUpdate_membersAdded_personal.json"), user=PAT,
+                          conversation=north.personal_chat(PAT), kind="personal")
+    activity["membersRemoved"] = [{"id": BOT}]
+    activity.pop("membersAdded")
+    assert north.post(activity).status_code == 202
+    assert conversations.recall(north.core, north.team_id, conversations.user_address(PAT)) is None
+    assert access.parked(north.core) == []
