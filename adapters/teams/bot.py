@@ -90,7 +90,7 @@ class LeadBot(ActivityHandler):
         turn_context.turn_state["team_id"] = team_id
         await self.core(self.services.remember, team_id, activity)
         if team_id is not None and not removal and await self.core(self.services.back, team_id) \
-                and not is_install(activity):  # an install delivers after its welcome
+                and not is_install(activity):  # an install delivers after its welcome (the Courier else)
             await self._deliver(team_id)  # the app is there again: what waited goes out
         await super().on_turn(turn_context)
 
@@ -257,7 +257,10 @@ class LeadBot(ActivityHandler):
 
 
 def is_install(activity) -> bool:
-    """Does this activity say the app was added (the bot among the members added)?"""
+    """Does this activity say the app was added (the bot among the members added, or Teams'
+    installationUpdate 'add' that comes with it)?"""
+    if activity.type == ActivityTypes.installation_update:
+        return (activity.action or "").startswith("add")
     bot_id = activity.recipient.id if activity.recipient else None
     return activity.type == ActivityTypes.conversation_update and any(
         member.id == bot_id for member in activity.members_added or [])
