@@ -56,22 +56,29 @@ def ensure_team(core, *, name: str, platform: str, platform_team_id: str, also: 
 
     Team names are unique (case-insensitive): a workspace whose name is already another team's
     gets what the chat calls it added (`also`: "Dealership (North)"), else its platform and id
-    ("Dealership (slack T0123)"), rather than a twin.
+    ("Dealership (slack T0123)"), rather than a twin. Two first events of the same workspace at
+    once (Teams sends an install's conversationUpdate and installationUpdate together) make one team.
     """
-    with transaction(core.engine) as session:
-        team = session.exec(
-            select(Team).where(Team.platform == platform, Team.platform_team_id == platform_team_id)
-        ).first()
-        if team is None:
-            if _team_named(session, name) is not None:
-                also = " ".join((also or "").split())[:80]
-                taken = not also or _team_named(session, f"{name} ({also})") is not None
-                name = f"{name} ({platform} {platform_team_id})" if taken else f"{name} ({also})"
-            team = Team(name=name, platform=platform, platform_team_id=platform_team_id,
-                        created_at=core.clock.now(), **settings)
-            session.add(team)
-            session.flush()
-        return team
+    for _attempt in range(2):
+        try:
+            with transaction(core.engine) as session:
+                team = session.exec(
+                    select(Team).where(Team.platform == platform, Team.platform_team_id == platform_team_id)
+                ).first()
+                if team is None:
+                    chosen = name
+                    if _team_named(session, name) is not None:
+                        also = " ".join((also or "").split())[:80]
+                        taken = not also or _team_named(session, f"{name} ({also})") is not None
+                        chosen = f"{name} ({platform} {platform_team_id})" if taken else f"{name} ({also})"
+                    team = Team(name=chosen, platform=platform, platform_team_id=platform_team_id,
+                                created_at=core.clock.now(), **settings)
+                    session.add(team)
+                    session.flush()
+                return team
+        except IntegrityError:
+            continue  # the other event made it first: read theirs
+    return find_team(core, platform, platform_team_id)
 
 
 def create_team(core, *, name: str, platform: str, platform_team_id: str, **settings) -> Team:
@@ -105,15 +112,20 @@ def find_team(core, platform: str, platform_team_id: str) -> Team | None:
 def rekey_team(core, platform: str, old_id: str, new_id: str) -> Team | None:
     """The team known by the chat as `old_id` is now known as `new_id` (a chat that now tells apart
     what it used to lump together); None when there is no such team or `new_id` is taken."""
-    with transaction(core.engine) as session:
-        if session.exec(select(Team.id).where(Team.platform == platform, Team.platform_team_id == new_id)).first():
-            return None
-        team = session.exec(select(Team).where(Team.platform == platform, Team.platform_team_id == old_id)).first()
-        if team is None:
-            return None
-        team.platform_team_id = new_id
-        session.add(team)
-        return team
+    try:
+        with transaction(core.engine) as session:
+            if session.exec(select(Team.id).where(Team.platform == platform,
+                                                  Team.platform_team_id == new_id)).first():
+                return None
+            team = session.exec(select(Team).where(Team.platform == platform,
+                                                   Team.platform_team_id == old_id)).first()
+            if team is None:
+                return None
+            team.platform_team_id = new_id
+            session.add(team)
+            return team
+    except IntegrityError:  # another event of the new workspace made its team meanwhile
+        return None
 
 
 def teams_of_member(core, platform: str, chat_user_id: str, within: str = "") -> list[Team]:

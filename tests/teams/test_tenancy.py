@@ -11,6 +11,7 @@ The activities are the recorded install, personal install and removal payloads
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -316,3 +317,19 @@ def test_the_app_removed_from_a_personal_chat_forgets_that_chat_and_leaves_the_r
     assert north.post(activity).status_code == 202
     assert conversations.recall(north.core, north.team_id, conversations.user_address(PAT)) is None
     assert access.parked(north.core) == []
+
+
+def test_an_installs_two_activities_arriving_together_make_one_rooftop(teams, connector):
+    """Teams sends a team install's conversationUpdate and installationUpdate 'add' at once."""
+    install = teams.fill(load("msteams-docs_conversationUpdate_teamMemberAdded.json"))
+    install["membersAdded"] = [{"id": BOT}]
+    added = teams.fill(load("msteams-docs_conversationUpdate_teamMemberAdded.json"))
+    added.pop("membersAdded")
+    added["channelData"].pop("eventType")
+    added.update(type="installationUpdate", action="add")
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(teams.post, [install, added]))
+    assert [a.status_code for a in answers] == [202, 202]
+    assert [(t.platform_team_id, t.leads_channel) for t in teams_rooftops(teams.core)] == [
+        (f"{TENANT}/{GENERAL}", LEADS)]
+    assert [(m.name, m.role) for m in roster.members(teams.core, teams.team_id)] == [("Pat", "manager")]
