@@ -87,9 +87,12 @@ class Settings(BaseSettings):
         False, description="Teams: `true` accepts requests without a token: development only (Agents Playground); "
         "refused beside TEAMS_APP_ID, and /readyz stays red")
     teams_leads_channel: str | None = Field(
-        None, description="Teams: the channel id for new leads. Unset: the channel the app is installed in")
-    teams_managers_channel: str | None = Field(None, description="Teams: the managers' channel id")
-    teams_team_name: str = Field("Dealership", description="Teams: a new team's name")
+        None, description="Teams: the first rooftop's channel id for new leads (one team's channel: later "
+        "rooftops never get it). Unset: the channel picked when the app is added to the team")
+    teams_managers_channel: str | None = Field(
+        None, description="Teams: the first rooftop's managers' channel id (later rooftops never get it)")
+    teams_team_name: str = Field("Dealership", description="Teams: a new rooftop's name; a second one is called "
+                                 "'NAME (its Teams team's name)'")
     teams_timezone: str = Field("America/Chicago", description="Teams: a new team's time zone (IANA name)")
 
     # ------------------------------------------------------------------ what the adapters get

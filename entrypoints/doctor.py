@@ -11,7 +11,8 @@ What it checks: the configuration (`entrypoints.config.Settings`: values that ca
 tokens of the wrong kind, variables that need a partner); the database (it answers; its schema
 is at the newest migration); each configured chat's credentials (Slack: `auth.test` with the bot
 token, or with each installed workspace's token under OAuth; Teams: a token from Microsoft
-Entra with the app id and secret or certificate); that every team has an intake API key; and
+Entra with the app id and secret or certificate); that every team has an intake API key; that
+no rooftop is parked because its chat refuses us (the app removed: `chatbot.messaging.access`); and
 the worker's last heartbeat (`chatbot.ops.heartbeat`). A check that depends on one that failed
 says "not checked" (–) and why.
 
@@ -98,6 +99,7 @@ def diagnose(database: str | None = None, *, teams_provider_factory=None,
         ("database schema", lambda: _schema(report, probe)),
         ("chat", lambda: _chats(report, probe, teams_provider_factory)),
         ("intake keys", lambda: _intake_keys(report, probe)),
+        ("rooftops", lambda: _rooftops(report, probe)),
         ("worker", lambda: _worker(report, probe, now or (lambda: datetime.now(timezone.utc)))),
     )
     for name, check in checks:
@@ -466,7 +468,29 @@ def _teams_token_error(settings, provider_factory) -> str | None:
     return f"could not get a token from Microsoft Entra ({what}): check TEAMS_APP_ID, TEAMS_APP_PASSWORD, TEAMS_TENANT_ID"
 
 
-# ---------------------------------------------------------------- intake keys and the worker
+# ---------------------------------------------------------------- intake keys, rooftops, the worker
+
+
+REINSTALL = {"teams": "add the app to that team again (in Teams: Apps → Manage your apps → the app → Add to a "
+                      "team), picking the channel for new leads; its waiting messages then go out",
+             "slack": "reinstall the app in that workspace (/slack/install); its waiting messages then go out"}
+
+
+def _rooftops(report: Report, probe: Probe) -> None:
+    """A rooftop whose chat refuses us for good (chatbot.messaging.access) is named, with the fix."""
+    from chatbot.messaging import access
+
+    check = "rooftops"
+    if not probe.migrated:
+        report.skip(check, "not checked: the database is not ready (see above)")
+        return
+    lost = access.parked(probe.core)
+    for p in lost:
+        fix = REINSTALL.get(p.platform, "set the rooftop's chat up again")
+        report.bad(check, f"{p.name} gets no messages: {p.reason} (since {p.since:%Y-%m-%d %H:%M} UTC; "
+                          f"{p.waiting} waiting, kept): {fix}")
+    if not lost:
+        report.ok(check, "every rooftop's chat takes our messages")
 
 
 def _intake_keys(report: Report, probe: Probe) -> None:

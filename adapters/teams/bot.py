@@ -1,7 +1,11 @@
 """The bot's turn handlers, one small method per kind of Teams activity, each calling the core.
 
-- conversationUpdate (the app installed in a team or a personal chat): remember where to post,
-  take the channel as the leads channel when none is set, greet.
+- conversationUpdate / installationUpdate: the app added to a team (its rooftop, made the first
+  time: the channel the installer picked becomes the leads channel, the installer the first
+  manager; greet there), or to a personal chat (it serves the rooftops the person is on, or says
+  to add the app to a team first; it makes no rooftop and no manager); the app removed from a
+  team (its rooftop is parked and its managers told: chatbot.messaging.access) or from a
+  personal chat (forgotten). Any other activity from a parked rooftop's team resumes it.
 - message (an @mention in a channel, or a personal chat): a core command; the reply is a card.
 - messageReaction on a lead card: the first reaction claims it; others hear who has it, privately.
 - invoke adaptiveCard/action (Action.Execute): Claim, or one of the core's card actions; the
@@ -28,7 +32,7 @@ from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
 from adapters.teams import cards
 from adapters.teams.chat import base_conversation
-from adapters.teams.services import TeamsServices, tenant_of
+from adapters.teams.services import TeamsServices, picked_channel
 from adapters.teams.words import PHRASES, to_core_text
 from chatbot.commands import Caller, run_command
 from chatbot.domain.vocabulary import LoggedVia
@@ -39,6 +43,7 @@ from chatbot.messaging import conversations
 from chatbot.messaging.deliveries import first_delivery
 from chatbot.messaging.ports import Direct
 from chatbot.messaging.views import Notice
+from chatbot.team import roster
 
 log = logging.getLogger(__name__)
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
@@ -46,6 +51,17 @@ UNREADABLE = "That button's lead could not be read, so nothing was done. Use the
 WELCOME = ("Lead follow-up is here. New leads are posted in this channel: react to a card or press Claim "
            "to take it, and log each call, text and e-mail with the card's buttons. Type @mention help for the "
            "commands.")
+WELCOME_ELSEWHERE = ("Lead follow-up is here. New leads are posted in the channel set for them in this team, not "
+                     "this one: react to a card or press Claim to take it, and log each call, text and e-mail with "
+                     "the card's buttons. Type @mention help for the commands.")
+ADD_TO_A_TEAM = ("Lead follow-up works for a sales team: add it to your team first (Apps, Manage your apps, Lead "
+                 "follow-up, Add to a team) and pick the channel for new leads, or @mention it in a channel of a "
+                 "team that has it. Then this chat answers your commands and brings your private notices.")
+PERSONAL_WELCOME = ("Hi {name}. This chat brings you private notices about your leads at {rooftops}. Type help "
+                    "for the commands.")
+SEVERAL_ROOFTOPS = ("You are on {count} rooftops: {rooftops}. A command typed here cannot tell which one you mean: "
+                    "@mention Lead follow-up in that rooftop's channel instead.")
+NOT_YOURS = "That lead is not on a rooftop you are on, so nothing was done."
 SORRY = "Something went wrong on our side. Try again in a minute."
 ALREADY_DONE = "Already done: that press was taken care of the first time."
 
@@ -69,12 +85,17 @@ class LeadBot(ActivityHandler):
             if activity.type == ActivityTypes.invoke:  # Teams waits for an answer (none would be a 501)
                 await turn_context.send_activity(invoke_answer(answer(ALREADY_DONE)))
             return  # Teams retried a delivery we already acted on
-        team_id = await self.core(self.services.team_id, tenant_of(activity))
+        removal = is_removal(activity)
+        team_id = await self.core(self.services.rooftop, activity, create=not removal)
         turn_context.turn_state["team_id"] = team_id
         await self.core(self.services.remember, team_id, activity)
+        if team_id is not None and not removal and await self.core(self.services.back, team_id) \
+                and not is_install(activity):  # an install delivers after its welcome (the Courier else)
+            await self._deliver(team_id)  # the app is there again: what waited goes out
         await super().on_turn(turn_context)
 
-    def _team(self, turn_context: TurnContext) -> int:
+    def _team(self, turn_context: TurnContext) -> int | None:
+        """The rooftop of the team the activity came from; None in a personal chat."""
         return turn_context.turn_state["team_id"]
 
     async def _deliver(self, team_id: int) -> None:
@@ -95,16 +116,50 @@ class LeadBot(ActivityHandler):
         if not any(member.id == bot_id for member in members_added or []):
             return  # someone joined the team; they are added when they first act
         team_id = self._team(turn_context)
+        if team_id is None:
+            await self._personal_install(turn_context)
+            return
         if activity.from_property is not None:
             await self.core(self.services.ensure_member, team_id, activity.from_property.id,
                             activity.from_property.name, installer=True)
-        if activity.conversation and activity.conversation.conversation_type == "channel":
-            data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-            channel = ((data.get("channel") or {}).get("id") or (data.get("team") or {}).get("id")
-                       or base_conversation(activity.conversation.id))
-            await self.core(conversations.adopt_leads_channel, self.services.core, team_id, channel)
-        await turn_context.send_activity(card_message(cards.text_card(WELCOME), "Lead follow-up is here"))
+        picked = picked_channel(activity)
+        if picked:  # the installer picked it, and is told below that new leads go there
+            before = await self.core(roster.team, self.services.core, team_id)  # TEAMS_LEADS_CHANNEL stays
+            keep = before.leads_channel and before.leads_channel == self.services.settings.teams_leads_channel
+            await self.core(conversations.adopt_leads_channel, self.services.core, team_id, picked, replace=not keep)
+        team = await self.core(roster.team, self.services.core, team_id)
+        here = team.leads_channel == picked or not picked
+        await turn_context.send_activity(card_message(cards.text_card(WELCOME if here else WELCOME_ELSEWHERE),
+                                                      "Lead follow-up is here"))
         await self._deliver(team_id)  # leads that waited for the install
+
+    async def _personal_install(self, turn_context: TurnContext) -> None:
+        """The app added to a personal chat: no rooftop and no manager; it serves the person's rooftops."""
+        activity = turn_context.activity
+        rooftops = await self.core(self.services.rooftops_of, activity, ask_teams=True)
+        if not rooftops:
+            said = ADD_TO_A_TEAM
+        else:
+            name = (activity.from_property.name if activity.from_property else None) or "there"
+            said = PERSONAL_WELCOME.format(name=name, rooftops=", ".join(r.name for r in rooftops))
+        await turn_context.send_activity(card_message(cards.text_card(said), said[:200]))
+
+    async def on_members_removed_activity(self, members_removed, turn_context: TurnContext):
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if any(member.id == bot_id for member in members_removed or []):
+            await self._removed(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext):
+        await self._removed(turn_context)
+
+    async def _removed(self, turn_context: TurnContext) -> None:
+        """The app removed from a team (its rooftop parked, managers told) or a personal chat."""
+        team_id = self._team(turn_context)
+        if team_id is not None:
+            await self.core(self.services.removed, team_id)
+        elif turn_context.activity.conversation and turn_context.activity.conversation.conversation_type == "personal":
+            await self.core(self.services.forget_personal_chat, turn_context.activity)
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -114,6 +169,14 @@ class LeadBot(ActivityHandler):
             return
         team_id = self._team(turn_context)
         user = activity.from_property
+        if team_id is None:  # a personal chat: the rooftop the person is on, if exactly one
+            rooftops = await self.core(self.services.rooftops_of, activity, ask_teams=True)
+            if len(rooftops) != 1:
+                said = ADD_TO_A_TEAM if not rooftops else SEVERAL_ROOFTOPS.format(
+                    count=len(rooftops), rooftops=", ".join(r.name for r in rooftops))
+                await turn_context.send_activity(card_message(cards.text_card(said), said[:200]))
+                return
+            team_id = rooftops[0].id
         bot_id = activity.recipient.id if activity.recipient else None
         line = to_core_text(activity.text, [e.model_dump(by_alias=True, exclude_none=True)
                                             for e in activity.entities or []], bot_id)
@@ -132,9 +195,11 @@ class LeadBot(ActivityHandler):
         user = activity.from_property
         if activity.recipient and user.id == activity.recipient.id:
             return
+        team_id = self._team(turn_context)
+        if team_id is None:
+            return  # lead cards live in a team's channel
         found = await self.core(tracker.lead_for_message, self.services.core,
                                 base_conversation(activity.conversation.id), activity.reply_to_id)
-        team_id = self._team(turn_context)
         if found is None or found[0] != team_id:
             return  # not a lead card
         await self.core(self.services.ensure_member, team_id, user.id, user.name)
@@ -170,7 +235,12 @@ class LeadBot(ActivityHandler):
             return answer(UNREADABLE)
         team_id = self._team(turn_context)
         user = activity.from_property
-        await self.core(self.services.ensure_member, team_id, user.id, user.name)
+        if team_id is None:  # a button in a personal chat ("Take it"): the lead's rooftop, if the person is on it
+            team_id = await self.core(self.services.personal_rooftop, activity, lead_id)
+            if team_id is None:
+                return answer(NOT_YOURS)
+        else:
+            await self.core(self.services.ensure_member, team_id, user.id, user.name)
         try:
             if act is Act.CLAIM:
                 claimed = await self.core(tracker.claim, self.services.core, team_id, lead_id, user.id)
@@ -184,6 +254,25 @@ class LeadBot(ActivityHandler):
             return answer(error.message)
         await self._deliver(team_id)
         return answer(said)
+
+
+def is_install(activity) -> bool:
+    """Does this activity say the app was added (the bot among the members added, or Teams'
+    installationUpdate 'add' that comes with it)?"""
+    if activity.type == ActivityTypes.installation_update:
+        return (activity.action or "").startswith("add")
+    bot_id = activity.recipient.id if activity.recipient else None
+    return activity.type == ActivityTypes.conversation_update and any(
+        member.id == bot_id for member in activity.members_added or [])
+
+
+def is_removal(activity) -> bool:
+    """Does this activity say the app was taken away (from a team or a personal chat)?"""
+    if activity.type == ActivityTypes.installation_update:
+        return (activity.action or "").startswith("remove")
+    bot_id = activity.recipient.id if activity.recipient else None
+    return activity.type == ActivityTypes.conversation_update and any(
+        member.id == bot_id for member in activity.members_removed or [])
 
 
 def invoke_response(said: AdaptiveCardInvokeResponse) -> InvokeResponse:

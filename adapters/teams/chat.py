@@ -8,8 +8,11 @@ A person the bot has no personal chat with yet gets one (POST /v3/conversations)
 Teams throttles bots (429; 412, 500, 502, 503 and 504 are worth another try too): a call is
 retried a couple of times with exponential backoff and jitter, honouring Retry-After. Every
 failure becomes the kind that tells the outbox what to do (chatbot.messaging.ports), as on Slack:
-- Teams answered with an error about this message (400, 403, 404 ...): `ChatUnavailable`, the
-  message backs off on its own;
+- Teams answered with an error about this message (400, a 404 for a card that was deleted ...):
+  `ChatUnavailable`, the message backs off on its own;
+- Teams refuses the rooftop's channel itself (403 to a post or update there: the app was removed
+  from the team; 404 to a post in the channel: no such channel for the bot): `ChatGone`, the
+  rooftop is parked until the app is back (chatbot.messaging.access), its messages wait;
 - Teams could not be reached (the request never went out), or still answered 5xx or 429 after
   the retries: `ChatDown`, the outbox stops sending to this team and its oldest message probes;
 - the request went out and no answer came (timeout, connection closed or reset while waiting):
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import io
 import ipaddress
 import logging
@@ -51,6 +55,7 @@ from chatbot.messaging import conversations
 from chatbot.messaging.ports import (
     Channel,
     ChatDown,
+    ChatGone,
     ChatOutcomeUnknown,
     ChatUnavailable,
     Destination,
@@ -198,8 +203,10 @@ class TeamsChat:
         else:
             raise TypeError(f"unknown destination {to!r}")
         self._answering(service, conversation)
-        response = self._call(service, "send_to_conversation", lambda client: client.conversations.send_to_conversation(
-            conversation, self._addressed(activity, service, conversation)))
+        refused_for_good = {403, 404} if isinstance(to, Channel) else {403} if isinstance(to, Thread) else set()
+        with _gone_when(refused_for_good):
+            response = self._call(service, "send_to_conversation", lambda client: client.conversations
+                                  .send_to_conversation(conversation, self._addressed(activity, service, conversation)))
         if not response.id:
             raise ChatUnavailable("Teams took the message but gave no id for it")
         return MessageRef(base_conversation(conversation), response.id)
@@ -208,19 +215,29 @@ class TeamsChat:
         service = self._service()
         activity = self._addressed(message_for(view, self.name_of), service, ref.channel)
         activity.id = ref.message_id
-        self._call(service, "update_activity", lambda client: client.conversations.update_activity(
-            ref.channel, ref.message_id, activity), repeatable=True)
+        with _gone_when({403}):  # a 404 is this card gone (deleted), not the channel
+            self._call(service, "update_activity", lambda client: client.conversations.update_activity(
+                ref.channel, ref.message_id, activity), repeatable=True)
 
     def upload(self, to: Channel, view: object, png: bytes, filename: str) -> MessageRef:
         """The weekly digest as an Adaptive Card, its chart inside as a data: URI when small enough."""
         service = self._service()
         activity = self._addressed(digest_message(view, png), service, to.channel)
         self._answering(service, to.channel)
-        response = self._call(service, "send_to_conversation",
-                              lambda client: client.conversations.send_to_conversation(to.channel, activity))
+        with _gone_when({403, 404}):
+            response = self._call(service, "send_to_conversation",
+                                  lambda client: client.conversations.send_to_conversation(to.channel, activity))
         if not response.id:
             raise ChatUnavailable("Teams took the message but gave no id for it")
         return MessageRef(base_conversation(to.channel), response.id)
+
+    def team_member_ids(self, team: str) -> set[str]:
+        """Who is in a Teams team (GET /v3/conversations/{team id}/members): their ids. Not part of
+        the chat port: the Teams adapter asks it when someone it does not know yet opens a personal chat."""
+        service = self._service()
+        members = self._call(service, "get_conversation_members", lambda client:
+                             client.conversations.get_conversation_members(team), repeatable=True)
+        return {member.id for member in members or [] if getattr(member, "id", None)}
 
     # -- where ------------------------------------------------------------------------------
 
@@ -319,6 +336,22 @@ class TeamsChat:
             return await operation(client)
         finally:
             await client.close()
+
+
+GONE_WORDS = {403: "Teams refuses the bot in the team's channel (HTTP 403): the app was probably removed from the team",
+              404: "Teams does not know the team's leads channel (HTTP 404): deleted, or the app is not in its team"}
+
+
+@contextlib.contextmanager
+def _gone_when(statuses: set[int]):
+    """A refusal with one of `statuses` is the rooftop's channel refusing us for good: `ChatGone`."""
+    try:
+        yield
+    except ChatUnavailable as failure:
+        status = int(failure.error[5:]) if (failure.error or "").startswith("http_") else None
+        if isinstance(failure, ChatDown) or status not in statuses:
+            raise
+        raise ChatGone(GONE_WORDS[status], method=failure.method, error=failure.error) from failure
 
 
 def _failure(exc: Exception, method: str) -> ChatUnavailable:

@@ -1,6 +1,15 @@
 """What the Teams handlers share: the core, the settings, and the steps every handler takes
-(which core team this tenant is, who this Teams user is, remember where to post, deliver what
-the core queued), and `register_teams`: how the platform registry reaches a Teams team."""
+(which rooftop an activity speaks for, who this Teams user is, remember where to post, deliver
+what the core queued), and `register_teams`: how the platform registry reaches a rooftop.
+
+Each Teams *team* is its own rooftop (core team), with its own roster, settings and channel,
+so a dealer group (one Microsoft tenant, one team per rooftop) gets one rooftop per team. Its
+platform id is '<tenant id>/<team id>' (`channelData.team.id`, which is also the id of the
+team's General channel), so one tenant's team can never speak for another tenant's rooftop.
+A personal chat (1:1 with the bot) belongs to no team: it serves the rooftops its person is a
+member of, and never makes a rooftop or a manager. A rooftop made before rooftops were per team
+(keyed by the tenant alone) is taken over by the team its channel belongs to.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +20,10 @@ from dataclasses import dataclass, field
 from adapters.teams.chat import TeamsChat, base_conversation
 from adapters.teams.settings import TeamsSettings
 from chatbot.core import Core
-from chatbot.domain.vocabulary import Role
-from chatbot.messaging import conversations, outbox
+from chatbot.leads import lookups
+from chatbot.messaging import access, conversations, outbox
 from chatbot.messaging.platforms import ChatFor, Platforms
+from chatbot.messaging.ports import ChatUnavailable
 from chatbot.team import roster
 
 log = logging.getLogger(__name__)
@@ -28,45 +38,138 @@ class TeamsServices:
     sleep: Callable[[float], None] | None = None
     chats: dict[int, TeamsChat] = field(default_factory=dict)
 
-    def team_id(self, tenant_id: str | None) -> int:
-        """The core team for this tenant, created with the settings the first time."""
+    # -- which rooftop ------------------------------------------------------------------------
+
+    def rooftop_id(self, tenant_id: str | None, teams_team_id: str) -> int | None:
+        """The rooftop of this tenant's Teams team, if the bot has met it (nothing is created)."""
+        found = roster.find_team(self.core, PLATFORM, rooftop_key(tenant_id, teams_team_id))
+        return found.id if found is not None else None
+
+    def rooftop(self, activity, *, create: bool = True) -> int | None:
+        """The rooftop of the Teams team this activity came from, made the first time (`create`);
+        None for an activity from outside a team (a personal chat)."""
+        team_id, team_name = team_of(activity)
+        if not team_id:
+            return None
+        tenant = tenant_of(activity)
+        known = self.rooftop_id(tenant, team_id)
+        if known is not None or not create:
+            return known
+        taken = self._take_over_tenant_rooftop(tenant, team_id, activity)
+        if taken is not None:
+            return taken
         s = self.settings
-        team = roster.ensure_team(self.core, name=s.teams_team_name, platform=PLATFORM,
-                                  platform_team_id=tenant_id or "unknown", timezone=s.teams_timezone,
-                                  leads_channel=s.teams_leads_channel, managers_channel=s.teams_managers_channel)
+        first = not any(t.platform == PLATFORM for t in roster.all_teams(self.core))
+        # the configured channels are one team's: only a deployment's first rooftop starts with them
+        team = roster.ensure_team(self.core, name=s.teams_team_name, also=team_name, platform=PLATFORM,
+                                  platform_team_id=rooftop_key(tenant, team_id), timezone=s.teams_timezone,
+                                  leads_channel=s.teams_leads_channel if first else None,
+                                  managers_channel=s.teams_managers_channel if first else None)
         return team.id
 
+    def _take_over_tenant_rooftop(self, tenant: str | None, team_id: str, activity) -> int | None:
+        """A rooftop from before rooftops were per team (keyed by the tenant alone) becomes this
+        team's when its leads channel, or a channel it has heard from, is this team's."""
+        legacy = roster.find_team(self.core, PLATFORM, tenant or "unknown")
+        if legacy is None:
+            return None
+        ours = {team_id, *channels_of(activity)}
+        heard = any(conversations.recall(self.core, legacy.id, conversations.channel_address(c)) for c in ours)
+        if legacy.leads_channel not in ours and not heard:
+            return None
+        moved = roster.rekey_team(self.core, PLATFORM, legacy.platform_team_id, rooftop_key(tenant, team_id))
+        if moved is not None:
+            log.info("Teams: rooftop %s now belongs to its team (it was keyed by the tenant alone)", moved.id)
+        return moved.id if moved is not None else self.rooftop_id(tenant, team_id)
+
+    def rooftops_of(self, activity, *, ask_teams: bool = False) -> list:
+        """The rooftops (of this tenant) the activity's person is a member of: what their personal
+        chat serves. On none yet and `ask_teams`: the rooftops whose Teams team they are in, as
+        Teams says (they are put on those as reps)."""
+        if activity.from_property is None:
+            return []
+        prefix = rooftop_key(tenant_of(activity), "")
+        known = roster.teams_of_member(self.core, PLATFORM, activity.from_property.id, within=prefix)
+        if known or not ask_teams:
+            return known
+        return self._join_from_teams(activity, prefix)
+
+    def _join_from_teams(self, activity, prefix: str) -> list:
+        user = activity.from_property
+        joined = []
+        for team in roster.all_teams(self.core):
+            if (team.platform != PLATFORM or not team.platform_team_id.startswith(prefix)
+                    or team.chat_lost_at is not None or not self.installed(team.id)):
+                continue
+            try:
+                in_team = user.id in self.chat(team.id).team_member_ids(team.platform_team_id[len(prefix):])
+            except ChatUnavailable as exc:  # Teams would not say: they can still act in the team's channel
+                log.info("Teams: could not read rooftop %s's team members (%s)", team.id, exc.error)
+                continue
+            if in_team and roster.member_from_chat(self.core, team.id, chat_user_id=user.id,
+                                                   name=user.name or user.id).active:
+                joined.append(team)
+        if joined:
+            self.remember(None, activity)  # their personal chat, under the rooftops they joined
+        return joined
+
+    def personal_rooftop(self, activity, lead_id: int) -> int | None:
+        """A button pressed in a personal chat: the lead's rooftop, when the person is on it."""
+        team_id = lookups.team_of_lead(self.core, lead_id)
+        return team_id if team_id in {r.id for r in self.rooftops_of(activity)} else None
+
+    # -- who ----------------------------------------------------------------------------------
+
     def ensure_member(self, team_id: int, user_id: str, name: str | None, *, installer: bool = False):
-        """Who this Teams user is on the team, added (as a rep) the first time they act. The person
-        who installs the app in a team with no manager yet becomes its first manager."""
+        """Who this Teams user is on the rooftop, added (as a rep) the first time they act in its
+        team. The person who adds the app to a team with no manager yet becomes its first manager."""
+        if installer:
+            return roster.member_who_installed(self.core, team_id, chat_user_id=user_id, name=name or user_id)
         known = roster.member_with_chat_id(self.core, team_id, user_id)
         if known is not None:
             return known
-        role = Role.REP
-        if installer and not any(m.role in (Role.MANAGER, Role.ADMIN) for m in roster.members(self.core, team_id)):
-            role = Role.MANAGER
-        return roster.member_from_chat(self.core, team_id, chat_user_id=user_id, name=name or user_id, role=role)
+        return roster.member_from_chat(self.core, team_id, chat_user_id=user_id, name=name or user_id)
 
-    def remember(self, team_id: int, activity) -> None:
-        """Keep where this activity came from, so the bot can post there later (survives restarts)."""
+    # -- where --------------------------------------------------------------------------------
+
+    def remember(self, team_id: int | None, activity) -> None:
+        """Keep where this activity came from, so the bot can post there later (survives restarts):
+        a team's service URL and channel under its rooftop; a personal chat under each rooftop its
+        person is a member of."""
         if not activity.service_url:
             return
-        bot = activity.recipient
-        tenant = tenant_of(activity)
-        conversations.remember(self.core, team_id, conversations.SERVICE, {
-            "service_url": activity.service_url, "tenant_id": tenant,
-            "bot_id": bot.id if bot else None, "bot_name": bot.name if bot else None})
         conversation = activity.conversation
-        if conversation is None or not conversation.id:
+        personal = conversation is not None and conversation.conversation_type == "personal"
+        if team_id is not None:
+            bot = activity.recipient
+            conversations.remember(self.core, team_id, conversations.SERVICE, {
+                "service_url": activity.service_url, "tenant_id": tenant_of(activity),
+                "bot_id": bot.id if bot else None, "bot_name": bot.name if bot else None})
+            if conversation is not None and conversation.id and conversation.conversation_type == "channel":
+                channel = base_conversation(conversation.id)
+                conversations.remember(self.core, team_id, conversations.channel_address(channel),
+                                       {"conversation_id": channel, "service_url": activity.service_url})
+        elif personal and conversation.id and activity.from_property is not None:
+            for rooftop in self.rooftops_of(activity):
+                conversations.remember(self.core, rooftop.id, conversations.user_address(activity.from_property.id),
+                                       {"conversation_id": conversation.id, "service_url": activity.service_url})
+
+    def forget_personal_chat(self, activity) -> None:
+        """The person removed the app from their personal chat: it can no longer reach them."""
+        if activity.from_property is None:
             return
-        kind = conversation.conversation_type
-        if kind == "personal" and activity.from_property is not None:
-            conversations.remember(self.core, team_id, conversations.user_address(activity.from_property.id),
-                                   {"conversation_id": conversation.id, "service_url": activity.service_url})
-        elif kind == "channel":
-            channel = base_conversation(conversation.id)
-            conversations.remember(self.core, team_id, conversations.channel_address(channel),
-                                   {"conversation_id": channel, "service_url": activity.service_url})
+        for rooftop in self.rooftops_of(activity):
+            conversations.forget(self.core, rooftop.id, conversations.user_address(activity.from_property.id))
+
+    # -- removed and back ---------------------------------------------------------------------
+
+    def removed(self, team_id: int) -> bool:
+        """Teams says the app was removed from the rooftop's team: park it, tell its managers."""
+        return access.lose(self.core, self.chat(team_id), team_id, REMOVED, PLATFORM)
+
+    def back(self, team_id: int) -> bool:
+        """An activity from the rooftop's team: the app is there. A parked rooftop resumes."""
+        return access.is_parked(self.core, team_id) and access.resume(self.core, team_id, PLATFORM)
 
     def chat(self, team_id: int) -> TeamsChat:
         if team_id not in self.chats:
@@ -89,6 +192,45 @@ class TeamsServices:
         if not self.installed(team_id):
             return outbox.Delivery(0, 0, 0)
         return outbox.deliver_pending(self.core, self.chat(team_id), team_id=team_id, platform=PLATFORM)
+
+
+REMOVED = "the app was removed from the team in Teams"
+
+
+def rooftop_key(tenant_id: str | None, teams_team_id: str) -> str:
+    """A rooftop's platform id: its tenant and its Teams team, '<tenant>/<team>'."""
+    return f"{tenant_id or 'unknown'}/{teams_team_id}"
+
+
+def team_of(activity) -> tuple[str | None, str | None]:
+    """The Teams team an activity came from (`channelData.team`: id and name), (None, None) outside one."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = data.get("team") if isinstance(data.get("team"), dict) else {}
+    team_id, name = team.get("id"), team.get("name")
+    return (team_id if isinstance(team_id, str) and team_id else None,
+            name if isinstance(name, str) and name.strip() else None)
+
+
+def picked_channel(activity) -> str | None:
+    """The channel the installer picked when adding the app to a team: `channelData.settings.
+    selectedChannel`, else the install's conversation (which is that channel)."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    selected = settings.get("selectedChannel") if isinstance(settings.get("selectedChannel"), dict) else {}
+    if isinstance(selected.get("id"), str) and selected["id"]:
+        return selected["id"]
+    conversation = activity.conversation
+    if conversation is not None and conversation.id and conversation.conversation_type == "channel":
+        return base_conversation(conversation.id)
+    return team_of(activity)[0]
+
+
+def channels_of(activity) -> set[str]:
+    """The channels an activity names (its conversation's, `channelData.channel`, the picked one)."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
+    found = {picked_channel(activity), channel.get("id") if isinstance(channel.get("id"), str) else None}
+    return {c for c in found if c}
 
 
 def tenant_of(activity) -> str | None:

@@ -25,7 +25,9 @@ class TeamsPhrasebook(Phrasebook):
         return f"'{line}'"
 
 
-PHRASES = TeamsPhrasebook(claim="React to the card or press Claim to claim it.", command_prefix="/")
+PHRASES = TeamsPhrasebook(claim="React to the card or press Claim to claim it.", command_prefix="/",
+                          reinstall="To resume, add the app to the team again in Teams (Apps, Manage your apps, "
+                                    "Lead follow-up, Add to a team) and pick the channel for new leads.")
 
 
 def to_core_text(text: str | None, entities: list | None, bot_id: str | None) -> str:

@@ -21,3 +21,9 @@ def next_due(core: Core, team_id: int) -> datetime | None:
 def lead_count(core: Core, team_id: int) -> int:
     with unit_of_work(core) as work:
         return work.session.exec(select(func.count()).select_from(Lead).where(Lead.team_id == team_id)).one()
+
+
+def team_of_lead(core: Core, lead_id: int) -> int | None:
+    """The team a lead belongs to (None: no such lead)."""
+    with unit_of_work(core) as work:
+        return work.session.exec(select(Lead.team_id).where(Lead.id == lead_id)).first()

@@ -56,12 +56,23 @@ def recall(core, team_id: int, address: str) -> dict | None:
         return dict(row.reference) if row is not None else None
 
 
-def adopt_leads_channel(core, team_id: int, channel: str) -> bool:
-    """Make `channel` the team's leads channel when it has none yet (the channel the app was
-    installed in). True when it was set now."""
+def forget(core, team_id: int, address: str) -> bool:
+    """Drop the reference for this address (the chat said it is gone). True when there was one."""
+    with transaction(core.engine) as session:
+        row = session.exec(select(ConversationRef).where(ConversationRef.team_id == team_id,
+                                                         ConversationRef.address == address)).first()
+        if row is None:
+            return False
+        session.delete(row)
+        return True
+
+
+def adopt_leads_channel(core, team_id: int, channel: str, *, replace: bool = False) -> bool:
+    """Make `channel` the team's leads channel when it has none yet, or always (`replace`: the
+    person installing the app picked it, and is told new leads go there). True when it was set now."""
     with transaction(core.engine) as session:
         team = session.get(Team, team_id)
-        if team is None or team.leads_channel:
+        if team is None or (team.leads_channel and not replace) or team.leads_channel == channel:
             return False
         team.leads_channel = channel
         session.add(team)

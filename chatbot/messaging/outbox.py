@@ -18,6 +18,9 @@ How failures are handled, by the kind the chat port raises (chatbot.messaging.po
 - chat down (`ChatDown`): the pass stops for that chat; the failed message is retried first,
   as a probe, after at most PROBE_MAX (or the chat's Retry-After); the first success after
   failures makes every waiting message of the team due at once (`retry_now`);
+- the rooftop refused for good (`ChatGone`: the app removed, its channel refusing us): the
+  rooftop is parked (chatbot.messaging.access): nothing more is sent for it, its messages wait
+  untried, its managers are told where reachable, until the platform says the app is back;
 - unknown outcome (`ChatOutcomeUnknown`): as chat down, and the card is marked so that its next
   attempt looks before it posts. So is a first post taken by a deliverer that never came back
   (killed between the chat's answer and our commit): its lease runs out, and the next taker,
@@ -46,6 +49,7 @@ from chatbot.messaging.next_up import next_up
 from chatbot.messaging.ports import (
     Channel,
     ChatDown,
+    ChatGone,
     ChatOutcomeUnknown,
     ChatPort,
     ChatUnavailable,
@@ -69,7 +73,7 @@ UNKNOWN_WAIT = timedelta(seconds=5)  # an unanswered post: give the chat this lo
 CARD = "card"
 NOTICE = "notice"
 # last_error starts with how the message failed; only a refused message lets later ones pass it
-REFUSED, DOWN, UNKNOWN = "refused", "down", "unknown"
+REFUSED, DOWN, UNKNOWN, GONE = "refused", "down", "unknown", "gone"
 UNSURE = "unsure_since"  # a card's payload: when a post of it got no answer (look before posting)
 TAKEN = "taken_at"  # a card's payload: a first post taken then, its outcome not recorded yet
 
@@ -143,7 +147,7 @@ _outages: dict[tuple[str, int | None], _Outage] = {}  # (platform, team) -> know
 _outages_lock = threading.Lock()
 
 
-def _kv(event: str, **fields: object) -> str:
+def kv(event: str, **fields: object) -> str:
     """One structured log line: `event key=value ...` (values with spaces quoted)."""
     parts = [event]
     for key, value in fields.items():
@@ -182,7 +186,7 @@ def _pass(core, chat: ChatPort, limit: int, team_id: int | None, platform: str) 
     now = core.clock.now()
     with transaction(core.engine) as session:
         query = (
-            select(OutboxMessage, Team.leads_channel)
+            select(OutboxMessage, Team.leads_channel, Team.chat_lost_at)
             .join(Team, col(Team.id) == OutboxMessage.team_id)
             .where(col(OutboxMessage.sent_at).is_(None),
                    or_(OutboxMessage.next_attempt_at <= now, col(OutboxMessage.last_error).is_(None),
@@ -195,9 +199,10 @@ def _pass(core, chat: ChatPort, limit: int, team_id: int | None, platform: str) 
     sent = failed = waiting = 0
     blocked: set[tuple] = set()  # lanes where an earlier message is in flight or waits for the chat
     held_back: set[int] = set()  # leads with an earlier message not sent: keep their order
-    for index, (message, leads_channel) in enumerate(rows):
+    parked = {message.team_id for message, _, lost_at in rows if lost_at is not None}
+    for index, (message, leads_channel, _) in enumerate(rows):
         lane = (message.team_id, _lane(message, leads_channel))
-        if lane in blocked or message.lead_id in held_back:
+        if lane in blocked or message.lead_id in held_back or message.team_id in parked:
             waiting += 1
             continue
         if message.next_attempt_at > now:  # leased by another deliverer, or waiting for its chat
@@ -228,6 +233,14 @@ def _pass(core, chat: ChatPort, limit: int, team_id: int | None, platform: str) 
             failed += 1
             waiting += len(rows) - index - 1  # the chat is down: everything after waits for it
             return Delivery(sent, failed, waiting), False
+        except ChatGone as exc:
+            _failed(core, outgoing, now, exc, platform)
+            parked.add(message.team_id)  # nothing more for this rooftop: it waits for the app to be back
+            failed += 1
+            from chatbot.messaging import access  # access builds on this module
+
+            access.lose(core, chat, message.team_id, str(exc) or exc.error, platform)
+            continue
         except ChatUnavailable as exc:
             _failed(core, outgoing, now, exc, platform)
             held_back.add(message.lead_id)
@@ -275,7 +288,7 @@ def _look_for_card(core, chat: ChatPort, outgoing: Outgoing, platform: str) -> N
     found = find(outgoing.destination, outgoing.message.lead_id) if find is not None else None
     if found is not None:
         outgoing.update_of, outgoing.adopted = found, True  # brought up to date in place
-    log.info(_kv("card_lookup", platform=platform, team=outgoing.message.team_id, lead=outgoing.message.lead_id,
+    log.info(kv("card_lookup", platform=platform, team=outgoing.message.team_id, lead=outgoing.message.lead_id,
                  outbox=outgoing.message.id, found="yes" if found else "no"))
 
 
@@ -391,8 +404,11 @@ def _failed(core, outgoing: Outgoing, now: datetime, exc: ChatUnavailable, platf
     """Record a failed send, decide when it tries again, and say so in one log line."""
     message = outgoing.message
     attempts = message.attempts + 1
-    kind = UNKNOWN if isinstance(exc, ChatOutcomeUnknown) else DOWN if isinstance(exc, ChatDown) else REFUSED
-    if kind == REFUSED:
+    kind = (UNKNOWN if isinstance(exc, ChatOutcomeUnknown) else DOWN if isinstance(exc, ChatDown)
+            else GONE if isinstance(exc, ChatGone) else REFUSED)
+    if kind == GONE:  # due again as soon as the rooftop is resumed; until then it is not tried
+        delay = timedelta(0)
+    elif kind == REFUSED:
         delay = min(timedelta(seconds=5 * 2 ** min(attempts - 1, 10)), MAX_BACKOFF)
     else:
         delay = (timedelta(seconds=exc.retry_after) if exc.retry_after
@@ -412,9 +428,9 @@ def _failed(core, outgoing: Outgoing, now: datetime, exc: ChatUnavailable, platf
             values["payload"] = payload
         session.execute(update(OutboxMessage).where(col(OutboxMessage.id) == message.id).values(**values))
     method = exc.method or ("post" if first_post or message.kind == NOTICE else "update")
-    log.warning(_kv("delivery_failed", platform=platform, team=message.team_id, outbox=message.id, kind=message.kind,
+    log.warning(kv("delivery_failed", platform=platform, team=message.team_id, outbox=message.id, kind=message.kind,
                     method=method, outcome=kind, error=error, attempt=attempts, next_try=next_try))
-    if kind != REFUSED:
+    if kind in (DOWN, UNKNOWN):
         _went_down(core, platform, message.team_id, now, error)
 
 
@@ -426,7 +442,7 @@ def _went_down(core, platform: str, team_id: int, now: datetime, error: str) -> 
             outage = _outages[(platform, team_id)] = _Outage(since=now)
         outage.failures += 1
     if started:
-        log.warning(_kv("chat_outage_started", platform=platform, team=team_id, error=error,
+        log.warning(kv("chat_outage_started", platform=platform, team=team_id, error=error,
                         backlog=pending_count(core, team_id)))
 
 
@@ -438,7 +454,7 @@ def _came_back(core, message: OutboxMessage, platform: str, now: datetime) -> bo
     if outage is None and not waited:
         return False
     made_due = retry_now(core, message.team_id)
-    log.warning(_kv("chat_outage_ended", platform=platform, team=message.team_id,
+    log.warning(kv("chat_outage_ended", platform=platform, team=message.team_id,
                     lasted_s=int((now - outage.since).total_seconds()) if outage else None,
                     failures=outage.failures if outage else None,
                     backlog=pending_count(core, message.team_id) + 1, made_due=made_due))  # + the one just sent

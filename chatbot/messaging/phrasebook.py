@@ -14,6 +14,7 @@ from dataclasses import dataclass
 class Phrasebook:
     claim: str = "React to the card to claim it."
     command_prefix: str = "/"
+    reinstall: str = "Add the app to the rooftop's chat again to resume."
 
     def command(self, line: str) -> str:
         """How a person types this command: '/leads all' in Slack and the console."""
@@ -23,7 +24,7 @@ class Phrasebook:
         return f":{name}:"
 
     def hint(self, name: str | None) -> str:
-        """The phrase a Notice's `hint` names ('' for none): 'claim', or 'back' (how to say /back)."""
+        """The phrase a Notice's `hint` names ('' for none): 'claim', 'reinstall', or 'back' (how to say /back)."""
         if name == "back":
             return f"Send {self.command('back')} when you are on the floor again."
         return getattr(self, name) if name else ""

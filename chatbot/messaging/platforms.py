@@ -64,7 +64,10 @@ class Platforms:
         self._by_name[name] = Platform(name, chat_for, description or name)
 
     def chat_for(self, team: Team) -> ChatPort | None:
-        """The team's chat connection; None when its platform is not configured or cannot reach it now."""
+        """The team's chat connection; None when its platform is not configured or cannot reach it now,
+        or the team is parked because its chat refuses us for good (chatbot.messaging.access)."""
+        if team.chat_lost_at is not None:
+            return None
         platform = self._by_name.get(team.platform) or self._by_name.get(ANY)
         return platform.chat_for(team) if platform is not None else None
 

@@ -10,6 +10,8 @@ How a send can fail tells the outbox what to do next (docs/RELIABILITY.md):
   else is sent to it until a probe gets through, so the backlog keeps its order.
 - `ChatOutcomeUnknown`: the request went out and no answer came (timeout, connection reset):
   the chat may have taken it. A card is then looked for (`find_card`) before it is posted again.
+- `ChatGone`: the chat refuses the rooftop for good (the app removed, its channel refusing us):
+  the rooftop is parked, its managers are told where they can be reached, and its messages wait.
 """
 
 from __future__ import annotations
@@ -77,6 +79,12 @@ class ChatDown(ChatUnavailable):
 
 class ChatOutcomeUnknown(ChatDown):
     """The request was sent and no answer came: the message may have been taken."""
+
+
+class ChatGone(ChatUnavailable):
+    """The chat refuses this rooftop for good: the app was removed from its team or workspace, or
+    its channel refuses the bot. Retrying will not help; the rooftop is parked (nothing more is sent
+    to it, its messages wait) until the platform says the app is back (chatbot.messaging.access)."""
 
 
 class ChatPort(Protocol):

@@ -807,3 +807,10 @@ def ladder_lines(team_name: str, windows: Windows, chains: dict[Rule, tuple[Rung
     lines.append(f"Hours: {hours}. {after}")
     lines.append("Open leads keep the ladder they started with.")
     return lines
+
+
+def chat_lost_text(team: Team, reason: str, waiting: int) -> str:
+    """To a rooftop's managers: the chat no longer takes its messages; nothing is lost."""
+    kept = f": {waiting} message(s) wait and" if waiting else ", and"
+    return (f"Lead follow-up can no longer post for {team.name}: {reason}. New leads are still taken and "
+            f"kept{kept} go out as soon as the app is back.")

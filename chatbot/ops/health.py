@@ -1,6 +1,7 @@
 """The health checks behind `/healthz` (is the database there?) and `/readyz` (is the whole bot
-working: schema at the newest migration, a worker beating, the outbox moving, and nothing the
-composition root names as keeping this deployment from being ready, such as a development mode).
+working: schema at the newest migration, a worker beating, the outbox moving, every rooftop's
+chat taking our messages, and nothing the composition root names as keeping this deployment from
+being ready, such as a development mode).
 
 Each check answers on its own, so one failing (a database with no heartbeat table yet) never
 hides what the others say. Times come from the core's clock.
@@ -18,6 +19,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import col, func, select
 
 from chatbot.core import MIGRATIONS
+from chatbot.messaging import access
 from chatbot.ops.heartbeat import last_beat
 from chatbot.store.db import transaction
 from chatbot.store.models import OutboxMessage
@@ -101,9 +103,23 @@ def configuration(not_ready: Sequence[str]) -> list[Check]:
     return [Check("configuration", False, "; ".join(not_ready))] if not_ready else []
 
 
+def rooftops(core) -> Check:
+    """Does every rooftop's chat take our messages? A parked one (the app removed from its team, its
+    channel refusing us: chatbot.messaging.access) is named, with why and what waits for it."""
+    try:
+        lost = access.parked(core)
+    except Exception as exc:  # noqa: BLE001
+        return Check("rooftops", False, f"unreadable ({type(exc).__name__})")
+    if not lost:
+        return Check("rooftops", True, "every rooftop's chat takes our messages")
+    return Check("rooftops", False, "; ".join(
+        f"{p.name} (#{p.team_id}, {p.platform}): {p.reason} since {p.since:%Y-%m-%d %H:%M} UTC, "
+        f"{p.waiting} message(s) waiting" for p in lost))
+
+
 def readiness(core, not_ready: Sequence[str] = ()) -> list[Check]:
     """Every check `/readyz` makes, in order; the database first (nothing else can pass without it)."""
-    return [database(core), migrations(core), worker(core), outbox(core), *configuration(not_ready)]
+    return [database(core), migrations(core), worker(core), outbox(core), rooftops(core), *configuration(not_ready)]
 
 
 def as_json(checks: list[Check]) -> dict:

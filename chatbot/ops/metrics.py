@@ -33,7 +33,7 @@ from chatbot.domain.policy import Rule
 from chatbot.ops.heartbeat import last_beat
 from chatbot.reports.figures import seconds_between
 from chatbot.store.db import transaction
-from chatbot.store.models import Escalation, Lead, OutboxMessage
+from chatbot.store.models import Escalation, Lead, OutboxMessage, Team
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,7 @@ class DatabaseCollector(Collector):
             CounterMetricFamily("chatbot_escalations", "", labels=["rule", "level"]),
             GaugeMetricFamily("chatbot_outbox_depth", ""),
             GaugeMetricFamily("chatbot_outbox_oldest_age_seconds", ""),
+            GaugeMetricFamily("chatbot_rooftops_parked", ""),
             GaugeMetricFamily("chatbot_worker_heartbeat_age_seconds", ""),
         ]
 
@@ -160,6 +161,7 @@ class DatabaseCollector(Collector):
                                  .group_by(Escalation.rule, Escalation.level)).all()
             depth, oldest = session.exec(select(func.count(), func.min(OutboxMessage.created_at))
                                          .where(col(OutboxMessage.sent_at).is_(None))).one()
+            parked = session.exec(select(func.count()).select_from(Team).where(col(Team.chat_lost_at).is_not(None))).one()
         beat = last_beat(self.core)
 
         received = CounterMetricFamily("chatbot_leads_received", "Leads received (stored once each), by "
@@ -181,6 +183,8 @@ class DatabaseCollector(Collector):
         yield GaugeMetricFamily("chatbot_outbox_oldest_age_seconds",
                                 "How long the oldest waiting message has waited (0: none waits)",
                                 value=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        yield GaugeMetricFamily("chatbot_rooftops_parked", "Rooftops whose chat refuses us for good (the app removed): "
+                                "nothing is sent to them, their messages wait", value=parked)
         heartbeat = GaugeMetricFamily("chatbot_worker_heartbeat_age_seconds",
                                       "Seconds since a worker last beat (absent: none ever has)")
         if beat is not None:

@@ -58,6 +58,9 @@ class Team(SQLModel, table=True):
                                     "...'); a window not named keeps the default chain")
     away_after_lapses: int = Field(default=3, description="A rep who lets this many windows lapse in a row (in "
                                    "business hours) is set away; 0: never")
+    chat_lost_at: Optional[datetime] = _time(description="When the chat stopped taking this rooftop's messages "
+                                             "for good (the app removed, its channel refusing us); None: it takes them")
+    chat_lost_reason: Optional[str] = Field(default=None, max_length=200, description="Why, in a few words")
 
     __table_args__ = (UniqueConstraint("platform", "platform_team_id", name="uq_team_platform"),)
 

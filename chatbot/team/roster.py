@@ -50,24 +50,35 @@ def _team_named(session: Session, name: str) -> Team | None:
     ).first()
 
 
-def ensure_team(core, *, name: str, platform: str, platform_team_id: str, **settings) -> Team:
+def ensure_team(core, *, name: str, platform: str, platform_team_id: str, also: str | None = None,
+                **settings) -> Team:
     """The team for this chat workspace, created with `settings` the first time it is seen.
 
     Team names are unique (case-insensitive): a workspace whose name is already another team's
-    gets its platform and id added, e.g. "Dealership (slack T0123)", rather than a twin.
+    gets what the chat calls it added (`also`: "Dealership (North)"), else its platform and id
+    ("Dealership (slack T0123)"), rather than a twin. Two first events of the same workspace at
+    once (Teams sends an install's conversationUpdate and installationUpdate together) make one team.
     """
-    with transaction(core.engine) as session:
-        team = session.exec(
-            select(Team).where(Team.platform == platform, Team.platform_team_id == platform_team_id)
-        ).first()
-        if team is None:
-            if _team_named(session, name) is not None:
-                name = f"{name} ({platform} {platform_team_id})"
-            team = Team(name=name, platform=platform, platform_team_id=platform_team_id,
-                        created_at=core.clock.now(), **settings)
-            session.add(team)
-            session.flush()
-        return team
+    for _attempt in range(2):
+        try:
+            with transaction(core.engine) as session:
+                team = session.exec(
+                    select(Team).where(Team.platform == platform, Team.platform_team_id == platform_team_id)
+                ).first()
+                if team is None:
+                    chosen = name
+                    if _team_named(session, name) is not None:
+                        also = " ".join((also or "").split())[:80]
+                        taken = not also or _team_named(session, f"{name} ({also})") is not None
+                        chosen = f"{name} ({platform} {platform_team_id})" if taken else f"{name} ({also})"
+                    team = Team(name=chosen, platform=platform, platform_team_id=platform_team_id,
+                                created_at=core.clock.now(), **settings)
+                    session.add(team)
+                    session.flush()
+                return team
+        except IntegrityError:
+            continue  # the other event made it first: read theirs
+    return find_team(core, platform, platform_team_id)
 
 
 def create_team(core, *, name: str, platform: str, platform_team_id: str, **settings) -> Team:
@@ -88,6 +99,44 @@ def create_team(core, *, name: str, platform: str, platform_team_id: str, **sett
         session.add(team)
         session.flush()
         return team
+
+
+def find_team(core, platform: str, platform_team_id: str) -> Team | None:
+    """The team for this chat workspace, or None: never seen (nothing is created)."""
+    with transaction(core.engine) as session:
+        return session.exec(
+            select(Team).where(Team.platform == platform, Team.platform_team_id == platform_team_id)
+        ).first()
+
+
+def rekey_team(core, platform: str, old_id: str, new_id: str) -> Team | None:
+    """The team known by the chat as `old_id` is now known as `new_id` (a chat that now tells apart
+    what it used to lump together); None when there is no such team or `new_id` is taken."""
+    try:
+        with transaction(core.engine) as session:
+            if session.exec(select(Team.id).where(Team.platform == platform,
+                                                  Team.platform_team_id == new_id)).first():
+                return None
+            team = session.exec(select(Team).where(Team.platform == platform,
+                                                   Team.platform_team_id == old_id)).first()
+            if team is None:
+                return None
+            team.platform_team_id = new_id
+            session.add(team)
+            return team
+    except IntegrityError:  # another event of the new workspace made its team meanwhile
+        return None
+
+
+def teams_of_member(core, platform: str, chat_user_id: str, within: str = "") -> list[Team]:
+    """The teams on `platform` this chat user is an active member of, among those whose chat id
+    starts with `within` (e.g. one organisation's), oldest team first."""
+    with transaction(core.engine) as session:
+        return list(session.exec(
+            select(Team).join(Member, col(Member.team_id) == Team.id)
+            .where(Team.platform == platform, col(Team.platform_team_id).startswith(within, autoescape=True),
+                   Member.chat_user_id == chat_user_id, Member.active)
+            .order_by(Team.id)))
 
 
 def all_teams(core) -> list[Team]:
@@ -214,6 +263,22 @@ def member_from_chat(core, team_id: int, *, chat_user_id: str, name: str, email:
             continue  # the same person's other event got there first: read theirs
     with transaction(core.engine) as session:
         return _find(session, team_id, chat_user_id=chat_user_id, email=None)
+
+
+def member_who_installed(core, team_id: int, *, chat_user_id: str, name: str) -> Member:
+    """The person who set the team up in the chat (installed the app in it): its manager when it
+    has no active manager or admin yet (its first install, or every manager has left), else on
+    the team as they are (a rep the first time)."""
+    member = member_from_chat(core, team_id, chat_user_id=chat_user_id, name=name)
+    with transaction(core.engine) as session:
+        managed = session.exec(select(Member.id).where(Member.team_id == team_id, Member.active,
+                                                       col(Member.role).in_(MANAGING_ROLES))).first()
+        if managed is not None or not member.active or member.role in MANAGING_ROLES:
+            return member
+        row = session.get(Member, member.id)
+        row.role = Role.MANAGER
+        session.add(row)
+        return row
 
 
 def member_with_chat_id(core, team_id: int, chat_user_id: str) -> Member | None:

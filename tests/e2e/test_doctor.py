@@ -71,7 +71,8 @@ def test_a_ready_deployment_is_all_green(env, slack):
     code, lines = doctor_says("--database-url", env)
 
     assert code == 0, lines
-    assert [text[:2] for text in lines[:-1]] == ["✓ "] * 6 and lines[-1] == "All good."
+    assert [text[:2] for text in lines[:-1]] == ["✓ "] * 7 and lines[-1] == "All good."
+    assert line(lines, "rooftops") == "✓ rooftops: every rooftop's chat takes our messages"
     assert line(lines, "Slack") == "✓ Slack: the bot token works for workspace Fake Motors (T0DEALER1), over HTTP"
     assert line(lines, "database schema").startswith("✓ database schema: at the newest migration (")
     assert line(lines, "intake keys") == "✓ intake keys: every team has one (Demo Motors: 1)"
@@ -205,6 +206,28 @@ def test_teams_credentials_are_checked_by_getting_a_token(env, monkeypatch):
         (teams,) = [t.render() for t in report.lines if t.check == "Teams"]
         assert teams.startswith("✗ Teams: Microsoft Entra refused the app's credential (the client secret is wrong")
         assert report.problems == 1 and "teams-client-secret-xyz" not in teams
+
+
+def test_a_rooftop_whose_chat_refuses_us_is_named_with_what_waits_and_how_to_fix_it(env, slack):
+    from chatbot.leads import tracker
+    from chatbot.messaging import access
+    from tests.helpers import incoming
+
+    core = ready(env)
+    north = roster.create_team(core, name="North Motors", platform="teams", platform_team_id="tenant-1/19:north")
+    apikeys.create_key(core, north.id, "cars.com")
+    tracker.ingest(core, north.id, incoming())
+    assert access.lose(core, None, north.id, "the app was removed from the team in Teams", "teams")
+
+    code, lines = doctor_says("--database-url", env)
+
+    assert code == 1
+    rooftops = line(lines, "rooftops")
+    assert rooftops.startswith("✗ rooftops: North Motors gets no messages: the app was removed from the team in "
+                               "Teams (since ")
+    assert rooftops.endswith("; 1 waiting, kept): add the app to that team again (in Teams: Apps → Manage your "
+                             "apps → the app → Add to a team), picking the channel for new leads; its waiting "
+                             "messages then go out")
 
 
 @pytest.mark.postgres

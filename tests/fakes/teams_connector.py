@@ -16,6 +16,10 @@ It keeps what was posted per conversation, answers with ids, and fails on demand
 `fail_next(status, times, retry_after)` (429 throttling, 500/503 outages); `outage(status)` fails
 every request while inside; `outage(None, dropped=True)` closes each connection without an answer
 (what a client sees when its request times out), `served=True` after acting on it (answer lost).
+`remove_app(*conversations)` is the app removed from a team: from then on every request to those
+conversations (a channel and its reply chains) is answered 403, as is opening a new personal chat
+(Teams opens one only with someone the app shares a team or chat with); a personal chat the person
+installed the app in keeps working. `add_app()` puts it back. `rosters[team id]` is who is in a team (GET .../members answers it; [] else).
 """
 
 from __future__ import annotations
@@ -118,6 +122,9 @@ class FakeConnector(LocalServer):
         self.dropping: bool | None = None  # None: answer; False: drop unserved; True: serve, then drop
         self._ids = itertools.count(1_700_000_000_000)
         self._lock = threading.Lock()
+        self.removed_from: set[str] = set()  # conversations the app is no longer in: 403
+        self.rosters: dict[str, list[dict]] = {}  # a team's (conversation's) members, for GET .../members
+        self.new_chats_refused = False
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -177,6 +184,23 @@ class FakeConnector(LocalServer):
         finally:
             self.outage_status, self.dropping = None, None
 
+    def remove_app(self, *conversations: str) -> None:
+        with self._lock:
+            self.removed_from.update(conversations)
+            self.new_chats_refused = True
+
+    def add_app(self) -> None:
+        with self._lock:
+            self.removed_from.clear()
+            self.new_chats_refused = False
+
+    def _refuses(self, method: str, template: str, params: dict[str, str]) -> bool:
+        """Is this a request the Connector refuses because the app is not in the conversation?"""
+        if template == "/v3/conversations" and method == "POST":
+            return self.new_chats_refused
+        conversation = params.get("conversationId")
+        return conversation is not None and conversation.split(";", 1)[0] in self.removed_from
+
     def in_conversation(self, conversation: str) -> list[Posted]:
         return [p for p in self.posted if p.conversation == conversation]
 
@@ -219,6 +243,11 @@ class FakeConnector(LocalServer):
                 self.errors.extend(problems)
                 self.calls.append(Call(method, template, params, body, headers, 400))
             return 400, {"error": {"code": "BadArgument", "message": "; ".join(problems)[:500]}}, {}
+        if failure is None and not problems and self._refuses(method, template, params):
+            with self._lock:
+                self.calls.append(Call(method, template, params, body, headers, 403))
+            return 403, {"error": {"code": "BotNotInConversationRoster",
+                                   "message": "The bot is not part of the conversation roster."}}, {}
         if failure is not None:
             status, retry_after = failure
             with self._lock:
@@ -274,6 +303,9 @@ class FakeConnector(LocalServer):
             with self._lock:
                 self.conversations_made.append({"id": conversation, "body": body})
             return 201, {"id": conversation, "serviceUrl": self.service_url}
+        if template == "/v3/conversations/{conversationId}/members" and method == "GET":
+            with self._lock:
+                return 200, list(self.rosters.get(params["conversationId"], []))
         if template == "/v3/conversations/{conversationId}/activities" and method == "POST":
             with self._lock:
                 self.posted.append(Posted(params["conversationId"], new_id, body))

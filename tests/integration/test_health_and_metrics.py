@@ -96,7 +96,8 @@ def test_readyz_is_200_with_each_check_when_all_is_well(web, core, clock):
         "database": {"ok": True, "detail": "reachable"},
         "migrations": {"ok": True, "detail": f"at head {head}"},
         "worker": {"ok": True, "detail": "last beat 59 s ago"},
-        "outbox": {"ok": True, "detail": "nothing waiting"}}}
+        "outbox": {"ok": True, "detail": "nothing waiting"},
+        "rooftops": {"ok": True, "detail": "every rooftop's chat takes our messages"}}}
 
 
 def test_a_readiness_probe_every_few_seconds_writes_no_log_lines_of_its_own(web, core, caplog):

@@ -236,6 +236,8 @@ def teams(core, monkeypatch):
 def installed(teams):
     assert teams.install().status_code == 202
     for user in (teams_harness.SAM, teams_harness.ALEX):
+        assert teams.post(teams.mention(user, "reps")).status_code == 202  # on the team first
+    for user in (teams_harness.SAM, teams_harness.ALEX):
         assert teams.post(teams.personal(user, "reps")).status_code == 202
     return teams
 

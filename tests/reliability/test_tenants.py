@@ -82,6 +82,8 @@ def deployment(core, monkeypatch):
         b = TeamsHarness(core, connector, issuer, monkeypatch)
         assert b.install().status_code == 202
         for user in (teams_harness.SAM, teams_harness.ALEX):
+            assert b.post(b.mention(user, "reps")).status_code == 202  # on the team first
+        for user in (teams_harness.SAM, teams_harness.ALEX):
             assert b.post(b.personal(user, "reps")).status_code == 202
         for user in (SAM, ALEX, PAT):
             a.services.ensure_member(a.team_id, user, a.client)

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from microsoft_agents.activity import Activity
 
 from adapters.teams.services import register_teams
 from adapters.teams.settings import TeamsSettings
@@ -21,7 +22,8 @@ from tests.fakes.teams_auth import APP_ID, LocalTokenProvider
 
 ACTIVITIES = Path(__file__).resolve().parent.parent / "fixtures" / "teams" / "activities"
 TENANT = "b28fdbfd-2b78-4f93-b0f8-8881793f0f8f"
-LEADS = "19:0b7f32667e064dd9b25d7969801541f4@thread.tacv2"
+LEADS = "19:0b7f32667e064dd9b25d7969801541f4@thread.tacv2"  # the channel picked at install (the fixture's)
+GENERAL = "19:zFLSDFWsesfzcmKArqKJ-65aOXJz@sgf462H2wz41@thread.tacv2"  # the team's id (its General channel)
 BOT = "28:608cacfd-1cea-40c9-b678-4b93e69bb72b"
 SAM, ALEX, PAT = "29:1sam-rivera", "29:1alex-kim", "29:1pat-lee"
 NAMES = {SAM: "Sam", ALEX: "Alex", PAT: "Pat"}
@@ -52,7 +54,12 @@ class TeamsHarness:
 
     @property
     def team_id(self) -> int:
-        return self.app.services.team_id(TENANT)
+        """The rooftop of the team the app is added to (made now if the bot has not met it yet)."""
+        known = self.app.services.rooftop_id(TENANT, GENERAL)
+        if known is not None:
+            return known
+        return self.app.services.rooftop(Activity.model_validate(
+            self.fill(load("msteams-docs_conversationUpdate_teamMemberAdded.json"))))
 
     # -- what arrives from Teams ----------------------------------------------------------------
 
@@ -64,26 +71,57 @@ class TeamsHarness:
             sent["Authorization"] = f"Bearer {token}"
         return self.http.post("/api/messages", json=activity, headers=sent)
 
-    def fill(self, activity: dict, *, user: str = PAT, conversation: str = LEADS, kind: str = "channel") -> dict:
-        """A recorded activity addressed to this bot, tenant, channel and person, with a fresh id."""
+    def fill(self, activity: dict, *, user: str = PAT, conversation: str = LEADS, kind: str = "channel",
+             team: tuple[str, str] = (GENERAL, "Sales"), tenant: str = TENANT) -> dict:
+        """A recorded activity addressed to this bot, tenant, team, channel and person, with a fresh id."""
         made = copy.deepcopy(activity)
         made["id"] = f"f:{next(self._ids):08d}"
         made["serviceUrl"] = self.connector.service_url
         made["from"] = {"id": user, "name": NAMES.get(user, user), "aadObjectId": f"aad-{user[3:]}"}
         made["recipient"] = {"id": BOT, "name": "Lead follow-up"}
         made["conversation"] = {**made.get("conversation", {}), "id": conversation, "conversationType": kind,
-                                "tenantId": TENANT}
-        made.setdefault("channelData", {})["tenant"] = {"id": TENANT}
+                                "tenantId": tenant}
+        made.setdefault("channelData", {})["tenant"] = {"id": tenant}
         if kind == "channel":
-            made["channelData"]["channel"] = {"id": LEADS}
-            made["channelData"]["team"] = {"id": LEADS, "name": "Sales"}
+            made["channelData"]["channel"] = {"id": conversation.split(";", 1)[0]}
+            made["channelData"]["team"] = {"id": team[0], "name": team[1]}
+        else:
+            made["channelData"].pop("team", None)
+            made["channelData"].pop("settings", None)
         return made
 
-    def install(self, user: str = PAT):
-        activity = self.fill(load("msteams-docs_conversationUpdate_teamMemberAdded.json"), user=user)
+    def install(self, user: str = PAT, *, channel: str = LEADS, team: tuple[str, str] = (GENERAL, "Sales")):
+        """The app added to a team, into the channel the installer picked (the recorded install's
+        shape: the conversation and `settings.selectedChannel` are that channel, `team.id` the team)."""
+        activity = self.fill(load("msteams-docs_conversationUpdate_teamMemberAdded.json"), user=user,
+                             conversation=channel, team=team)
         activity["membersAdded"] = [{"id": BOT}]
         activity["channelData"]["eventType"] = "teamMemberAdded"
+        activity["channelData"]["settings"] = {"selectedChannel": {"id": channel}}
         return self.post(activity)
+
+    def personal_install(self, user: str):
+        """The app added to a person's personal chat (the recorded personal membersAdded)."""
+        activity = self.fill(load("msteams-docs_conversationUpdate_membersAdded_personal.json"), user=user,
+                             conversation=self.personal_chat(user), kind="personal")
+        activity["membersAdded"] = [{"id": BOT}, {"id": user, "aadObjectId": f"aad-{user[3:]}"}]
+        return self.post(activity)
+
+    def removal(self, how: str = "conversationUpdate", user: str = PAT,
+                team: tuple[str, str] = (GENERAL, "Sales")) -> dict:
+        """The app removed from a team, as Teams says it: a conversationUpdate whose membersRemoved
+        holds the bot (the recorded teamMemberRemoved, on the team's General channel), or an
+        installationUpdate with action 'remove' (no recording in the docs: the same envelope with
+        the documented `type` and `action`)."""
+        activity = self.fill(load("msteams-docs_conversationUpdate_teamMemberRemoved.json"), user=user,
+                             conversation=team[0], team=team)
+        if how == "conversationUpdate":
+            activity["membersRemoved"] = [{"id": BOT}]
+        else:
+            activity.pop("membersRemoved")
+            activity["channelData"].pop("eventType")
+            activity.update(type="installationUpdate", action="remove")
+        return activity
 
     def reaction(self, user: str, card_id: str, emoji: str = "like") -> dict:
         activity = self.fill(load("msteams-docs_messageReaction_reactionsAdded.json"), user=user)
@@ -107,11 +145,17 @@ class TeamsHarness:
         activity["text"], activity["attachments"] = line, []
         return activity
 
-    def execute(self, user: str, card_id: str, verb: str, data: dict) -> dict:
+    def execute(self, user: str, card_id: str, verb: str, data: dict, *, personal: bool = False) -> dict:
         """An Action.Execute press as Teams sends it: an invoke named adaptiveCard/action (the
-        envelope of the recorded channel activities; value as documented for Universal Actions)."""
-        activity = self.fill(load("msteams-docs_messageReaction_reactionsAdded.json"), user=user)
-        for key in ("reactionsAdded", "legacy"):
+        envelope of the recorded channel activities, or of the recorded personal message for a
+        card in the person's personal chat; value as documented for Universal Actions)."""
+        if personal:
+            activity = self.fill(load("msteams-docs_message_personal_richtext.json"), user=user,
+                                 conversation=self.connector.personal_chat_of(user) or self.personal_chat(user),
+                                 kind="personal")
+        else:
+            activity = self.fill(load("msteams-docs_messageReaction_reactionsAdded.json"), user=user)
+        for key in ("reactionsAdded", "legacy", "text", "textFormat", "attachments", "entities"):
             activity.pop(key, None)
         activity.update(type="invoke", name="adaptiveCard/action", replyToId=card_id,
                         value={"action": {"type": "Action.Execute", "verb": verb, "data": data},

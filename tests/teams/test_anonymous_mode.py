@@ -75,4 +75,4 @@ def test_without_a_development_mode_readyz_has_no_configuration_check(db, monkey
     assert runner.invoke(app, ["web", "--port", "3999", "--database-url", db]).exit_code == 0
     with TestClient(served["app"]) as http:
         checks = http.get("/readyz").json()["checks"]
-    assert list(checks) == ["database", "migrations", "worker", "outbox"]
+    assert list(checks) == ["database", "migrations", "worker", "outbox", "rooftops"]

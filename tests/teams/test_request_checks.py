@@ -294,7 +294,7 @@ def test_a_service_url_stored_before_the_checks_existed_gets_no_token_until_team
     assert (waited.sent, waited.failed) == (0, 1)
     assert caller.calls == []
     clock.advance(timedelta(seconds=10))  # the refused card is due again
-    assert h.post(h.personal(SAM, "help")).status_code == 202  # Teams speaks: its serviceUrl is stored again
+    assert h.post(h.mention(SAM, "help")).status_code == 202  # the team speaks: its serviceUrl is stored again
     posted = dealership.connector.in_conversation(LEADS)  # the welcome, lead 1's card, now lead 2's card
     assert len(posted) == 3 and '"lead": 2' in json.dumps(posted[-1].activity)
     assert caller.calls == []

@@ -15,7 +15,7 @@ from chatbot.messaging.outbox import pending_count
 from chatbot.team import roster
 from tests.fakes.teams_connector import card_errors
 from tests.helpers import incoming
-from tests.teams.harness import ALEX, LEADS, PAT, SAM, TENANT, TeamsHarness
+from tests.teams.harness import ALEX, GENERAL, LEADS, PAT, SAM, TENANT, TeamsHarness
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -29,15 +29,16 @@ def post_lead(teams, **kwargs) -> str:
 @pytest.fixture
 def installed(teams):
     assert teams.install().status_code == 202
-    for user, line in ((SAM, "reps"), (ALEX, "reps")):  # Sam and Alex have used the bot once
-        assert teams.post(teams.personal(user, line)).status_code == 202
+    for user in (SAM, ALEX):  # Sam and Alex have used the bot in the team's channel, then in a personal chat
+        assert teams.post(teams.mention(user, "reps")).status_code == 202
+        assert teams.post(teams.personal(user, "reps")).status_code == 202
     return teams
 
 
 def test_install_remembers_where_to_post_takes_the_channel_and_makes_the_installer_manager(teams, connector):
     assert teams.install().status_code == 202
     team = roster.team(teams.core, teams.team_id)
-    assert (team.platform, team.platform_team_id, team.leads_channel) == ("teams", TENANT, LEADS)
+    assert (team.platform, team.platform_team_id, team.leads_channel) == ("teams", f"{TENANT}/{GENERAL}", LEADS)
     service = conversations.recall(teams.core, team.id, conversations.SERVICE)
     assert service["service_url"] == connector.service_url and service["tenant_id"] == TENANT
     assert roster.member_with_chat_id(teams.core, team.id, PAT).role == "manager"
