@@ -29,7 +29,6 @@ console's own team ("Demo Motors (console)") is only ever picked by its name or 
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import signal
@@ -60,6 +59,7 @@ from chatbot.messaging.platforms import Platforms
 from chatbot.messaging.views import baseline_text, warning_texts
 from chatbot.reports.baseline_json import baseline_document
 from chatbot.reports.figures import CSV_COLUMNS, PeriodError, after_hours_split, cohort_rows, compare, period_for
+from chatbot.reports.spreadsheet import write_csv
 from chatbot.store.db import database_url, make_engine, transaction
 from chatbot.team import roster
 from chatbot.worker import build_scheduler, tick
@@ -649,9 +649,7 @@ def baseline_command(
         raise typer.BadParameter(str(exc), param_hint="--period")
     with transaction(core.engine) as session:
         if as_csv:
-            writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(cohort_rows(session, chosen, chosen_period, now))
+            write_csv(sys.stdout, CSV_COLUMNS, cohort_rows(session, chosen, chosen_period, now))
             return
         both = compare(session, chosen, chosen_period, now)
         split = after_hours_split(session, chosen, chosen_period)

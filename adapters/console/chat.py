@@ -1,4 +1,8 @@
-"""The chat port for a terminal: cards as panels, updates and notices as one-liners."""
+"""The chat port for a terminal: cards as panels, updates and notices as one-liners.
+
+Every text from the core's views is printed as it was typed: as a rich `Text` (`literal`) or
+with `markup=False, highlight=False`, never as console markup, so `[b]` or `[link=...]` in a
+customer's name is shown, not drawn."""
 
 from __future__ import annotations
 
@@ -15,6 +19,11 @@ from chatbot.messaging.ports import Channel, ChatUnavailable, Destination, Direc
 from chatbot.messaging.views import LeadCard, Notice
 
 PHRASES = Phrasebook(claim="React to the card (/react N) or /claim N to take it.")
+
+
+def literal(text: str, style: str = "") -> Text:
+    """A text printed exactly as typed: no console markup, emoji codes or highlighting."""
+    return Text(text, style=style)
 
 
 class ConsoleChat:
@@ -59,8 +68,8 @@ class ConsoleChat:
         path = folder / filename
         path.write_bytes(png)
         body = Text("\n".join([*getattr(view, "lines", ()), "", f"Chart: {path}"]))
-        self.console.print(Panel(body, title=f"{to.channel} · {getattr(view, 'title', '')}", title_align="left",
-                                 expand=False))
+        title = literal(f"{to.channel} · {getattr(view, 'title', '')}")
+        self.console.print(Panel(body, title=title, title_align="left", expand=False))
         return MessageRef(to.channel, f"m{next(self._ids)}")
 
     def _text(self, notice: Notice) -> str:
@@ -99,4 +108,4 @@ def card_panel(card: LeadCard, channel: str) -> Panel:
     body.append(card_summary(card, due=False))
     if card.due:  # what is due next, on a line of its own
         body.append(f"\n{card.due.text}", style="bold red" if card.due.overdue else "bold")
-    return Panel(body, title=f"{channel} · {card.title}", title_align="left", expand=False)
+    return Panel(body, title=literal(f"{channel} · {card.title}"), title_align="left", expand=False)

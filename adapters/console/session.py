@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
-from adapters.console.chat import PHRASES, ConsoleChat
+from adapters.console.chat import PHRASES, ConsoleChat, literal
 from chatbot.commands import Caller, help_lines, run_command
 from chatbot.commands.arguments import lead_number
 from chatbot.core import Core
@@ -161,7 +161,8 @@ class ConsoleSession:
                 table.add_column("Do")
             for n, row in enumerate(shown.rows):
                 acts = shown.actions[n] if n < len(shown.actions) else ()
-                table.add_row(*row, *([" · ".join(act.command for act in acts)] if shown.actions else []))
+                table.add_row(*map(literal, row), *([literal(" · ".join(act.command for act in acts))]
+                                                    if shown.actions else []))
             self.out.print(table)
             if shown.more:
                 self.say(shown.more)
