@@ -26,7 +26,10 @@ def cell(value: Any) -> Any:
 
 
 def write_csv(out: IO[str], columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None:
-    """A header and one line per row, every cell through `cell`: the one way the product writes CSV."""
-    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    """A header and one line per row, every cell through `cell`: the one way the product writes CSV.
+
+    Lines end in CRLF (RFC 4180): Python's csv module quotes a cell holding any character of the
+    line ending, so a name with a carriage return or a line break in it stays one cell."""
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\r\n")
     writer.writeheader()
     writer.writerows({name: cell(value) for name, value in row.items()} for row in rows)
