@@ -1,8 +1,7 @@
 """The chat port for a terminal: cards as panels, updates and notices as one-liners.
 
-Every text from the core's views is printed as it was typed: as a rich `Text` (`literal`) or
-with `markup=False, highlight=False`, never as console markup, so `[b]` or `[link=...]` in a
-customer's name is shown, not drawn."""
+Every text from the core's views is printed as it was typed (words.literal): `[b]` or
+`[link=...]` in a customer's name is shown, not drawn."""
 
 from __future__ import annotations
 
@@ -14,16 +13,12 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from adapters.console.words import literal
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.ports import Channel, ChatUnavailable, Destination, Direct, MessageRef, Thread
 from chatbot.messaging.views import LeadCard, Notice
 
 PHRASES = Phrasebook(claim="React to the card (/react N) or /claim N to take it.")
-
-
-def literal(text: str, style: str = "") -> Text:
-    """A text printed exactly as typed: no console markup, emoji codes or highlighting."""
-    return Text(text, style=style)
 
 
 class ConsoleChat:

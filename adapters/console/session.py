@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
-from adapters.console.chat import PHRASES, ConsoleChat, literal
+from adapters.console.chat import PHRASES, ConsoleChat
+from adapters.console.words import literal
 from chatbot.commands import Caller, help_lines, run_command
 from chatbot.commands.arguments import lead_number
 from chatbot.core import Core

@@ -148,6 +148,11 @@ class HostileSlack(SlackDriver):
 def test_slack_shows_every_text_from_outside_as_typed(slack, clock):
     driver = HostileSlack(slack)
     story(driver, slack.core, clock, slack.team_id, driver.deliver, home=driver.home)
+    shared = []
+    for value in ("leads all", f"baseline by source {HOSTILE}"):  # a report's Share button, and a forged one
+        before = len(slack.fake.responses)
+        assert slack.post(slack.button(PAT, driver.cards[0], "share_report", value)).status_code == 200
+        shared += wait_for(lambda: slack.fake.responses[before:])
     SlackChat(slack.client).upload(Channel(LEADS), digest_of(slack.core, slack.team_id, clock).message,
                                    b"\x89PNG\r\n\x1a\n", "digest.png")
 
@@ -163,6 +168,8 @@ def test_slack_shows_every_text_from_outside_as_typed(slack, clock):
     assert named == kinds, "the customer's name is in every kind of message, in its escaped form"
     posted = slack.fake.calls_to("chat.postMessage")[0].args
     assert posted["text"].startswith(f"New lead #1: {SLACK_NAME} · ")  # the notification's words
+    assert shared[0]["response_type"] == "in_channel" and SLACK_NAME in shared[0]["text"]
+    assert shared[1]["response_type"] == "ephemeral" and "&lt;!channel&gt;" in shared[1]["text"]  # refused
     header, fields = posted["blocks"][0], posted["blocks"][1]["fields"]
     assert header["text"] == {"type": "plain_text", "text": f"New lead #1: {HOSTILE}", "emoji": True}
     assert fields[0] == {"type": "mrkdwn", "text": f"*Customer*\n{SLACK_NAME}"}

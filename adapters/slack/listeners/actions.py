@@ -140,7 +140,7 @@ def register(app: App, services) -> None:
             respond(text=literal(reply.text), response_type="ephemeral", replace_original=False)
             return
         shared = reply_message(reply)["text"]
-        respond(text=f"<@{user}> shared {PHRASES.command(action['value'])}:\n{shared}",
+        respond(text=f"<@{user}> shared {literal(PHRASES.command(action['value']))}:\n{shared}",
                 response_type="in_channel", replace_original=False)
 
     def nudge(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
