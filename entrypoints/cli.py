@@ -43,6 +43,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from adapters.console.words import printable
 from chatbot.core import Core, upgrade_database
 from chatbot.core import bootstrap as bootstrap_core
 from chatbot.domain.clock import ManualClock, SystemClock, whole_seconds
@@ -656,7 +657,7 @@ def baseline_command(
     if as_json:
         typer.echo(json.dumps(baseline_document(chosen, both.now, split, now, both.before), indent=2))
     else:
-        typer.echo(baseline_text(both.now, chosen.name, before=both.before, split=split))
+        typer.echo(printable(baseline_text(both.now, chosen.name, before=both.before, split=split)))
 
 
 @app.command("teams-package")
@@ -703,7 +704,7 @@ def digest_command(
         # as the team read it the morning it went out (now, for a digest not due yet)
         moment = team_jobs.due_moment(label, team_jobs.DEFAULT if schedule.off else schedule, zone)
         made = digest_for(Work(session, now), chosen.id, label, as_of=min(now, moment))
-    typer.echo(made.message.text)
+    typer.echo(printable(made.message.text))  # names customers: no control character reaches the terminal
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         png_file = out / made.filename

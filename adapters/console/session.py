@@ -97,12 +97,11 @@ class ConsoleSession:
         return f"{self.speaker}> "
 
     def run(self, lines: Iterable[str], echo: bool) -> None:
-        self.out.print(f"{self.team.name} lead follow-up. {self.now_text()}. /help lists commands.",
-                       highlight=False, markup=False)
+        self.out.print(literal(f"{self.team.name} lead follow-up. {self.now_text()}. /help lists commands."))
         self.after_command()
         for line in lines:
             if echo:
-                self.out.print(f"{self.prompt}{line.rstrip()}", highlight=False, markup=False)
+                self.out.print(literal(f"{self.prompt}{line.rstrip()}"))
             self.handle(line)
             if not self.running:
                 break
@@ -171,10 +170,10 @@ class ConsoleSession:
     def say(self, text: str, to: str | None = None) -> None:
         """A private answer to whoever typed the command."""
         prefix = f"(to {to} only) " if to else ""
-        self.out.print(f"  {prefix}{text}", highlight=False, markup=False)
+        self.out.print(literal(f"  {prefix}{text}"))
 
     def refuse(self, text: str) -> None:
-        self.out.print(f"  ✗ {text}", highlight=False, markup=False)
+        self.out.print(literal(f"  ✗ {text}"))
 
     # ------------------------------------------------------------ helpers
 

@@ -8,6 +8,7 @@ import pytest
 from rich.console import Console
 
 from adapters.console.words import literal as console_literal
+from adapters.console.words import printable
 from adapters.slack.blocks import render_card
 from adapters.slack.words import literal as slack_literal
 from adapters.teams.cards import lead_card
@@ -53,6 +54,13 @@ def test_the_console_prints_rich_markup_as_typed():
     out = Console(record=True, width=200, color_system=None)
     out.print(console_literal("[b]Ana[/b] [link=http://evil.example]x[/link] :smile:"))
     assert out.export_text() == "[b]Ana[/b] [link=http://evil.example]x[/link] :smile:\n"
+
+
+def test_the_console_shows_control_characters_instead_of_obeying_them():
+    out = Console(record=True, width=200, color_system=None)
+    out.print(console_literal("Ana\x1b[2J\x1b]8;;http://evil.example\x07x\r\x9b"))
+    assert out.export_text() == "Ana\\x1b[2J\\x1b]8;;http://evil.example\\x07x\\x0d\\x9b\n"
+    assert printable("a\tb\nc") == "a\tb\nc"  # a tab and a line break are layout, kept
 
 
 def test_an_address_with_markup_in_it_is_linked_percent_encoded():
