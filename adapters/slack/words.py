@@ -18,7 +18,9 @@ SLASH_COMMANDS = ("/leads", "/baseline", "/stalled", "/oncall", "/followup")
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 ZWSP = "\u200b"  # zero-width space: invisible, but no formatting or link runs across it
-FORMATTING = re.compile(r"([*_~`])")  # bold, italic, strike, code
+# bold, italic, strike at a word's edge (inside a word, as in first_last@example.com, Slack draws
+# none), and code anywhere
+FORMATTING = re.compile(r"(`|(?<!\w)[*_~]|[*_~](?!\w))")
 AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=\bwww)(?=\.)", re.IGNORECASE)  # 'http://...', 'www.'
 
 
@@ -50,8 +52,9 @@ def literal(text: str) -> str:
     sentences around them): a renderer puts it through here and adds only its own markup around
     it. Slack's three control characters become entities (its documented rule), so `<!channel>`,
     `<@U1>` and `<http://x|y>` show as typed; mrkdwn has no escape for `*_~` and backticks, so a
-    zero-width space on each side keeps them from opening or closing a style (Slack formats only
-    at a word's edge, and neither side of the character is one then); one after `http:` and
-    `www` keeps a typed address from turning into a link."""
+    zero-width space on each side of one at a word's edge (of a backtick anywhere) keeps it from
+    opening or closing a style: Slack formats only at a word's edge, and neither side of the
+    character is one then; inside a word (first_last@example.com) it is left as typed, so a copied
+    address still works. One after `http:` and `www` keeps a typed address from becoming a link."""
     text = (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return AUTOLINK.sub(ZWSP, FORMATTING.sub(ZWSP + r"\1" + ZWSP, text))

@@ -24,6 +24,8 @@ Z = "\u200b"  # zero-width space
     ("<http://evil.example|y>", f"&lt;http:{Z}//evil.example|y&gt;"),
     ("see www.evil.example", f"see www{Z}.evil.example"),
     ("*b* _i_ ~s~ `c`", f"{Z}*{Z}b{Z}*{Z} {Z}_{Z}i{Z}_{Z} {Z}~{Z}s{Z}~{Z} {Z}`{Z}c{Z}`{Z}"),
+    ("**b** a*b*c", f"{Z}*{Z}{Z}*{Z}b{Z}*{Z}{Z}*{Z} a*b*c"),  # inside a word no style can open or close
+    ("E-mail now: first_last@example.com.", "E-mail now: first_last@example.com."),
     ("Maria Gonzalez (Cars.com), 2 attempts", "Maria Gonzalez (Cars.com), 2 attempts"),
     ("", ""),
 ])
