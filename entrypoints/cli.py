@@ -29,7 +29,6 @@ console's own team ("Demo Motors (console)") is only ever picked by its name or 
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import signal
@@ -44,6 +43,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from adapters.console.words import printable
 from chatbot.core import Core, upgrade_database
 from chatbot.core import bootstrap as bootstrap_core
 from chatbot.domain.clock import ManualClock, SystemClock, whole_seconds
@@ -60,6 +60,7 @@ from chatbot.messaging.platforms import Platforms
 from chatbot.messaging.views import baseline_text, warning_texts
 from chatbot.reports.baseline_json import baseline_document
 from chatbot.reports.figures import CSV_COLUMNS, PeriodError, after_hours_split, cohort_rows, compare, period_for
+from chatbot.reports.spreadsheet import write_csv
 from chatbot.store.db import database_url, make_engine, transaction
 from chatbot.team import roster
 from chatbot.worker import build_scheduler, tick
@@ -663,16 +664,14 @@ def baseline_command(
         raise typer.BadParameter(str(exc), param_hint="--period")
     with transaction(core.engine) as session:
         if as_csv:
-            writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(cohort_rows(session, chosen, chosen_period, now))
+            write_csv(sys.stdout, CSV_COLUMNS, cohort_rows(session, chosen, chosen_period, now))
             return
         both = compare(session, chosen, chosen_period, now)
         split = after_hours_split(session, chosen, chosen_period)
     if as_json:
         typer.echo(json.dumps(baseline_document(chosen, both.now, split, now, both.before), indent=2))
     else:
-        typer.echo(baseline_text(both.now, chosen.name, before=both.before, split=split))
+        typer.echo(printable(baseline_text(both.now, chosen.name, before=both.before, split=split)))
 
 
 @app.command("teams-package")
@@ -719,7 +718,7 @@ def digest_command(
         # as the team read it the morning it went out (now, for a digest not due yet)
         moment = team_jobs.due_moment(label, team_jobs.DEFAULT if schedule.off else schedule, zone)
         made = digest_for(Work(session, now), chosen.id, label, as_of=min(now, moment))
-    typer.echo(made.message.text)
+    typer.echo(printable(made.message.text))  # names customers: no control character reaches the terminal
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         png_file = out / made.filename

@@ -1,4 +1,7 @@
-"""The chat port for a terminal: cards as panels, updates and notices as one-liners."""
+"""The chat port for a terminal: cards as panels, updates and notices as one-liners.
+
+Every text from the core's views is printed as it was typed (words.literal): `[b]` or
+`[link=...]` in a customer's name is shown, not drawn."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from adapters.console.words import literal
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.ports import Channel, ChatUnavailable, Destination, Direct, MessageRef, Thread
 from chatbot.messaging.views import LeadCard, Notice
@@ -38,18 +42,18 @@ class ConsoleChat:
         assert isinstance(view, Notice)
         text = self._text(view)
         if isinstance(to, Thread):
-            self.console.print(f"  ↳ #{view.lead_id} thread: {text}", highlight=False, markup=False)
+            self.console.print(literal(f"  ↳ #{view.lead_id} thread: {text}"))
             return MessageRef(to.parent.channel, f"m{next(self._ids)}")
         if isinstance(to, Direct):
-            self.console.print(f"  ✉ to {self.names.get(to.user_id, to.user_id)}: {text}", highlight=False, markup=False)
+            self.console.print(literal(f"  ✉ to {self.names.get(to.user_id, to.user_id)}: {text}"))
             return MessageRef(to.user_id, f"m{next(self._ids)}")
-        self.console.print(f"  {to.channel}: {text}", highlight=False, markup=False)
+        self.console.print(literal(f"  {to.channel}: {text}"))
         return MessageRef(to.channel, f"m{next(self._ids)}")
 
     def update(self, ref: MessageRef, view: object) -> None:
         self._check_up()
         assert isinstance(view, LeadCard)
-        self.console.print(f"  ↻ card #{view.lead_id} {card_summary(view)}", highlight=False, markup=False)
+        self.console.print(literal(f"  ↻ card #{view.lead_id} {card_summary(view)}"))
 
     def upload(self, to: Channel, view: object, png: bytes, filename: str) -> MessageRef:
         """The weekly digest as a panel; its chart is written to a file whose path is printed."""
@@ -58,9 +62,9 @@ class ConsoleChat:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / filename
         path.write_bytes(png)
-        body = Text("\n".join([*getattr(view, "lines", ()), "", f"Chart: {path}"]))
-        self.console.print(Panel(body, title=f"{to.channel} · {getattr(view, 'title', '')}", title_align="left",
-                                 expand=False))
+        body = literal("\n".join([*getattr(view, "lines", ()), "", f"Chart: {path}"]))
+        title = literal(f"{to.channel} · {getattr(view, 'title', '')}")
+        self.console.print(Panel(body, title=title, title_align="left", expand=False))
         return MessageRef(to.channel, f"m{next(self._ids)}")
 
     def _text(self, notice: Notice) -> str:
@@ -84,19 +88,19 @@ def card_summary(card: LeadCard, *, due: bool = True) -> str:
 
 def card_panel(card: LeadCard, channel: str) -> Panel:
     body = Text()
-    body.append(f"{card.vehicle}\n", style="bold")
+    body.append(literal(f"{card.vehicle}\n", style="bold"))
     contact = " · ".join(p for p in (card.phone_display, card.email) if p) or card.no_contact
     if contact:
-        body.append(contact + "\n")
-    body.append(f"{card.source} · {card.asked}\n")
+        body.append(literal(contact + "\n"))
+    body.append(literal(f"{card.source} · {card.asked}\n"))
     for warning in card.warnings:
-        body.append(f"⚠ {warning}\n", style="yellow")
+        body.append(literal(f"⚠ {warning}\n", style="yellow"))
     if card.returning:
-        body.append(card.returning + "\n", style="yellow")
+        body.append(literal(card.returning + "\n", style="yellow"))
     if card.comments:
-        body.append(f"“{card.comments}”\n", style="italic")
-    body.append(card.playbook + "\n", style="dim")
-    body.append(card_summary(card, due=False))
+        body.append(literal(f"“{card.comments}”\n", style="italic"))
+    body.append(literal(card.playbook + "\n", style="dim"))
+    body.append(literal(card_summary(card, due=False)))
     if card.due:  # what is due next, on a line of its own
-        body.append(f"\n{card.due.text}", style="bold red" if card.due.overdue else "bold")
-    return Panel(body, title=f"{channel} · {card.title}", title_align="left", expand=False)
+        body.append(literal(f"\n{card.due.text}", style="bold red" if card.due.overdue else "bold"))
+    return Panel(body, title=literal(f"{channel} · {card.title}"), title_align="left", expand=False)

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.console.chat import PHRASES, ConsoleChat
+from adapters.console.words import literal
 from chatbot.commands import Caller, help_lines, run_command
 from chatbot.commands.arguments import lead_number
 from chatbot.core import Core
@@ -96,12 +97,11 @@ class ConsoleSession:
         return f"{self.speaker}> "
 
     def run(self, lines: Iterable[str], echo: bool) -> None:
-        self.out.print(f"{self.team.name} lead follow-up. {self.now_text()}. /help lists commands.",
-                       highlight=False, markup=False)
+        self.out.print(literal(f"{self.team.name} lead follow-up. {self.now_text()}. /help lists commands."))
         self.after_command()
         for line in lines:
             if echo:
-                self.out.print(f"{self.prompt}{line.rstrip()}", highlight=False, markup=False)
+                self.out.print(literal(f"{self.prompt}{line.rstrip()}"))
             self.handle(line)
             if not self.running:
                 break
@@ -161,7 +161,8 @@ class ConsoleSession:
                 table.add_column("Do")
             for n, row in enumerate(shown.rows):
                 acts = shown.actions[n] if n < len(shown.actions) else ()
-                table.add_row(*row, *([" · ".join(act.command for act in acts)] if shown.actions else []))
+                table.add_row(*map(literal, row), *([literal(" · ".join(act.command for act in acts))]
+                                                    if shown.actions else []))
             self.out.print(table)
             if shown.more:
                 self.say(shown.more)
@@ -169,10 +170,10 @@ class ConsoleSession:
     def say(self, text: str, to: str | None = None) -> None:
         """A private answer to whoever typed the command."""
         prefix = f"(to {to} only) " if to else ""
-        self.out.print(f"  {prefix}{text}", highlight=False, markup=False)
+        self.out.print(literal(f"  {prefix}{text}"))
 
     def refuse(self, text: str) -> None:
-        self.out.print(f"  ✗ {text}", highlight=False, markup=False)
+        self.out.print(literal(f"  ✗ {text}"))
 
     # ------------------------------------------------------------ helpers
 

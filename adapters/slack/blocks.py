@@ -14,6 +14,8 @@ CARD_ACTIONS). Context travels with each control, so an action needs no server-s
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -31,7 +33,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from adapters.slack.words import PHRASES
+from adapters.slack.words import PHRASES, literal
 from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, NOTICE_ACTIONS, TAKE_ACTION, CardAction
 from chatbot.leads.rules import ANYONE, ATTEMPTS, Act
 from chatbot.messaging.views import CardRef, LeadCard, Notice, Reply, RowAction, Table
@@ -63,64 +65,59 @@ ASKS = {
 }
 
 
-def esc(text: str) -> str:
-    """Escape what Slack's mrkdwn treats as markup in text a customer or rep typed."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def mention(user_id: str | None, name: str | None) -> str:
-    return f"<@{user_id}>" if user_id else esc(name or "someone")
+    return f"<@{user_id}>" if user_id else literal(name or "someone")
 
 
 def card_text(card: LeadCard) -> str:
     """The notification / fallback text: who, what, and where the lead stands."""
     state = card.closed or (f"{card.owner_name} owns it" if card.owner_name else "unclaimed")
-    return clip(f"{card.title} · {card.vehicle} ({card.source}) · {state}", 3000)
+    return clip(literal(f"{card.title} · {card.vehicle} ({card.source}) · {state}"), 3000)
 
 
 def card_blocks(card: LeadCard) -> list[Block]:
-    fields = [f"*Customer*\n{esc(card.customer_name)}", f"*Vehicle*\n{esc(card.vehicle)}"]
+    fields = [f"*Customer*\n{literal(card.customer_name)}", f"*Vehicle*\n{literal(card.vehicle)}"]
     if card.phone:
-        fields.append(f"*Phone*\n<tel:{card.phone}|{esc(card.phone_display or card.phone)}>")
+        fields.append(f"*Phone*\n<tel:{card.phone}|{literal(card.phone_display or card.phone)}>")
     elif card.phone_given:  # not a number: shown as given, never a tap-to-call link
-        fields.append(f"*Phone*\n:warning: {esc(card.phone_given)}")
+        fields.append(f"*Phone*\n:warning: {literal(card.phone_given)}")
     if card.email:
-        fields.append(f"*E-mail*\n<mailto:{card.email}|{esc(card.email)}>")
+        fields.append(f"*E-mail*\n<mailto:{quote(card.email, safe='@+')}|{literal(card.email)}>")
     elif card.email_given:
-        fields.append(f"*E-mail*\n:warning: {esc(card.email_given)}")
-    fields.append(f"*Source*\n{esc(card.source)}")
-    fields.append(f"*Asked*\n{esc(card.asked)}")
+        fields.append(f"*E-mail*\n:warning: {literal(card.email_given)}")
+    fields.append(f"*Source*\n{literal(card.source)}")
+    fields.append(f"*Asked*\n{literal(card.asked)}")
     blocks: list[Block] = [
         HeaderBlock(text=clip(card.title, 150)),
         SectionBlock(fields=[MarkdownTextObject(text=clip(f, 2000)) for f in fields]),
     ]
     if card.returning:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f":repeat: {esc(card.returning)}")]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f":repeat: {literal(card.returning)}")]))
     if card.warnings:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text=clip(":warning: " + esc(" · ".join(card.warnings)), MAX_SECTION))]))
+            text=clip(":warning: " + literal(" · ".join(card.warnings)), MAX_SECTION))]))
     if card.comments:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip("> " + esc(card.comments).replace("\n", "\n> "),
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip("> " + literal(card.comments).replace("\n", "\n> "),
                                                                      MAX_SECTION))))
     if card.closed or not card.is_open:
         blocks.append(SectionBlock(text=MarkdownTextObject(
-            text=clip(f"*{esc(card.closed or card.status)}*" + (f" · {mention(card.owner_user_id, card.owner_name)}"
+            text=clip(f"*{literal(card.closed or card.status)}*" + (f" · {mention(card.owner_user_id, card.owner_name)}"
                                                    if card.owner_name else ""), MAX_SECTION))))
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=esc(" · ".join(card.facts)))]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=literal(" · ".join(card.facts)))]))
         return blocks
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f":bulb: {esc(card.playbook)}")]))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f":bulb: {literal(card.playbook)}")]))
     if card.owner_name:
-        owner = f"*Owner:* {mention(card.owner_user_id, card.owner_name)} · " + esc(" · ".join(card.facts))
+        owner = f"*Owner:* {mention(card.owner_user_id, card.owner_name)} · " + literal(" · ".join(card.facts))
     else:
-        owner = "*Unclaimed.* React to this message to claim it. · " + esc(" · ".join(card.facts))
+        owner = "*Unclaimed.* React to this message to claim it. · " + literal(" · ".join(card.facts))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(owner, MAX_SECTION))))
     if card.due:
         icon = ":rotating_light:" if card.due.overdue else ":alarm_clock:"
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{icon} *{esc(card.due.text)}*")))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{icon} *{literal(card.due.text)}*")))
     blocks.extend(card_actions(card))
     return blocks
 
@@ -182,7 +179,7 @@ def _element(action: CardAction, card: LeadCard):
     """One Block Kit element for one core action on this card, or None when it does not apply."""
     if action.act not in card.offers:
         return None
-    action_id, name = card_action_id(action.act), esc(clip(card.customer_name, 80))
+    action_id, name = card_action_id(action.act), literal(clip(card.customer_name, 80))
     control = control_of(action)
     if control == "choices":
         return StaticSelectElement(action_id=action_id, placeholder=clip(f"{_label(action)} ▾", 150), options=[
@@ -225,7 +222,7 @@ def render_card(card: LeadCard) -> dict:
 
 def notice_text(notice: Notice) -> str:
     text = " ".join(part for part in (notice.text, PHRASES.hint(notice.hint)) if part)
-    return (f"<@{notice.mention}> " if notice.mention else "") + esc(text)
+    return (f"<@{notice.mention}> " if notice.mention else "") + literal(text)
 
 
 def render_notice(notice: Notice) -> dict:
@@ -272,10 +269,10 @@ def _table_blocks(table: Table) -> list[Block]:
     row's controls under it, and how to see more."""
     blocks: list[Block] = []
     if table.title:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(f"*{esc(table.title)}*", MAX_SECTION))))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(f"*{literal(table.title)}*", MAX_SECTION))))
     for n, row in enumerate(table.rows):
         link = card_link(table.cards[n] if n < len(table.cards) else None)
-        first, rest = esc(row[0]), [esc(cell) for cell in row[1:]]
+        first, rest = literal(row[0]), [literal(cell) for cell in row[1:]]
         text = " · ".join([f"<{link}|{first}>" if link else first, *rest])
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION))))
         controls = [c for c in (_row_control(a) for a in (table.actions[n] if n < len(table.actions) else ()))
@@ -284,7 +281,7 @@ def _table_blocks(table: Table) -> list[Block]:
             lead_id = (table.actions[n][0]).lead_id
             blocks.append(ActionsBlock(block_id=f"row:{lead_id}", elements=controls))
     if table.more:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(esc(table.more), MAX_SECTION))]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(literal(table.more), MAX_SECTION))]))
     return blocks
 
 
@@ -292,9 +289,9 @@ def reply_message(reply: Reply) -> dict:
     """A command's answer: its lines, a table as one line per row, and a Share button for reports.
     A report whose rows carry actions (/stalled) is drawn as sections: one per lead, its card
     linked, Nudge and Reassign under it."""
-    lines = [esc(line) for line in reply.lines]
+    lines = [literal(line) for line in reply.lines]
     for table in reply.all_tables:
-        lines += [esc(line) if line in (table.title, table.more) else "• " + esc(line) for line in table.lines()]
+        lines += [literal(line) if line in (table.title, table.more) else "• " + literal(line) for line in table.lines()]
     text = clip("\n".join(lines) or " ", MAX_SECTION)
     if reply.refused or not reply.share:
         return {"text": text}
@@ -321,7 +318,7 @@ def customer_of(message: dict | None) -> str | None:
 def action_modal(action: CardAction, lead_id: int, customer_name: str | None, channel: str | None = None) -> dict:
     """Asks what a card action needs in words (a note, the reason it was lost); the lead id (and
     the channel to answer in) ride in private_metadata, the action in callback_id."""
-    name = esc(customer_name or f"lead #{lead_id}")
+    name = literal(customer_name or f"lead #{lead_id}")
     title, prompt, placeholder, submit = ASKS.get(action.asks, (
         action.label, f"{action.label}: *{{name}}* (lead #{{lead_id}})", "", action.label))
     return View(
@@ -355,5 +352,5 @@ def home_view(reply: Reply, said: str | None = None) -> dict:
             text="/leads · /stalled · /baseline · /oncall · /followup away for 3d · /followup for help")]),
     ]
     if said:
-        blocks.insert(1, ContextBlock(elements=[MarkdownTextObject(text=clip(said, 2000))]))
+        blocks.insert(1, ContextBlock(elements=[MarkdownTextObject(text=clip(literal(said), 2000))]))
     return View(type="home", blocks=blocks).to_dict()

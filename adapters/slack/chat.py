@@ -31,6 +31,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from adapters.slack.blocks import render
+from adapters.slack.words import literal
 from chatbot.messaging.ports import (
     Channel,
     ChatDown,
@@ -150,7 +151,7 @@ class SlackChat:
         """The weekly digest with its chart: one file in the channel, the digest as its message
         (files_upload_v2: files.getUploadURLExternal, the upload, files.completeUploadExternal)."""
         title, lines = getattr(view, "title", ""), getattr(view, "lines", ())
-        comment = "\n".join([f"*{_escaped(title)}*", *(_escaped(line) for line in lines)])
+        comment = "\n".join([f"*{literal(title)}*", *(literal(line) for line in lines)])
         try:
             response = self.client.files_upload_v2(channel=to.channel, file=png, filename=filename, title=title,
                                                    initial_comment=comment, request_file_info=False)
@@ -158,11 +159,6 @@ class SlackChat:
             raise _failure(exc, "files.uploadV2") from exc
         uploaded = response.get("file") or (response.get("files") or [{}])[0]
         return MessageRef(to.channel, uploaded.get("id", ""))
-
-
-def _escaped(text: str) -> str:
-    """Slack's three control characters in message text (docs.slack.dev, formatting text)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _failure(exc: Exception, method: str) -> ChatUnavailable:

@@ -33,7 +33,7 @@ from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 from adapters.teams import cards
 from adapters.teams.chat import base_conversation
 from adapters.teams.services import TeamsServices, picked_channel
-from adapters.teams.words import PHRASES, to_core_text
+from adapters.teams.words import PHRASES, literal_plain, to_core_text
 from chatbot.commands import Caller, run_command
 from chatbot.domain.vocabulary import LoggedVia
 from chatbot.errors import FollowUpError
@@ -67,7 +67,7 @@ ALREADY_DONE = "Already done: that press was taken care of the first time."
 
 
 def card_message(content: dict, summary: str | None = None) -> Activity:
-    return Activity(type="message", summary=summary,
+    return Activity(type="message", summary=literal_plain(summary) if summary else None,
                     attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=content)])
 
 
@@ -287,4 +287,4 @@ def invoke_answer(said: AdaptiveCardInvokeResponse) -> Activity:
 
 def answer(text: str) -> AdaptiveCardInvokeResponse:
     """What the person who pressed the button reads (only they see an invoke's response)."""
-    return AdaptiveCardInvokeResponse(status_code=int(HTTPStatus.OK), type=MESSAGE_RESPONSE, value=text)
+    return AdaptiveCardInvokeResponse(status_code=int(HTTPStatus.OK), type=MESSAGE_RESPONSE, value=literal_plain(text))

@@ -9,14 +9,15 @@ named `adaptiveCard/action`) whose verb names the action and whose data carries 
   (a call's outcome, the rep to hand it to) or text (a note, why it was lost), with the id
   ``<act>_detail``; Teams sends the inputs' values in the invoke's data.
 
-Texts a person or a customer typed are shown as plain text (TextBlock markdown is escaped).
+Every text from the core's views is shown as typed: `words.literal` in TextBlocks and facts,
+`words.literal_plain` in labels, choices and the notification summary.
 """
 
 from __future__ import annotations
 
-import re
+from urllib.parse import quote
 
-from adapters.teams.words import PHRASES
+from adapters.teams.words import PHRASES, literal, literal_plain
 from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, TAKE_ACTION, CardAction
 from chatbot.leads.rules import ANYONE, ATTEMPTS, Act
 from chatbot.messaging.views import LeadCard, Notice, Reply
@@ -28,8 +29,6 @@ VERB_PREFIX = "lead:"
 CLAIM_VERB = f"{VERB_PREFIX}{Act.CLAIM.value}"
 MAX_TEXT_BLOCK = 2000
 MAX_LEAD_ID_DIGITS = 9
-MARKDOWN = re.compile(r"([\\*_\[\]`])")
-LINE_START = re.compile(r"^(\s*)([#>+-]|\d+\.)", re.MULTILINE)
 CONFIRM = {  # acts a mis-tap would undo work for: asked once more under the button
     Act.WON: "Close {name} as won? Its timers stop.",
     Act.RELEASE: "Give {name} back to the channel for anyone to claim?",
@@ -42,11 +41,6 @@ ASKS = {
 }
 SUBMIT = {Act.CALL: "Log call", Act.NOTE: "Save note", Act.LOST: "Close as lost", Act.REASSIGN: "Hand over",
           Act.WON: "Close as won", Act.RELEASE: "Release"}
-
-
-def plain(text: str) -> str:
-    """Text a person typed, safe in a TextBlock: markdown characters escaped."""
-    return LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), MARKDOWN.sub(r"\\\1", text))
 
 
 def clip(text: str, limit: int = MAX_TEXT_BLOCK) -> str:
@@ -123,9 +117,9 @@ def control(action: CardAction, card_: LeadCard) -> dict | None:
     if action.choices:
         return _shown(action, card_, [{"type": "Input.ChoiceSet", "id": detail_id(action.act), "style": "expanded",
                                        "label": ASKS.get(action.asks, action.label),
-                                       "choices": [{"title": c, "value": c} for c in action.choices]}])
+                                       "choices": [{"title": literal_plain(c), "value": c} for c in action.choices]}])
     if action.asks == "rep":
-        choices = [{"title": clip(rep_name or user_id, 100), "value": user_id} for user_id, rep_name in card_.reps
+        choices = [{"title": clip(literal_plain(rep_name or user_id), 100), "value": user_id} for user_id, rep_name in card_.reps
                    if user_id]
         if not choices:
             return None
@@ -135,11 +129,11 @@ def control(action: CardAction, card_: LeadCard) -> dict | None:
     if action.asks:
         return _shown(action, card_, [{"type": "Input.Text", "id": detail_id(action.act), "maxLength": MAX_TEXT,
                                        "isMultiline": action.asks == "note", "isRequired": True,
-                                       "label": f"{action.label}: {clip(name, 80)}",
+                                       "label": literal_plain(f"{action.label}: {clip(name, 80)}"),
                                        "placeholder": ASKS.get(action.asks, ""),
                                        "errorMessage": "Write a few words first."}])
     if action.act in CONFIRM:
-        return _shown(action, card_, [], CONFIRM[action.act].format(name=plain(name)))
+        return _shown(action, card_, [], CONFIRM[action.act].format(name=literal(name)))
     return execute(action.label, action.act, card_.lead_id, "positive" if action.primary else None)
 
 
@@ -159,36 +153,36 @@ def card_actions(card_: LeadCard) -> list[dict]:
 
 
 def lead_card(card_: LeadCard) -> dict:
-    facts = [{"title": "Customer", "value": plain(card_.customer_name)},
-             {"title": "Vehicle", "value": plain(card_.vehicle)}]
+    facts = [{"title": "Customer", "value": literal(card_.customer_name)},
+             {"title": "Vehicle", "value": literal(card_.vehicle)}]
     if card_.phone:
-        facts.append({"title": "Phone", "value": f"[{plain(card_.phone_display or card_.phone)}](tel:{card_.phone})"})
+        facts.append({"title": "Phone", "value": f"[{literal(card_.phone_display or card_.phone)}](tel:{card_.phone})"})
     if card_.email:
-        facts.append({"title": "E-mail", "value": f"[{plain(card_.email)}](mailto:{card_.email})"})
-    facts += [{"title": "Source", "value": plain(card_.source)}, {"title": "Asked", "value": plain(card_.asked)}]
-    body: list[dict] = [block(plain(card_.title), size="Medium", weight="Bolder", id="title"),
+        facts.append({"title": "E-mail", "value": f"[{literal(card_.email)}](mailto:{quote(card_.email, safe='@+')})"})
+    facts += [{"title": "Source", "value": literal(card_.source)}, {"title": "Asked", "value": literal(card_.asked)}]
+    body: list[dict] = [block(literal(card_.title), size="Medium", weight="Bolder", id="title"),
                         {"type": "FactSet", "facts": facts}]
     if card_.phone:
         body.append({"type": "ActionSet", "id": "reach", "actions": [
             {"type": "Action.OpenUrl", "title": f"Call {card_.phone_display or card_.phone}",
              "url": f"tel:{card_.phone}"}]})
     if card_.returning:
-        body.append(block(plain(card_.returning), color="Accent"))
+        body.append(block(literal(card_.returning), color="Accent"))
     if card_.comments:
-        body.append(block(plain(card_.comments), isSubtle=True))
+        body.append(block(literal(card_.comments), isSubtle=True))
     if card_.closed or not card_.is_open:
-        owner = f" · {plain(card_.owner_name)}" if card_.owner_name else ""
-        body.append(block(f"**{plain(card_.closed or card_.status)}**{owner}", id="status"))
-        body.append(block(plain(" · ".join(card_.facts)), isSubtle=True))
+        owner = f" · {literal(card_.owner_name)}" if card_.owner_name else ""
+        body.append(block(f"**{literal(card_.closed or card_.status)}**{owner}", id="status"))
+        body.append(block(literal(" · ".join(card_.facts)), isSubtle=True))
         return card(body)
-    body.append(block(plain(card_.playbook), isSubtle=True))
-    facts_line = plain(" · ".join(card_.facts))
+    body.append(block(literal(card_.playbook), isSubtle=True))
+    facts_line = literal(" · ".join(card_.facts))
     if card_.owner_name:
-        body.append(block(f"**Owner:** {plain(card_.owner_name)} · {facts_line}", id="status"))
+        body.append(block(f"**Owner:** {literal(card_.owner_name)} · {facts_line}", id="status"))
     else:
         body.append(block(f"**Unclaimed.** React to this message or press Claim. · {facts_line}", id="status"))
     if card_.due:
-        body.append(block(f"**{plain(card_.due.text)}**", color="Attention" if card_.due.overdue else "Default",
+        body.append(block(f"**{literal(card_.due.text)}**", color="Attention" if card_.due.overdue else "Default",
                           id="due"))
     body.extend(card_actions(card_))
     return card(body)
@@ -197,7 +191,7 @@ def lead_card(card_: LeadCard) -> dict:
 def card_summary(card_: LeadCard) -> str:
     """The notification text: who, what, and where the lead stands."""
     state = card_.closed or (f"{card_.owner_name} owns it" if card_.owner_name else "unclaimed")
-    return clip(f"{card_.title} · {card_.vehicle} ({card_.source}) · {state}", 1000)
+    return clip(literal_plain(f"{card_.title} · {card_.vehicle} ({card_.source}) · {state}"), 1000)
 
 
 # --- notices and replies ----------------------------------------------------------------------
@@ -222,18 +216,18 @@ def reply_card(reply: Reply) -> dict:
         style = {"color": "Attention"} if reply.refused and n == 0 else {}
         if line.startswith("  "):
             style["spacing"] = "None"
-        body.append(block(plain(line.strip()) or " ", **style))
+        body.append(block(literal(line.strip()) or " ", **style))
     for table in reply.all_tables:  # a report's sections: title, one line per row (with its commands), more
         if table.title:
-            body.append(block(f"**{plain(table.title)}**"))
+            body.append(block(f"**{literal(table.title)}**"))
         for n, row in enumerate(table.rows):
             acts = table.actions[n] if n < len(table.actions) else ()
             said = " · ".join(row) + (" · " + " · ".join(act.command for act in acts) if acts else "")
-            body.append(block("• " + plain(said), spacing="None"))
+            body.append(block("• " + literal(said), spacing="None"))
         if table.more:
-            body.append(block(plain(table.more), isSubtle=True))
+            body.append(block(literal(table.more), isSubtle=True))
     return card(body or [block(" ")])
 
 
 def text_card(text: str) -> dict:
-    return card([block(plain(line)) for line in text.splitlines() if line.strip()] or [block(" ")])
+    return card([block(literal(line)) for line in text.splitlines() if line.strip()] or [block(" ")])

@@ -51,6 +51,7 @@ from microsoft_agents.activity import (
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
 from adapters.teams import cards
+from adapters.teams.words import literal, literal_plain, literal_xml
 from chatbot.messaging import conversations
 from chatbot.messaging.ports import (
     Channel,
@@ -129,11 +130,11 @@ def message_for(view: object, name_of: Callable[[str], str | None] | None = None
         return Activity(type="message", summary=cards.card_summary(view),
                         attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=cards.lead_card(view))])
     if isinstance(view, Notice):
-        text, entities = cards.notice_text(view), None
-        if view.mention:
+        text, entities = literal_plain(cards.notice_text(view)), None
+        if view.mention:  # sent as xml: the name and the text are escaped as xml, the <at> tag is ours
             name = (name_of(view.mention) if name_of else None) or "you"
-            shown = f"<at>{name}</at>"
-            text = f"{shown} {text}"
+            shown = f"<at>{literal_xml(name)}</at>"
+            text = f"{shown} {literal_xml(cards.notice_text(view))}"
             entities = [Entity(type="mention", text=shown, mentioned={"id": view.mention, "name": name})]
         offer = cards.notice_card(view)  # "Take it" on an escalation a colleague or manager reads
         return Activity(type="message", text=cards.clip(text, 20_000), text_format="xml" if entities else "plain",
@@ -164,8 +165,8 @@ def digest_message(view: object, png: bytes) -> Activity:
             png = compact_png(png)
         except (OSError, ValueError):  # not an image Pillow reads: leave it out below, saying so
             pass
-    body: list[dict] = [{"type": "TextBlock", "text": title, "weight": "Bolder", "wrap": True}]
-    body += [{"type": "TextBlock", "text": line or " ", "wrap": True, "spacing": "None",
+    body: list[dict] = [{"type": "TextBlock", "text": literal(title), "weight": "Bolder", "wrap": True}]
+    body += [{"type": "TextBlock", "text": literal(line) or " ", "wrap": True, "spacing": "None",
               "fontType": "Monospace" if line.startswith("  ") else "Default"} for line in lines]
     if len(png) <= INLINE_IMAGE_MOST:
         body.append({"type": "Image", "url": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
@@ -175,7 +176,7 @@ def digest_message(view: object, png: bytes) -> Activity:
                      "text": "The chart is too large for a Teams card; chatbot digest --out DIR writes it."})
     card = {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "version": "1.5", "body": body}
-    return Activity(type="message", summary=cards.clip(title, 200),
+    return Activity(type="message", summary=cards.clip(literal_plain(title), 200),
                     attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=card)])
 
 

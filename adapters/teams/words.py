@@ -3,7 +3,11 @@
 In: a message's `<at>Name</at>` mentions (with their `mention` entities) become '@<chat id>',
 the bot's own mention is taken out, and HTML Teams wraps around text is dropped. Out: the
 phrasebook says how things are done in Teams (react to the card or press Claim; commands are
-typed after @mentioning the bot, or on their own in its personal chat).
+typed after @mentioning the bot, or on their own in its personal chat), and each kind of text
+Teams shows has one escape that every text from the core's views goes through: `literal` for
+Adaptive Card TextBlocks and facts (markdown), `literal_xml` for messages sent as
+`textFormat: xml` (a notice that @mentions someone), `literal_plain` for plain messages,
+notification summaries and input labels.
 """
 
 from __future__ import annotations
@@ -15,6 +19,11 @@ from dataclasses import dataclass
 from chatbot.messaging.phrasebook import Phrasebook
 
 TAG = re.compile(r"<[^>]+>")
+ZWSP = "\u200b"  # zero-width space: invisible, but no link or card function runs across it
+MARKDOWN = re.compile(r"([\\*_\[\]`~])")  # TextBlock markdown: bold, italic, links, code, strike
+LINE_START = re.compile(r"^(\s*)(?:([#>+-])|(\d+)\.)", re.MULTILINE)  # headings, quotes, lists
+# '{{' opens a card function (DATE, TIME); 'http://' and 'www.' make Teams draw a link
+INERT = re.compile(r"(?<=\{)|(?<=:)(?=//)|(?<=\bwww)(?=\.)", re.IGNORECASE)
 AT = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 
 
@@ -50,3 +59,28 @@ def to_core_text(text: str | None, entities: list | None, bot_id: str | None) ->
     text = AT.sub("", text)  # a mention without an entity: not a person we can name
     text = html.unescape(TAG.sub(" ", text)).replace("\u00a0", " ")
     return " ".join(text.split())
+
+
+def literal_plain(text: str | None) -> str:
+    """A text shown as typed where Teams formats nothing itself (a plain message, a summary, an
+    input's label) but still runs card functions and turns addresses into links: a zero-width
+    space after each `{` and after `http:` and `www` stops both, and is invisible."""
+    return INERT.sub(ZWSP, text or "")
+
+
+def literal(text: str | None) -> str:
+    """A text shown as typed in an Adaptive Card TextBlock or fact (markdown): no link,
+    formatting, list, heading or card function. Every text from the core's views (a customer's
+    name, a rep's lost reason, our own sentences around them) goes through here; the renderer
+    adds only its own markup around it."""
+    escaped = MARKDOWN.sub(r"\\\1", text or "")
+    escaped = LINE_START.sub(lambda m: m.group(1) + (f"\\{m.group(2)}" if m.group(2) else f"{m.group(3)}\\."),
+                             escaped)
+    return literal_plain(escaped)
+
+
+def literal_xml(text: str | None) -> str:
+    """A text shown as typed in a message sent as `textFormat: xml` (a notice with an <at>
+    mention): `<`, `>`, `&` and quotes as entities, so `<b>` or `<at>` someone typed is shown,
+    not drawn."""
+    return literal_plain(html.escape(text or "", quote=True))

@@ -2,6 +2,12 @@
 
 Adapters render these dataclasses (Block Kit, Adaptive Cards, a terminal panel). Every text a
 user reads is composed here, once, so it is short, specific and the same on every platform.
+
+Every text here is plain text, with no markup of any platform, and most hold words from outside
+(a customer's name, a provider's source, a rep's note or lost reason). So a renderer shows each
+one exactly as it reads: it puts it through its platform's one escape (adapters/*/words.py
+`literal`) and adds only its own markup around it (bold labels, mentions by chat id, links it
+builds itself).
 """
 
 from __future__ import annotations

@@ -58,7 +58,9 @@ def digest_figure(digest: Digest) -> Figure:
     daily.set_title("Median first contact by day", fontsize=10)
     daily.legend(fontsize=8)
 
-    figure.suptitle(f"{digest.message.team_name}: {now.label} against {before.label}", fontsize=11)
+    # the team's name is typed by people: drawn as typed, never as mathtext ('$x$' stays '$x$')
+    figure.suptitle(f"{digest.message.team_name}: {now.label} against {before.label}", fontsize=11,
+                    parse_math=False)
     figure.subplots_adjust(left=0.06, right=0.98, bottom=0.2, top=0.85, wspace=0.22)
     return figure
 

@@ -249,18 +249,6 @@ def tell(driver, who: str, how: str, what, detail: str) -> str:
 
 
 @pytest.fixture
-def teams(tmp_path, clock, connector, issuer, monkeypatch):
-    """The real Teams app on an SQLite database of its own (its leads are #1 and #2 too; tests/teams
-    runs the Teams adapter on PostgreSQL as well)."""
-    core = bootstrap(f"sqlite:///{tmp_path / 'teams.db'}", clock)
-    harness = TeamsHarness(core, connector, issuer, monkeypatch)
-    yield harness
-    harness.http.close()
-    core.engine.dispose()
-    assert connector.errors == [], "every call the bot made must be one the Connector API accepts"
-
-
-@pytest.fixture
 def transcripts(tmp_path, slack, teams):
     drivers = {"console": ConsoleDriver(tmp_path), "slack": SlackDriver(slack), "teams": TeamsDriver(teams)}
     for driver in drivers.values():

@@ -28,7 +28,7 @@ from adapters.slack.blocks import (
     read_lead_value,
     reply_message,
 )
-from adapters.slack.words import PHRASES
+from adapters.slack.words import PHRASES, literal
 from chatbot.commands import Caller, run_command
 from chatbot.domain.vocabulary import LoggedVia
 from chatbot.errors import FollowUpError
@@ -47,7 +47,9 @@ UNREADABLE = "That button's lead could not be read, so nothing was done. Use the
 
 
 def tell(client: WebClient, channel: str | None, user: str, text: str) -> None:
-    """Say something to one person only: privately in the channel they acted in, else by DM."""
+    """Say something to one person only: privately in the channel they acted in, else by DM.
+    `text` is the core's plain text (it names customers): shown literally."""
+    text = literal(text)
     if channel:
         try:
             client.chat_postEphemeral(channel=channel, user=user, text=text)
@@ -135,10 +137,10 @@ def register(app: App, services) -> None:
         user = body["user"]["id"]
         reply = run_command(services.core, Caller(team_id, user), action.get("value") or "", PHRASES)
         if reply.refused:
-            respond(text=reply.text, response_type="ephemeral", replace_original=False)
+            respond(text=literal(reply.text), response_type="ephemeral", replace_original=False)
             return
         shared = reply_message(reply)["text"]
-        respond(text=f"<@{user}> shared {PHRASES.command(action['value'])}:\n{shared}",
+        respond(text=f"<@{user}> shared {literal(PHRASES.command(action['value']))}:\n{shared}",
                 response_type="in_channel", replace_original=False)
 
     def nudge(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:

@@ -9,7 +9,7 @@ from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_sdk import WebClient
 
 from adapters.slack.blocks import home_view
-from adapters.slack.words import PHRASES
+from adapters.slack.words import PHRASES, literal
 from chatbot.commands import Caller, run_command
 from chatbot.errors import FollowUpError
 from chatbot.leads import tracker
@@ -49,10 +49,10 @@ def register(app: App, services) -> None:
         try:
             result = tracker.claim(services.core, team_id, lead_id, user, emoji=event.get("reaction"))
         except FollowUpError as error:
-            client.chat_postEphemeral(channel=item["channel"], user=user, text=error.message)
+            client.chat_postEphemeral(channel=item["channel"], user=user, text=literal(error.message))
             return
         if result is not None:
-            client.chat_postEphemeral(channel=item["channel"], user=user, text=result.message)
+            client.chat_postEphemeral(channel=item["channel"], user=user, text=literal(result.message))
         services.deliver(client, team_id)
 
     def reaction_removed(event: dict, context: BoltContext, client: WebClient) -> None:
