@@ -19,6 +19,7 @@ def run() -> None:
             compare_type=True,
             include_name=include_in_migrations,
             render_as_batch=connection.dialect.name == "sqlite",
+            on_version_apply=context.config.attributes.get("on_version_apply"),
         )
         with context.begin_transaction():
             context.run_migrations()
