@@ -145,3 +145,48 @@ def test_a_postgresql_server_that_does_not_answer_is_one_line_without_the_passwo
     assert done.stderr.startswith("Cannot reach the database at postgresql+psycopg://leads:***@127.0.0.1:")
     assert done.stderr.endswith(": check DATABASE_URL and that the server is up and lets this host in.\n")
     assert done.stderr.count("\n") == 1 and "hunter2" not in done.stderr + done.stdout
+
+
+# ---------------------------------------------------------------- chatbot db upgrade
+
+
+def test_db_upgrade_names_the_migrations_it_applied_then_that_none_was_needed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+
+    first = run_chatbot(["db", "upgrade", "--database-url", url], tmp_path)
+    again = run_chatbot(["db", "upgrade", "--database-url", url], tmp_path)
+
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    assert first.stdout == (f"Applied {', '.join(known_revisions())}: the database (sqlite:///{tmp_path}/new.db) "
+                            f"went from empty to {HEAD}.\n")
+    assert again.stdout == f"No migration was needed: the database (sqlite:///{tmp_path}/new.db) is at {HEAD}, " \
+                           f"the newest.\n"
+
+
+@pytest.mark.postgres
+def test_db_upgrade_on_postgresql_one_migration_behind_applies_just_that_one(postgres_url, tmp_path):
+    with sibling_database(postgres_url) as url:
+        engine = make_engine(url)
+        command.upgrade(alembic_config(engine), "0009")
+        engine.dispose()
+        done = run_chatbot(["db", "upgrade"], tmp_path, DATABASE_URL=url)
+        assert revision_of(url) == HEAD
+    after_0009 = ", ".join(known_revisions()[known_revisions().index("0009") + 1:])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"Applied {after_0009}: the database ({url}) went from 0009 to {HEAD}.\n"
+
+
+def test_db_upgrade_refuses_a_database_migrated_by_a_newer_release_and_changes_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    engine = make_engine(url)
+    command.upgrade(alembic_config(engine), "head")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+
+    done = run_chatbot(["db", "upgrade", "--database-url", url], tmp_path)
+
+    assert done.returncode == 1
+    assert done.stderr == ("The database is at revision 9999, which this code does not know: a newer release "
+                           "migrated it. Nothing was changed.\n")
+    assert revision_of(url) == "9999"
