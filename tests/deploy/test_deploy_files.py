@@ -139,3 +139,17 @@ def test_the_install_script_installs_from_the_lock_file_then_migrates_then_resta
     places = [script.find(step) for step in steps]
     assert -1 not in places, [s for s, p in zip(steps, places) if p == -1]
     assert places == sorted(places)
+
+
+# ---------------------------------------------------------------- docs/DEPLOY.md
+
+
+def test_deploy_md_names_only_files_that_exist_and_the_readme_points_to_it():
+    page = (ROOT / "docs" / "DEPLOY.md").read_text()
+    named = set(re.findall(r"deploy/[\w.-]+", page))
+    assert named == {"deploy/Caddyfile", "deploy/chatbot.env.example", "deploy/install.sh"}
+    assert all((ROOT / path).is_file() for path in named)
+    for unit in ("chatbot-web.service", "chatbot-worker.service"):
+        assert unit in page and (DEPLOY / unit).is_file()
+    readme = (ROOT / "README.md").read_text()
+    assert "[docs/DEPLOY.md](docs/DEPLOY.md)" in readme.split("## Deploy", 1)[1].split("\n## ", 1)[0]
