@@ -5,6 +5,7 @@
     chatbot web --port N     the web app only (Slack events, intake, health): the Procfile's web
     chatbot worker           escalate each step as it falls due + deliver: the Procfile's worker
     chatbot db upgrade       bring the database schema up to date
+    chatbot backup --out F   the whole database, while the bot runs; `chatbot restore F` into an empty one
     chatbot doctor           check the deployment: configuration, database, chats, intake keys, worker
     chatbot sweep            escalate whatever is due now, once (the worker does it as each step falls due)
     chatbot team create      a team for lead intake when no chat adapter has made one
@@ -63,7 +64,7 @@ from chatbot.reports.figures import CSV_COLUMNS, PeriodError, after_hours_split,
 from chatbot.store.db import transaction
 from chatbot.team import roster
 from chatbot.worker import build_scheduler, tick
-from entrypoints import config, doctor, operations
+from entrypoints import backup, config, doctor, operations
 
 app = typer.Typer(help="Lead follow-up for dealerships: every lead posted, claimed and followed up.",
                   no_args_is_help=False, add_completion=False)
@@ -719,6 +720,7 @@ def digest_command(
 
 doctor.register(app)  # `chatbot doctor`: entrypoints/doctor.py
 operations.register(app, db_app, _settings)  # `chatbot db upgrade`: entrypoints/operations.py
+backup.register(app, _settings)  # `chatbot backup`, `chatbot restore`: entrypoints/backup.py
 
 
 def main() -> None:
