@@ -4,11 +4,13 @@
 #   sudo deploy/install.sh          run from the release's own folder (an unpacked tag or a checkout)
 #
 # Each run: a new virtualenv under /opt/chatbot/releases from requirements.lock (exact versions,
-# hashes checked), then, in this order (docs/DEPLOY.md, "Upgrade"): `chatbot db upgrade` with the
-# new code, /opt/chatbot/current switched to the new release, web restarted and healthy, worker
-# restarted, `chatbot doctor`. The first run also makes the chatbot user, installs the two units
-# and copies deploy/chatbot.env.example to /etc/chatbot/chatbot.env, then stops for you to fill
-# it in. The three newest releases are kept: going back is `ln -sfn` to one and two restarts.
+# hashes checked), then, in this order (docs/DEPLOY.md, "Upgrade"): on an upgrade `chatbot backup`
+# to /var/lib/chatbot/backups; `chatbot db upgrade` with the new code; /opt/chatbot/current
+# switched to the new release; web restarted and healthy; worker restarted; `chatbot doctor`.
+# The first run also makes the chatbot user, installs the two units and /usr/local/sbin/chatbot-admin
+# (chatbot as the units run it), copies deploy/chatbot.env.example to /etc/chatbot/chatbot.env and
+# stops for you to fill it in. The three newest releases are kept: going back is `ln -sfn` to one
+# and two restarts.
 set -euo pipefail
 
 SOURCE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,7 +25,7 @@ fail() { printf '%s\n' "$*" >&2; exit 1; }
 [ -f "$SOURCE/requirements.lock" ] || fail "$SOURCE has no requirements.lock: run the script from a release of the bot."
 python3 -m venv --help >/dev/null 2>&1 || fail "python3 with venv is needed: apt-get install -y python3-venv"
 
-# as the units run it: the chatbot user, the env file, /var/lib/chatbot
+# as the units run it: the chatbot user, the env file, /var/lib/chatbot (as deploy/chatbot-admin does)
 as_chatbot() {
   systemd-run --quiet --wait --pipe --collect --uid=chatbot --gid=chatbot \
     --property=EnvironmentFile="$ENV_FILE" --property=StateDirectory=chatbot \
@@ -43,6 +45,7 @@ for unit in "${UNITS[@]}"; do
   install -m 0644 "$SOURCE/deploy/$unit.service" /etc/systemd/system/
 done
 systemctl daemon-reload
+install -m 0755 "$SOURCE/deploy/chatbot-admin" /usr/local/sbin/chatbot-admin
 
 version=$(sed -n 's/^version *= *"\(.*\)"/\1/p' "$SOURCE/pyproject.toml" | head -1)
 release="$PREFIX/releases/${version:-unknown}-$(date -u +%Y%m%dT%H%M%SZ)"
@@ -51,6 +54,13 @@ install -d -m 0755 "$PREFIX/releases"
 # The README's Quick start, into the release's own virtualenv (exact versions from the lock file).
 python3 -m venv "$release" && "$release/bin/pip" install -q -r "$SOURCE/requirements.lock" \
   && "$release/bin/pip" install -q --no-deps "$SOURCE"
+
+if [ -e "$PREFIX/current" ]; then  # an upgrade: a backup first, the way back if it goes wrong
+  install -d -m 0700 -o chatbot -g chatbot /var/lib/chatbot/backups
+  backup="/var/lib/chatbot/backups/before-$(basename "$release").dump"
+  say "Backing up the database to $backup ..."
+  as_chatbot "$release/bin/chatbot" backup --out "$backup"
+fi
 
 say "Migrating the database with the new release ..."
 as_chatbot "$release/bin/chatbot" db upgrade

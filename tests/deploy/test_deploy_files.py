@@ -1,7 +1,8 @@
 """deploy/ holds what a Debian VM needs, and each file is checked by the tool that runs it: the
-systemd units by `systemd-analyze verify`, the Caddyfile by `caddy validate`, the install script
-by `bash -n` (and shellcheck where it is installed). Where a tool is missing the check is skipped,
-saying so, unless REQUIRE_DEPLOY_TOOLS=1 (set by .ci/run), where it fails."""
+systemd units by `systemd-analyze verify`, the Caddyfile by `caddy validate`, install.sh and
+chatbot-admin by `bash -n` (and shellcheck where it is installed). Where systemd-analyze or caddy
+is missing the check is skipped, saying so, unless REQUIRE_DEPLOY_TOOLS=1 (set by .ci/run), where
+it fails."""
 
 from __future__ import annotations
 
@@ -115,21 +116,33 @@ def test_the_env_example_names_only_variables_the_bot_reads_and_every_one_it_nee
     assert example["DATABASE_URL"].startswith("postgresql://chatbot:")
 
 
-def test_the_install_script_is_valid_bash_and_passes_shellcheck_where_installed():
-    script = str(DEPLOY / "install.sh")
-    assert subprocess.run(["bash", "-n", script], capture_output=True, text=True).returncode == 0
-    assert os.access(script, os.X_OK)
+@pytest.mark.parametrize("script", ["install.sh", "chatbot-admin"])
+def test_the_scripts_are_valid_bash_and_pass_shellcheck_where_installed(script):
+    path = str(DEPLOY / script)
+    assert subprocess.run(["bash", "-n", path], capture_output=True, text=True).returncode == 0
+    assert os.access(path, os.X_OK)
     shellcheck = shutil.which("shellcheck")
     if shellcheck is None:
         pytest.skip("shellcheck is not installed here (apt-get install -y shellcheck): bash -n passed")
-    done = subprocess.run([shellcheck, script], capture_output=True, text=True)
+    done = subprocess.run([shellcheck, path], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
 
 
-def test_the_install_script_installs_from_the_lock_file_then_migrates_then_restarts_web_then_worker():
+def test_chatbot_admin_runs_chatbot_as_the_units_do():
+    """The same user, env file, state and working directories and program as chatbot-web.service."""
+    admin = (DEPLOY / "chatbot-admin").read_text()
+    unit = directives("chatbot-web.service")
+    assert f"--uid={unit['User'][0]} --gid={unit['Group'][0]}" in admin
+    assert f"--property=EnvironmentFile={unit['EnvironmentFile'][0]}" in admin
+    assert f"--property=StateDirectory={unit['StateDirectory'][0]}" in admin
+    assert f"--working-directory={unit['WorkingDirectory'][0]} {INSTALLED_CHATBOT} \"$@\"" in admin
+
+
+def test_the_install_script_installs_from_the_lock_file_backs_up_migrates_then_restarts_web_then_worker():
     script = (DEPLOY / "install.sh").read_text()
     steps = ['"$release/bin/pip" install -q -r "$SOURCE/requirements.lock"',
              '"$release/bin/pip" install -q --no-deps "$SOURCE"',
+             '"$release/bin/chatbot" backup --out',
              '"$release/bin/chatbot" db upgrade',
              'mv -T "$PREFIX/current.new" "$PREFIX/current"',
              "systemctl restart chatbot-web",
@@ -147,7 +160,7 @@ def test_the_install_script_installs_from_the_lock_file_then_migrates_then_resta
 def test_deploy_md_names_only_files_that_exist_and_the_readme_points_to_it():
     page = (ROOT / "docs" / "DEPLOY.md").read_text()
     named = set(re.findall(r"deploy/[\w.-]+", page))
-    assert named == {"deploy/Caddyfile", "deploy/chatbot.env.example", "deploy/install.sh"}
+    assert named == {"deploy/Caddyfile", "deploy/chatbot.env.example", "deploy/install.sh", "deploy/chatbot-admin"}
     assert all((ROOT / path).is_file() for path in named)
     for unit in ("chatbot-web.service", "chatbot-worker.service"):
         assert unit in page and (DEPLOY / unit).is_file()
