@@ -104,6 +104,13 @@ def test_caddy_forwards_to_the_port_the_web_listens_on_and_keeps_metrics_off_the
     assert not re.search(r"^\s*log\b", caddyfile, re.MULTILINE)  # no access log: OAuth codes ride in query strings
 
 
+def test_caddy_lets_through_the_largest_body_the_app_takes_and_nothing_much_larger():
+    from adapters.intake_api import MAX_EMAIL_BYTES, MAX_LEAD_BYTES
+
+    (limit,) = re.findall(r"max_size (\d+)MB", (DEPLOY / "Caddyfile").read_text())
+    assert MAX_LEAD_BYTES < MAX_EMAIL_BYTES < int(limit) * 1_000_000 <= 2 * MAX_EMAIL_BYTES
+
+
 # ---------------------------------------------------------------- the env file and the install script
 
 
