@@ -14,6 +14,8 @@ from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -76,9 +78,38 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade_database(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is already there)."""
-    command.upgrade(alembic_config(engine), "head")
+VERSION_TABLE = "alembic_version"  # where Alembic keeps the schema's revision
+
+
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def known_revisions() -> list[str]:
+    """Every migration this code knows, oldest first."""
+    return [r.revision for r in reversed(list(ScriptDirectory(str(MIGRATIONS)).walk_revisions()))]
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database's schema is at; None: no migration applied (no tables yet).
+
+    Read directly, not through Alembic's context (which logs two lines per look)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+
+
+def upgrade_database(engine: Engine) -> list[str]:
+    """Bring the schema to the newest migration; the revisions it applied, oldest first
+    (none when it was already there)."""
+    applied: list[str] = []
+    config = alembic_config(engine)
+    # Told by Alembic as each one is applied: exact even when another process migrated first.
+    config.attributes["on_version_apply"] = lambda *, step, **_: applied.append(step.up_revision_id)
+    command.upgrade(config, "head")
+    return applied
 
 
 def bootstrap(database_url: str | None = None, clock: Clock | None = None, *, migrate: bool = True) -> Core:

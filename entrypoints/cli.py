@@ -5,6 +5,7 @@
     chatbot web --port N     the web app only (Slack events, intake, health): the Procfile's web
     chatbot worker           escalate each step as it falls due + deliver: the Procfile's worker
     chatbot db upgrade       bring the database schema up to date
+    chatbot backup --out F   the whole database, while the bot runs; `chatbot restore F` into an empty one
     chatbot doctor           check the deployment: configuration, database, chats, intake keys, worker
     chatbot sweep            escalate whatever is due now, once (the worker does it as each step falls due)
     chatbot team create      a team for lead intake when no chat adapter has made one
@@ -44,7 +45,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adapters.console.words import printable
-from chatbot.core import Core, upgrade_database
+from chatbot.core import Core
 from chatbot.core import bootstrap as bootstrap_core
 from chatbot.domain.clock import ManualClock, SystemClock, whole_seconds
 from chatbot.errors import FollowUpError
@@ -61,10 +62,10 @@ from chatbot.messaging.views import baseline_text, warning_texts
 from chatbot.reports.baseline_json import baseline_document
 from chatbot.reports.figures import CSV_COLUMNS, PeriodError, after_hours_split, cohort_rows, compare, period_for
 from chatbot.reports.spreadsheet import write_csv
-from chatbot.store.db import database_url, make_engine, transaction
+from chatbot.store.db import transaction
 from chatbot.team import roster
 from chatbot.worker import build_scheduler, tick
-from entrypoints import config, doctor
+from entrypoints import backup, config, doctor, operations
 
 app = typer.Typer(help="Lead follow-up for dealerships: every lead posted, claimed and followed up.",
                   no_args_is_help=False, add_completion=False)
@@ -200,7 +201,7 @@ def web(
     """Serve the web app (intake, health; Slack events, commands, interactivity when configured), no worker loop."""
     settings = _settings().slack()
     _start_logging(settings)
-    core = bootstrap(database, migrate=False)
+    core = operations.ready_or_exit(database or _settings().database_url)
     _serve(core, settings, configured_platforms(core, settings), host, port or _settings().port, worker=False)
 
 
@@ -216,7 +217,7 @@ def worker(
     SIGTERM (a platform's restart) stops it between deliveries, so no message is left leased."""
     settings = _settings().slack()
     _start_logging(settings)
-    core = bootstrap(database, migrate=False)
+    core = operations.ready_or_exit(database or _settings().database_url)
     platforms = configured_platforms(core, settings)
     typer.echo(platforms.describe())
     result = tick(core, platforms)
@@ -298,14 +299,6 @@ def _start_worker(core, platforms: Platforms):
     scheduler = build_scheduler(core, platforms)
     scheduler.start()
     return scheduler
-
-
-@db_app.command("upgrade")
-def db_upgrade(database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL.")) -> None:
-    """Apply every migration the database does not have yet."""
-    url = database_url(database or _settings().database_url)
-    upgrade_database(make_engine(url))
-    typer.echo(f"Database is up to date ({url.split('@')[-1]}).")
 
 
 @app.command("sweep")
@@ -739,6 +732,8 @@ def digest_command(
 
 
 doctor.register(app)  # `chatbot doctor`: entrypoints/doctor.py
+operations.register(app, db_app, _settings)  # `chatbot db upgrade`: entrypoints/operations.py
+backup.register(app, _settings)  # `chatbot backup`, `chatbot restore`: entrypoints/backup.py
 
 
 def main() -> None:
