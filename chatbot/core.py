@@ -69,20 +69,25 @@ def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> b
     return not (type_ == "table" and name and name.startswith(FOREIGN_TABLE_PREFIXES))
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, secret_keys: str | None = None) -> Config:
+    """`secret_keys`: SECRET_KEYS's text, for the migrations that encrypt stored tokens (chatbot/secret_keys.py)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
+    config.attributes["secret_keys"] = secret_keys
     return config
 
 
-def upgrade_database(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is already there)."""
-    command.upgrade(alembic_config(engine), "head")
+def upgrade_database(engine: Engine, secret_keys: str | None = None) -> None:
+    """Bring the schema to the newest migration (a no-op when it is already there).
+
+    SecretKeyError (one sentence) when a migration must encrypt stored tokens and has no key."""
+    command.upgrade(alembic_config(engine, secret_keys), "head")
 
 
-def bootstrap(database_url: str | None = None, clock: Clock | None = None, *, migrate: bool = True) -> Core:
+def bootstrap(database_url: str | None = None, clock: Clock | None = None, *, migrate: bool = True,
+              secret_keys: str | None = None) -> Core:
     engine = make_engine(database_url)
     if migrate:
-        upgrade_database(engine)
+        upgrade_database(engine, secret_keys)
     return Core(engine=engine, clock=clock or SystemClock())

@@ -5,6 +5,7 @@
     chatbot web --port N     the web app only (Slack events, intake, health): the Procfile's web
     chatbot worker           escalate each step as it falls due + deliver: the Procfile's worker
     chatbot db upgrade       bring the database schema up to date
+    chatbot secrets ...      the keys that encrypt stored chat tokens (new-key, rotate)
     chatbot doctor           check the deployment: configuration, database, chats, intake keys, worker
     chatbot sweep            escalate whatever is due now, once (the worker does it as each step falls due)
     chatbot team create      a team for lead intake when no chat adapter has made one
@@ -60,10 +61,11 @@ from chatbot.messaging.platforms import Platforms
 from chatbot.messaging.views import baseline_text, warning_texts
 from chatbot.reports.baseline_json import baseline_document
 from chatbot.reports.figures import CSV_COLUMNS, PeriodError, after_hours_split, cohort_rows, compare, period_for
+from chatbot.secret_keys import SecretKeyError
 from chatbot.store.db import database_url, make_engine, transaction
 from chatbot.team import roster
 from chatbot.worker import build_scheduler, tick
-from entrypoints import config, doctor
+from entrypoints import config, doctor, secrets_command
 
 app = typer.Typer(help="Lead follow-up for dealerships: every lead posted, claimed and followed up.",
                   no_args_is_help=False, add_completion=False)
@@ -91,8 +93,14 @@ def _settings() -> config.Settings:
 
 
 def bootstrap(database: str | None = None, clock=None, *, migrate: bool = True) -> Core:
-    """The core on --database-url, else DATABASE_URL (environment or .env), else the SQLite file."""
-    return bootstrap_core(database or _settings().database_url, clock, migrate=migrate)
+    """The core on --database-url, else DATABASE_URL (environment or .env), else the SQLite file.
+    A migration that cannot encrypt stored tokens (no SECRET_KEYS) is one line and exit 1."""
+    settings = _settings()
+    try:
+        return bootstrap_core(database or settings.database_url, clock, migrate=migrate,
+                              secret_keys=settings.secret_keys)
+    except SecretKeyError as error:
+        _fail(str(error))
 
 
 @app.callback(invoke_without_command=True)
@@ -268,15 +276,14 @@ def _run_socket_mode(core, settings, platforms: Platforms, *, worker: bool) -> N
 
 
 def _start_logging(settings) -> None:
-    """Refuse a token of the wrong kind in one sentence, then log in logfmt lines (LOG_LEVEL, default INFO)."""
-    problem = settings.token_problem()
+    """Refuse a token of the wrong kind or a missing or malformed SECRET_KEYS in one sentence, then log in
+    logfmt lines (LOG_LEVEL, default INFO) with every secret setting masked (config.SECRETS)."""
+    problem = settings.token_problem() or settings.keys_problem()
     if problem:
         _fail(problem)
     from entrypoints.logs import configure
 
-    configure(level=_settings().log_level_number,
-              secrets=(settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret,
-                       settings.slack_client_secret))
+    configure(level=_settings().log_level_number, secrets=_settings().secrets())
 
 
 def _start_worker(core, platforms: Platforms):
@@ -288,8 +295,12 @@ def _start_worker(core, platforms: Platforms):
 @db_app.command("upgrade")
 def db_upgrade(database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL.")) -> None:
     """Apply every migration the database does not have yet."""
-    url = database_url(database or _settings().database_url)
-    upgrade_database(make_engine(url))
+    settings = _settings()
+    url = database_url(database or settings.database_url)
+    try:
+        upgrade_database(make_engine(url), settings.secret_keys)
+    except SecretKeyError as error:
+        _fail(str(error))
     typer.echo(f"Database is up to date ({url.split('@')[-1]}).")
 
 
@@ -726,6 +737,7 @@ def digest_command(
 
 
 doctor.register(app)  # `chatbot doctor`: entrypoints/doctor.py
+secrets_command.register(app)  # `chatbot secrets new-key|rotate`: entrypoints/secrets_command.py
 
 
 def main() -> None:

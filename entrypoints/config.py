@@ -26,8 +26,8 @@ ENV_FILE = ".env"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 SECRETS = frozenset({"slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret",
-                     "teams_app_password"})
-"""Values never printed (doctor, logs): tokens, signing and client secrets."""
+                     "teams_app_password", "secret_keys"})
+"""Values never printed (doctor, logs): tokens, signing and client secrets, the keys that encrypt stored tokens."""
 
 
 class Settings(BaseSettings):
@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         "(query parameters such as `?sslmode=require` are kept), or any SQLAlchemy URL")
     port: int = Field(3000, description="The port `chatbot web` (and `chatbot run` with Slack or Teams) listens on")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR: how much the logs say")
+    secret_keys: str | None = Field(
+        None, description="Fernet keys, comma-separated, that encrypt the chat tokens kept in the database: the first "
+        "encrypts, every one decrypts. Required with SLACK_CLIENT_ID (each workspace's token is stored). Make one "
+        "with `chatbot secrets new-key`; to rotate: put the new key first, run `chatbot secrets rotate`, then drop "
+        "the old one")
 
     # ------------------------------------------------------------------ Slack (adapters/slack/settings.py)
     slack_bot_token: str | None = Field(
@@ -104,8 +109,10 @@ class Settings(BaseSettings):
         return level if isinstance(level, int) else logging.INFO
 
     def secrets(self) -> tuple[str, ...]:
-        """The secret values set, to keep out of anything printed."""
-        return tuple(v for v in (getattr(self, name) for name in sorted(SECRETS)) if v)
+        """The secret values set, to keep out of anything printed (each of SECRET_KEYS's keys on its own too)."""
+        values = [v for v in (getattr(self, name) for name in sorted(SECRETS)) if v]
+        keys = [k.strip() for k in (self.secret_keys or "").split(",") if k.strip()]
+        return tuple(values + keys)
 
 
 def load() -> Settings:

@@ -1,6 +1,13 @@
 """What the listeners share: the core, the settings, and the few steps every listener takes
 (which core team this workspace is, who this Slack user is, deliver what the core queued),
-and `slack_chat_for`: how the platform registry reaches a Slack team."""
+and `slack_chat_for`: how the platform registry reaches a Slack team.
+
+Which workspaces are tenants (`SlackServices.serves`): with one bot token, only the workspace
+that token belongs to (its team id from auth.test, learned once when the app starts); with
+OAuth, each workspace whose install through /slack/install completed. A request from any other
+workspace is refused before any listener runs (adapters/slack/app.py), so nothing is created
+for it: no "Dealership (slack T0OTHER)".
+"""
 
 from __future__ import annotations
 
@@ -22,18 +29,41 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"  # Team.platform, and the name in delivery log lines and outage tracking
 
 
+class NotServed(LookupError):
+    """A Slack workspace this deployment does not serve (not the configured one, or never installed)."""
+
+
 @dataclass
 class SlackServices:
     core: Core
     settings: SlackSettings
+    workspace: str | None = None
+    """One bot token: the team id of the one workspace served (from auth.test). Unused under OAuth."""
 
-    def team_id(self, slack_team_id: str | None) -> int:
-        """The core team for this Slack workspace, created with the settings the first time."""
+    def serves(self, slack_team_id: str | None) -> bool:
+        """Whether this workspace is a tenant: the configured one, or (OAuth) one whose install completed."""
+        if not slack_team_id:
+            return False
+        if not self.settings.oauth:
+            return slack_team_id == self.workspace
+        return roster.team_on_platform(self.core, PLATFORM, slack_team_id) is not None
+
+    def admit(self, slack_team_id: str) -> int:
+        """The core team for a workspace that has just become a tenant (the configured one at start, an
+        installed one at the end of its install), created with the settings the first time."""
         s = self.settings
         team = roster.ensure_team(self.core, name=s.team_name, platform=PLATFORM,
-                                  platform_team_id=slack_team_id or "unknown", timezone=s.timezone,
+                                  platform_team_id=slack_team_id, timezone=s.timezone,
                                   leads_channel=s.leads_channel, managers_channel=s.managers_channel)
         return team.id
+
+    def team_id(self, slack_team_id: str | None) -> int:
+        """The core team of a workspace this deployment serves; NotServed for any other (requests from
+        those are refused before any listener runs: this is the second lock)."""
+        if not self.serves(slack_team_id):
+            raise NotServed(slack_team_id)
+        team = roster.team_on_platform(self.core, PLATFORM, slack_team_id)
+        return team.id if team is not None else self.admit(slack_team_id)
 
     def ensure_member(self, team_id: int, user_id: str, client: WebClient):
         """Who this Slack user is on the team, added the first time they act.
@@ -77,7 +107,7 @@ def slack_chat_for(core: Core, settings: SlackSettings, client: WebClient | None
         return lambda team: chat
     from adapters.slack.oauth import installation_store
 
-    store = installation_store(core.engine, settings.slack_client_id)
+    store = installation_store(core.engine, settings.slack_client_id, settings.required_keys())
 
     def chat_for(team) -> SlackChat | None:
         bot = store.find_bot(enterprise_id=None, team_id=team.platform_team_id)
