@@ -23,6 +23,7 @@ from chatbot.core import Core
 from chatbot.domain.vocabulary import Role
 from chatbot.messaging import outbox
 from chatbot.messaging.platforms import ChatFor, Platforms
+from chatbot.secret_keys import SecretKeyError
 from chatbot.team import roster
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,9 @@ def slack_chat_for(core: Core, settings: SlackSettings, client: WebClient | None
     """How the platform registry reaches a Slack team: `team -> SlackChat`, or None.
 
     Single workspace: every Slack team through the bot token (or `client`). Multi-workspace
-    (OAuth): each team with the token its installation stored; a team without one (never
-    installed, or uninstalled) gets None, and its messages wait in the outbox.
+    (OAuth): each team with the token its installation stored (decrypted with SECRET_KEYS); a
+    team without one (never installed, or uninstalled) or whose token no key opens gets None,
+    and its messages wait in the outbox.
     """
     from adapters.slack.chat import make_client
 
@@ -110,7 +112,12 @@ def slack_chat_for(core: Core, settings: SlackSettings, client: WebClient | None
     store = installation_store(core.engine, settings.slack_client_id, settings.required_keys())
 
     def chat_for(team) -> SlackChat | None:
-        bot = store.find_bot(enterprise_id=None, team_id=team.platform_team_id)
+        try:
+            bot = store.find_bot(enterprise_id=None, team_id=team.platform_team_id)
+        except SecretKeyError:  # a key dropped too early: this team waits, the others are delivered
+            log.error("Slack token of team=%s cannot be decrypted with SECRET_KEYS: its messages wait "
+                      "(`chatbot doctor`)", team.id)
+            return None
         if bot is None:
             return None
         return SlackChat(make_client(bot.bot_token, settings.api_url))

@@ -159,3 +159,29 @@ def test_a_database_with_no_token_upgrades_without_a_key(database):
     upgrade_database(engine)
     assert version(engine) == "0011"
     engine.dispose()
+
+
+def test_a_team_whose_token_no_key_opens_waits_and_the_others_are_delivered(database, caplog):
+    stranger = "c3RyYW5nZXIta2V5LW5ldmVyLXVzZWQtYnktdXMhISE="
+    with FakeSlack(client_id="1111.2222", client_secret="fake-client-secret") as fake:
+        core = bootstrap(database, ManualClock(TUESDAY_10AM))
+        installation_store(core.engine, fake.client_id, SecretKeys.parse(stranger)).save(Installation(
+            app_id=fake.app_id, team_id="T0STRANGE", bot_token="xoxb-9-9-strange", bot_id="B9", bot_user_id="U9",
+            bot_scopes=["chat:write"], user_id="U0INSTALL9"))
+        installation_store(core.engine, fake.client_id, SecretKeys.parse(KEY)).save(Installation(
+            app_id=fake.app_id, team_id=fake.team_id, bot_token=fake.token, bot_id=fake.bot_id,
+            bot_user_id=fake.bot_user_id, bot_scopes=["chat:write"], user_id="U0INSTALL1"))
+        settings = SlackSettings(_env_file=None, slack_client_id=fake.client_id, slack_client_secret=fake.client_secret,
+                                 slack_signing_secret=SECRET, slack_api_url=fake.base_url, leads_channel=LEADS,
+                                 secret_keys=KEY)
+        services = SlackServices(core, settings)
+        strange, ours = services.admit("T0STRANGE"), services.admit(fake.team_id)
+        for team_id in (strange, ours):
+            tracker.ingest(core, team_id, incoming())
+
+        assert deliver_all(core, register_slack(Platforms(), core, settings)).sent == 1
+
+        assert [c.headers["Authorization"] for c in fake.calls_to("chat.postMessage")] == [f"Bearer {fake.token}"]
+        assert [r.getMessage() for r in caplog.records if r.name == "adapters.slack.services"] == [
+            f"Slack token of team={strange} cannot be decrypted with SECRET_KEYS: its messages wait (`chatbot doctor`)"]
+    core.engine.dispose()
