@@ -130,8 +130,11 @@ def oauth(tmp_path, oauth_fake):
 
 
 def signed_command(fake, team: str):
+    """/leads from `team`, a workspace of no Enterprise Grid org (as the install made it)."""
     command = fill(load_fixture("bolt_slash_command_request_body.txt"), channel=LEADS, user=SAM, team=team,
-                   overrides={"command": "/leads", "response_url": fake.response_url, "api_app_id": fake.app_id})
+                   overrides={"command": "/leads", "text": "", "response_url": fake.response_url,
+                              "api_app_id": fake.app_id})
+    del command["enterprise_id"], command["enterprise_name"]
     return signed_request(command, SECRET)
 
 
@@ -149,7 +152,7 @@ def test_under_oauth_a_workspace_that_never_finished_installing_creates_nothing(
     assert roster.all_teams(core) == []
     assert fake.calls == [] and fake.responses == []
     assert refusals(caplog) == [f'Slack request refused: workspace not served team="{fake.team_id}" '
-                                f'enterprise="E111" app="A0LEADAPP" kind="command"']
+                                f'enterprise=null app="A0LEADAPP" kind="command"']
     assert SlackServices(core, settings).serves(fake.team_id) is False
 
 
@@ -160,7 +163,8 @@ def test_under_oauth_a_completed_install_makes_the_workspace_a_tenant(oauth):
     request = signed_command(fake, fake.team_id)
     assert web.post("/slack/events", content=request.body.encode(), headers=request.headers).status_code == 200
 
-    wait_for(lambda: fake.responses)
+    (answer,) = wait_for(lambda: fake.responses)
+    assert answer == {"text": "You have no open leads. /leads all shows the team's.", "response_type": "ephemeral"}
     assert [(t.name, t.platform_team_id) for t in roster.all_teams(core)] == [("Dealership", fake.team_id)]
     other = signed_command(fake, OTHER)
     assert web.post("/slack/events", content=other.body.encode(), headers=other.headers).status_code == 200
