@@ -12,7 +12,7 @@ for it: no "Dealership (slack T0OTHER)".
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -40,6 +40,8 @@ class SlackServices:
     settings: SlackSettings
     workspace: str | None = None
     """One bot token: the team id of the one workspace served (from auth.test). Unused under OAuth."""
+    _teams: dict[str, int] = field(default_factory=dict, repr=False)
+    """Slack team id -> core team id, for tenants already seen (a team row is never removed)."""
 
     def serves(self, slack_team_id: str | None) -> bool:
         """Whether this workspace is a tenant: the configured one, or (OAuth) one whose install completed."""
@@ -47,7 +49,7 @@ class SlackServices:
             return False
         if not self.settings.oauth:
             return slack_team_id == self.workspace
-        return roster.team_on_platform(self.core, PLATFORM, slack_team_id) is not None
+        return self._known(slack_team_id) is not None
 
     def admit(self, slack_team_id: str) -> int:
         """The core team for a workspace that has just become a tenant (the configured one at start, an
@@ -56,6 +58,7 @@ class SlackServices:
         team = roster.ensure_team(self.core, name=s.team_name, platform=PLATFORM,
                                   platform_team_id=slack_team_id, timezone=s.timezone,
                                   leads_channel=s.leads_channel, managers_channel=s.managers_channel)
+        self._teams[slack_team_id] = team.id
         return team.id
 
     def team_id(self, slack_team_id: str | None) -> int:
@@ -63,8 +66,16 @@ class SlackServices:
         those are refused before any listener runs: this is the second lock)."""
         if not self.serves(slack_team_id):
             raise NotServed(slack_team_id)
-        team = roster.team_on_platform(self.core, PLATFORM, slack_team_id)
-        return team.id if team is not None else self.admit(slack_team_id)
+        known = self._known(slack_team_id)
+        return known if known is not None else self.admit(slack_team_id)
+
+    def _known(self, slack_team_id: str) -> int | None:
+        if slack_team_id not in self._teams:
+            team = roster.team_on_platform(self.core, PLATFORM, slack_team_id)
+            if team is None:
+                return None
+            self._teams[slack_team_id] = team.id
+        return self._teams[slack_team_id]
 
     def ensure_member(self, team_id: int, user_id: str, client: WebClient):
         """Who this Slack user is on the team, added the first time they act.
