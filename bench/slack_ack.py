@@ -129,7 +129,7 @@ def main() -> None:
         client = make_client(fake.token, fake.base_url)
         settings = SlackSettings(_env_file=None, slack_bot_token=fake.token, slack_signing_secret=SECRET,
                                  slack_api_url=fake.base_url, leads_channel=LEADS)
-        services = SlackServices(core, settings)
+        services = SlackServices(core, settings, workspace=fake.team_id)
         team_id = services.team_id(fake.team_id)
         lead_id = tracker.ingest(core, team_id, incoming()).lead_id
         services.deliver(client)

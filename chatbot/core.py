@@ -71,10 +71,12 @@ def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> b
     return not (type_ == "table" and name and name.startswith(FOREIGN_TABLE_PREFIXES))
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, secret_keys: str | None = None) -> Config:
+    """`secret_keys`: SECRET_KEYS's text, for the migrations that encrypt stored tokens (chatbot/secret_keys.py)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
+    config.attributes["secret_keys"] = secret_keys
     return config
 
 
@@ -101,19 +103,23 @@ def schema_revision(engine: Engine) -> str | None:
         return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
 
 
-def upgrade_database(engine: Engine) -> list[str]:
+def upgrade_database(engine: Engine, secret_keys: str | None = None) -> list[str]:
     """Bring the schema to the newest migration; the revisions it applied, oldest first
-    (none when it was already there)."""
+    (none when it was already there).
+
+    SecretKeyError (one sentence) when a migration must encrypt stored tokens and has no key."""
     applied: list[str] = []
-    config = alembic_config(engine)
+    config = alembic_config(engine, secret_keys)
     # Told by Alembic as each one is applied: exact even when another process migrated first.
     config.attributes["on_version_apply"] = lambda *, step, **_: applied.append(step.up_revision_id)
     command.upgrade(config, "head")
     return applied
 
 
-def bootstrap(database_url: str | None = None, clock: Clock | None = None, *, migrate: bool = True) -> Core:
+
+def bootstrap(database_url: str | None = None, clock: Clock | None = None, *, migrate: bool = True,
+              secret_keys: str | None = None) -> Core:
     engine = make_engine(database_url)
     if migrate:
-        upgrade_database(engine)
+        upgrade_database(engine, secret_keys)
     return Core(engine=engine, clock=clock or SystemClock())

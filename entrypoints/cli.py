@@ -6,6 +6,7 @@
     chatbot worker           escalate each step as it falls due + deliver: the Procfile's worker
     chatbot db upgrade       bring the database schema up to date
     chatbot backup --out F   the whole database, while the bot runs; `chatbot restore F` into an empty one
+    chatbot secrets ...      the keys that encrypt stored chat tokens (new-key, rotate)
     chatbot doctor           check the deployment: configuration, database, chats, intake keys, worker
     chatbot sweep            escalate whatever is due now, once (the worker does it as each step falls due)
     chatbot team create      a team for lead intake when no chat adapter has made one
@@ -62,10 +63,11 @@ from chatbot.messaging.views import baseline_text, warning_texts
 from chatbot.reports.baseline_json import baseline_document
 from chatbot.reports.figures import CSV_COLUMNS, PeriodError, after_hours_split, cohort_rows, compare, period_for
 from chatbot.reports.spreadsheet import write_csv
+from chatbot.secret_keys import SecretKeyError
 from chatbot.store.db import transaction
 from chatbot.team import roster
 from chatbot.worker import build_scheduler, tick
-from entrypoints import backup, config, doctor, operations
+from entrypoints import backup, config, doctor, operations, secrets_command
 
 app = typer.Typer(help="Lead follow-up for dealerships: every lead posted, claimed and followed up.",
                   no_args_is_help=False, add_completion=False)
@@ -93,8 +95,14 @@ def _settings() -> config.Settings:
 
 
 def bootstrap(database: str | None = None, clock=None, *, migrate: bool = True) -> Core:
-    """The core on --database-url, else DATABASE_URL (environment or .env), else the SQLite file."""
-    return bootstrap_core(database or _settings().database_url, clock, migrate=migrate)
+    """The core on --database-url, else DATABASE_URL (environment or .env), else the SQLite file.
+    A migration that cannot encrypt stored tokens (no SECRET_KEYS) is one line and exit 1."""
+    settings = _settings()
+    try:
+        return bootstrap_core(database or settings.database_url, clock, migrate=migrate,
+                              secret_keys=settings.secret_keys)
+    except SecretKeyError as error:
+        _fail(str(error))
 
 
 @app.callback(invoke_without_command=True)
@@ -201,7 +209,7 @@ def web(
     """Serve the web app (intake, health; Slack events, commands, interactivity when configured), no worker loop."""
     settings = _settings().slack()
     _start_logging(settings)
-    core = operations.ready_or_exit(database or _settings().database_url)
+    core = operations.ready_or_exit(database or _settings().database_url, _settings().secret_keys)
     _serve(core, settings, configured_platforms(core, settings), host, port or _settings().port, worker=False)
 
 
@@ -217,7 +225,7 @@ def worker(
     SIGTERM (a platform's restart) stops it between deliveries, so no message is left leased."""
     settings = _settings().slack()
     _start_logging(settings)
-    core = operations.ready_or_exit(database or _settings().database_url)
+    core = operations.ready_or_exit(database or _settings().database_url, _settings().secret_keys)
     platforms = configured_platforms(core, settings)
     typer.echo(platforms.describe())
     result = tick(core, platforms)
@@ -285,8 +293,9 @@ def _run_socket_mode(core, settings, platforms: Platforms, *, worker: bool) -> N
 
 
 def _start_logging(settings) -> None:
-    """Refuse a token of the wrong kind in one sentence, then log in logfmt lines (LOG_LEVEL, default INFO)."""
-    problem = settings.token_problem()
+    """Refuse a token of the wrong kind or a missing or malformed SECRET_KEYS in one sentence, then log in
+    logfmt lines (LOG_LEVEL, default INFO) with every secret setting masked (config.SECRETS)."""
+    problem = settings.token_problem() or settings.keys_problem()
     if problem:
         _fail(problem)
     from entrypoints.logs import configure
@@ -734,6 +743,7 @@ def digest_command(
 doctor.register(app)  # `chatbot doctor`: entrypoints/doctor.py
 operations.register(app, db_app, _settings)  # `chatbot db upgrade`: entrypoints/operations.py
 backup.register(app, _settings)  # `chatbot backup`, `chatbot restore`: entrypoints/backup.py
+secrets_command.register(app)  # `chatbot secrets new-key|rotate`: entrypoints/secrets_command.py
 
 
 def main() -> None:

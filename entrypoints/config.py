@@ -26,8 +26,9 @@ ENV_FILE = ".env"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 SECRETS = frozenset({"slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret",
-                     "teams_app_password", "metrics_token"})
-"""Values never printed (doctor, logs): tokens, signing and client secrets; DATABASE_URL's password too."""
+                     "teams_app_password", "metrics_token", "secret_keys"})
+"""Values never printed (doctor, logs): tokens, signing and client secrets, the keys that encrypt stored tokens;
+DATABASE_URL's password too."""
 
 
 class Settings(BaseSettings):
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
         None, description="A bearer token `/metrics` requires (`Authorization: Bearer ...`, Prometheus's "
         "`authorization` setting), on the web app and `chatbot worker --metrics-port`. Unset: `/metrics` answers "
         "anyone who can reach the port, so keep that port private")
+    secret_keys: str | None = Field(
+        None, description="Fernet keys, comma-separated, that encrypt the chat tokens kept in the database: the first "
+        "encrypts, every one decrypts. Required with SLACK_CLIENT_ID (each workspace's token is stored). Make one "
+        "with `chatbot secrets new-key`; to rotate: put the new key first, run `chatbot secrets rotate`, then drop "
+        "the old one")
 
     # ------------------------------------------------------------------ Slack (adapters/slack/settings.py)
     slack_bot_token: str | None = Field(
@@ -119,9 +125,11 @@ class Settings(BaseSettings):
         return level if isinstance(level, int) else logging.INFO
 
     def secrets(self) -> tuple[str, ...]:
-        """The secret values set, to keep out of anything printed (DATABASE_URL's password included)."""
+        """The secret values set, to keep out of anything printed (each of SECRET_KEYS's keys on its own, and
+        DATABASE_URL's password, too)."""
         values = [getattr(self, name) for name in sorted(SECRETS)] + sorted(database_passwords(self.database_url))
-        return tuple(v for v in values if v)
+        keys = [k.strip() for k in (self.secret_keys or "").split(",") if k.strip()]
+        return tuple(v for v in values + keys if v)
 
 
 def database_passwords(url: str | None) -> tuple[str, ...]:

@@ -2,14 +2,16 @@
 
     ✓ configuration: from the environment and .env
     ✓ database: postgresql+psycopg://app:***@db.example.com:5432/leads answers (PostgreSQL 16.4)
-    ✓ database schema: at the newest migration (0010)
+    ✓ database schema: at the newest migration (0012)
+    ✓ secret keys: all 3 stored chat token(s) decrypt with the first key of SECRET_KEYS
     ✗ Slack: Slack refused SLACK_BOT_TOKEN (invalid_auth): ... how to fix it
     ✓ intake keys: every team has one (Demo Motors: 2)
     ✓ worker: alive, last heartbeat 3 s ago
 
 What it checks: the configuration (`entrypoints.config.Settings`: values that cannot be read,
 tokens of the wrong kind, variables that need a partner); the database (it answers; its schema
-is at the newest migration); each configured chat's credentials (Slack: `auth.test` with the bot
+is at the newest migration); the chat tokens stored in it (encrypted, and SECRET_KEYS decrypts
+every one; the line appears where tokens are or will be stored); each configured chat's credentials (Slack: `auth.test` with the bot
 token, or with each installed workspace's token under OAuth; Teams: a token from Microsoft
 Entra with the app id and secret or certificate); that every team has an intake API key; that
 no rooftop is parked because its chat refuses us (the app removed: `chatbot.messaging.access`); and
@@ -35,7 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from entrypoints import config
+from entrypoints import config, secrets_command
 
 OK, BAD, SKIP = "✓", "✗", "–"
 ASCII_MARKS = {OK: "[ok]", BAD: "[!!]", SKIP: "[--]"}
@@ -97,6 +99,7 @@ def diagnose(database: str | None = None, *, teams_provider_factory=None,
     checks = (
         ("database", lambda: _database(report, probe, database)),
         ("database schema", lambda: _schema(report, probe)),
+        ("secret keys", lambda: secrets_command.check(report, probe)),
         ("chat", lambda: _chats(report, probe, teams_provider_factory)),
         ("intake keys", lambda: _intake_keys(report, probe)),
         ("rooftops", lambda: _rooftops(report, probe)),
@@ -190,9 +193,9 @@ def _setting_problems(s: config.Settings) -> list[str]:
     if not 0 < s.port < 65536:
         problems.append(f"PORT={s.port} is not a port: use a number from 1 to 65535")
     slack = s.slack()
-    token_problem = slack.token_problem()
-    if token_problem:
-        problems.append(token_problem)
+    for problem in (slack.token_problem(), slack.keys_problem()):
+        if problem:
+            problems.append(problem)
     if bool(s.slack_client_id) != bool(s.slack_client_secret):
         have, missing = (("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET") if s.slack_client_id
                          else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID"))
@@ -337,23 +340,32 @@ def _slack(report: Report, probe: Probe, settings) -> None:
 
 def _slack_installs(report: Report, probe: Probe, settings) -> None:
     """OAuth: each Slack team's installation answers auth.test with its stored token."""
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
     from sqlalchemy import inspect
 
+    from adapters.slack.oauth import SealedInstallationStore
+    from chatbot.secret_keys import SecretKeyError
     from chatbot.team import roster
 
     check = "Slack"
     if not probe.migrated:
         report.skip(check, "not checked: OAuth installs live in the database, which is not ready (see above)")
         return
-    store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=probe.engine)
+    if settings.keys_problem():
+        report.skip(check, "not checked: the stored tokens need SECRET_KEYS (see configuration)")
+        return
+    store = SealedInstallationStore(client_id=settings.slack_client_id, engine=probe.engine,
+                                    keys=settings.required_keys())
     if not inspect(probe.engine).has_table(store.bots.name):
         report.bad(check, "no workspace has installed the app yet: open https://YOUR-APP-HOST/slack/install")
         return
     teams = [t for t in roster.all_teams(probe.core) if t.platform == "slack"]
     working, broken = [], []
     for team in teams:
-        bot = store.find_bot(enterprise_id=None, team_id=team.platform_team_id)
+        try:
+            bot = store.find_bot(enterprise_id=None, team_id=team.platform_team_id)
+        except SecretKeyError:
+            broken.append(f"{team.name}'s token cannot be decrypted with SECRET_KEYS (see secret keys)")
+            continue
         if bot is None:
             broken.append(f"{team.name} has no installation (reinstall through /slack/install)")
             continue

@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from chatbot.core import Core, head_revision, known_revisions, schema_revision, upgrade_database
 from chatbot.domain.clock import SystemClock
+from chatbot.secret_keys import SecretKeyError
 from chatbot.store.db import database_url, make_engine
 
 UPGRADE = "run `chatbot db upgrade`"
@@ -41,7 +42,7 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
-def ready_core(database: str | None, echo=typer.echo) -> Core:
+def ready_core(database: str | None, secret_keys: str | None = None, echo=typer.echo) -> Core:
     """The core on a schema at the newest migration, for a long-running process (`web`, `worker`).
 
     SQLite: migrates it when it is behind (saying so). PostgreSQL: raises NotReady with the
@@ -65,7 +66,10 @@ def ready_core(database: str | None, echo=typer.echo) -> Core:
         raise NotReady(f"The database is at revision {current or 'none (no tables yet)'}, the code needs {head}: "
                        f"{UPGRADE}.")
     try:
-        applied = upgrade_database(engine)
+        applied = upgrade_database(engine, secret_keys)
+    except SecretKeyError as exc:
+        engine.dispose()
+        raise NotReady(str(exc)) from None
     except (SQLAlchemyError, CommandError) as exc:
         engine.dispose()
         raise NotReady(f"Could not bring the SQLite database at {shown(url)} up to {head} "
@@ -80,10 +84,10 @@ def applied_text(applied: list[str]) -> str:
     return f"applied {', '.join(applied)}"
 
 
-def ready_or_exit(database: str | None) -> Core:
+def ready_or_exit(database: str | None, secret_keys: str | None = None) -> Core:
     """`ready_core` for a command: NotReady is its one line on stderr and exit code 1."""
     try:
-        return ready_core(database)
+        return ready_core(database, secret_keys)
     except NotReady as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1)
@@ -95,7 +99,8 @@ def register(app: typer.Typer, db_app: typer.Typer, settings) -> None:
     @db_app.command("upgrade")
     def db_upgrade(database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL.")) -> None:
         """Apply every migration the database does not have yet, and say which (or that none was needed)."""
-        url = database_url(database or settings().database_url)
+        configured = settings()
+        url = database_url(database or configured.database_url)
         try:
             engine = make_engine(url)
             before = schema_revision(engine)
@@ -108,7 +113,10 @@ def register(app: typer.Typer, db_app: typer.Typer, settings) -> None:
                        f"migrated it. Nothing was changed.", err=True)
             raise typer.Exit(1)
         try:
-            applied = upgrade_database(engine)
+            applied = upgrade_database(engine, configured.secret_keys)
+        except SecretKeyError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1)
         except (SQLAlchemyError, CommandError) as exc:
             typer.echo(f"The upgrade failed ({_first_line(exc)}): the database is at revision "
                        f"{_revision_or_unknown(engine)}, as before it was {before or 'empty'}.", err=True)

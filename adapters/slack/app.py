@@ -4,6 +4,12 @@ Single workspace: the bot token (SLACK_BOT_TOKEN) authorises every call. Multi-w
 (SLACK_CLIENT_ID/SECRET): OAuth installs, each request authorised with its workspace's token. Every listener is a
 small function in adapters/slack/listeners/ that calls one core use case; this module only
 wires them and logs listener errors. Retried events are ignored in the listeners (events.once).
+
+Only tenants get through (`tenants_only`, before Bolt's authorization): a correctly signed
+request from a workspace this deployment does not serve (`SlackServices.serves`) is answered
+200 and dropped, with one log line (ids only). 200, not 4xx: Slack retries an event it sees
+fail, and an app whose endpoint keeps failing gets its event subscriptions turned off, for the
+workspaces it does serve too.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import functools
 import json
 import logging
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from adapters.slack.chat import make_client
@@ -33,23 +39,25 @@ def create_slack_app(core: Core, settings: SlackSettings, client: WebClient | No
         from adapters.slack.oauth import oauth_settings  # only multi-workspace installs need its store
 
         client = client or make_client(None, settings.api_url)
-        extra = {"oauth_settings": oauth_settings(core.engine, settings, on_installed=services.team_id)}
+        extra = {"oauth_settings": oauth_settings(core.engine, settings, settings.required_keys(),
+                                                  on_installed=services.admit)}
     else:
         client = client or make_client(settings.slack_bot_token, settings.api_url)
         extra = {}
+        # One workspace: the token's own, asked once. Its team exists from the start, so `chatbot keys
+        # create --team` and lead intake work before anyone has touched the app in Slack.
+        services.workspace = client.auth_test()["team_id"]
+        services.admit(services.workspace)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
         # Socket Mode requests come over Slack's authenticated WebSocket, unsigned.
         request_verification_enabled=bool(settings.slack_signing_secret),
         process_before_response=False,  # ack first; listeners finish in Bolt's thread pool
+        before_authorize=tenants_only(services),
         **extra,
     )
     register(_Contained(app), services)
-    if not settings.oauth:
-        # One workspace: its team exists from the start, so `chatbot keys create --team` and
-        # lead intake work before anyone has touched the app in Slack.
-        services.team_id(client.auth_test()["team_id"])
 
     @app.error
     def on_error(error: Exception, body: dict) -> None:
@@ -57,6 +65,26 @@ def create_slack_app(core: Core, settings: SlackSettings, client: WebClient | No
                       exc_info=error)
 
     return app
+
+
+UNGATED = {"url_verification", "ssl_check"}  # Slack's own checks of the endpoint: no workspace in them
+REVOCATIONS = {"app_uninstalled", "tokens_revoked"}  # they only make us forget a token: always heard
+
+
+def tenants_only(services: SlackServices):
+    """Bolt middleware, run before authorization: a workspace that is not a tenant goes no further."""
+
+    def gate(body: dict, context: BoltContext, next) -> BoltResponse | None:
+        kind = body.get("type") or ("command" if body.get("command") else None)
+        event = (body.get("event") or {}).get("type") if isinstance(body.get("event"), dict) else None
+        if kind in UNGATED or event in REVOCATIONS or services.serves(context.team_id):
+            return next()
+        log.warning("Slack request refused: workspace not served team=%s enterprise=%s app=%s kind=%s",
+                    *(json.dumps(v) for v in (context.team_id, context.enterprise_id, body.get("api_app_id"),
+                                              event or kind)))
+        return BoltResponse(status=200, body="")
+
+    return gate
 
 
 class _Contained:

@@ -1,11 +1,18 @@
 """What the listeners share: the core, the settings, and the few steps every listener takes
 (which core team this workspace is, who this Slack user is, deliver what the core queued),
-and `slack_chat_for`: how the platform registry reaches a Slack team."""
+and `slack_chat_for`: how the platform registry reaches a Slack team.
+
+Which workspaces are tenants (`SlackServices.serves`): with one bot token, only the workspace
+that token belongs to (its team id from auth.test, learned once when the app starts); with
+OAuth, each workspace whose install through /slack/install completed. A request from any other
+workspace is refused before any listener runs (adapters/slack/app.py), so nothing is created
+for it: no "Dealership (slack T0OTHER)".
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -16,24 +23,59 @@ from chatbot.core import Core
 from chatbot.domain.vocabulary import Role
 from chatbot.messaging import outbox
 from chatbot.messaging.platforms import ChatFor, Platforms
+from chatbot.secret_keys import SecretKeyError
 from chatbot.team import roster
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"  # Team.platform, and the name in delivery log lines and outage tracking
 
 
+class NotServed(LookupError):
+    """A Slack workspace this deployment does not serve (not the configured one, or never installed)."""
+
+
 @dataclass
 class SlackServices:
     core: Core
     settings: SlackSettings
+    workspace: str | None = None
+    """One bot token: the team id of the one workspace served (from auth.test). Unused under OAuth."""
+    _teams: dict[str, int] = field(default_factory=dict, repr=False)
+    """Slack team id -> core team id, for tenants already seen (a team row is never removed)."""
 
-    def team_id(self, slack_team_id: str | None) -> int:
-        """The core team for this Slack workspace, created with the settings the first time."""
+    def serves(self, slack_team_id: str | None) -> bool:
+        """Whether this workspace is a tenant: the configured one, or (OAuth) one whose install completed."""
+        if not slack_team_id:
+            return False
+        if not self.settings.oauth:
+            return slack_team_id == self.workspace
+        return self._known(slack_team_id) is not None
+
+    def admit(self, slack_team_id: str) -> int:
+        """The core team for a workspace that has just become a tenant (the configured one at start, an
+        installed one at the end of its install), created with the settings the first time."""
         s = self.settings
         team = roster.ensure_team(self.core, name=s.team_name, platform=PLATFORM,
-                                  platform_team_id=slack_team_id or "unknown", timezone=s.timezone,
+                                  platform_team_id=slack_team_id, timezone=s.timezone,
                                   leads_channel=s.leads_channel, managers_channel=s.managers_channel)
+        self._teams[slack_team_id] = team.id
         return team.id
+
+    def team_id(self, slack_team_id: str | None) -> int:
+        """The core team of a workspace this deployment serves; NotServed for any other (requests from
+        those are refused before any listener runs: this is the second lock)."""
+        if not self.serves(slack_team_id):
+            raise NotServed(slack_team_id)
+        known = self._known(slack_team_id)
+        return known if known is not None else self.admit(slack_team_id)
+
+    def _known(self, slack_team_id: str) -> int | None:
+        if slack_team_id not in self._teams:
+            team = roster.team_on_platform(self.core, PLATFORM, slack_team_id)
+            if team is None:
+                return None
+            self._teams[slack_team_id] = team.id
+        return self._teams[slack_team_id]
 
     def ensure_member(self, team_id: int, user_id: str, client: WebClient):
         """Who this Slack user is on the team, added the first time they act.
@@ -67,8 +109,9 @@ def slack_chat_for(core: Core, settings: SlackSettings, client: WebClient | None
     """How the platform registry reaches a Slack team: `team -> SlackChat`, or None.
 
     Single workspace: every Slack team through the bot token (or `client`). Multi-workspace
-    (OAuth): each team with the token its installation stored; a team without one (never
-    installed, or uninstalled) gets None, and its messages wait in the outbox.
+    (OAuth): each team with the token its installation stored (decrypted with SECRET_KEYS); a
+    team without one (never installed, or uninstalled) or whose token no key opens gets None,
+    and its messages wait in the outbox.
     """
     from adapters.slack.chat import make_client
 
@@ -77,10 +120,15 @@ def slack_chat_for(core: Core, settings: SlackSettings, client: WebClient | None
         return lambda team: chat
     from adapters.slack.oauth import installation_store
 
-    store = installation_store(core.engine, settings.slack_client_id)
+    store = installation_store(core.engine, settings.slack_client_id, settings.required_keys())
 
     def chat_for(team) -> SlackChat | None:
-        bot = store.find_bot(enterprise_id=None, team_id=team.platform_team_id)
+        try:
+            bot = store.find_bot(enterprise_id=None, team_id=team.platform_team_id)
+        except SecretKeyError:  # a key dropped too early: this team waits, the others are delivered
+            log.error("Slack token of team=%s cannot be decrypted with SECRET_KEYS: its messages wait "
+                      "(`chatbot doctor`)", team.id)
+            return None
         if bot is None:
             return None
         return SlackChat(make_client(bot.bot_token, settings.api_url))

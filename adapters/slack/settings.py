@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chatbot.secret_keys import MAKE_ONE, SecretKeyError, SecretKeys
+
 # The bot scopes the app asks for at install time: manifest.json's, checked by a test.
 # users:read.email: users.info includes profile.email only with it, and a rep a manager added
 # by e-mail (`chatbot member add --email`) is recognised by it the first time they use Slack.
@@ -17,7 +19,8 @@ class SlackSettings(BaseSettings):
     SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET: a single-workspace install over HTTP.
     SLACK_APP_TOKEN (xapp-...): Socket Mode, no public URL needed.
     SLACK_CLIENT_ID + SLACK_CLIENT_SECRET (+ SLACK_SIGNING_SECRET): multi-workspace installs via
-    OAuth (/slack/install); each workspace's bot token is then kept in the database.
+    OAuth (/slack/install); each workspace's bot token is then kept in the database, encrypted
+    with SECRET_KEYS (comma-separated Fernet keys: the first encrypts, all decrypt).
     SLACK_API_URL: point slack_sdk at another Web API (tests use a local fake).
     """
 
@@ -33,6 +36,7 @@ class SlackSettings(BaseSettings):
     managers_channel: str | None = None
     team_name: str = "Dealership"
     timezone: str = "America/Chicago"
+    secret_keys: str | None = None
 
     @property
     def enabled(self) -> bool:
@@ -56,6 +60,29 @@ class SlackSettings(BaseSettings):
         if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
             return ("SLACK_APP_TOKEN should be an App-Level Token, which starts with xapp- (api.slack.com/apps → "
                     "your app → Basic Information → App-Level Tokens, with the connections:write scope).")
+        return None
+
+    def keys(self) -> SecretKeys | None:
+        """SECRET_KEYS, read (SecretKeyError when a key is malformed; None when unset)."""
+        return SecretKeys.parse(self.secret_keys)
+
+    def required_keys(self) -> SecretKeys:
+        """SECRET_KEYS where tokens are stored (OAuth): SecretKeyError, in one sentence, when unset or malformed."""
+        problem = self.keys_problem()
+        keys = None if problem else self.keys()
+        if keys is None:
+            raise SecretKeyError(problem or f"SECRET_KEYS is not set; {MAKE_ONE}")
+        return keys
+
+    def keys_problem(self) -> str | None:
+        """One sentence when SECRET_KEYS cannot be read, or is missing where tokens are stored (OAuth installs)."""
+        try:
+            keys = self.keys()
+        except SecretKeyError as error:
+            return str(error)
+        if keys is None and self.oauth:
+            return (f"SECRET_KEYS is not set: with SLACK_CLIENT_ID each workspace's token is kept in the database, "
+                    f"encrypted with it; {MAKE_ONE}, set SECRET_KEYS to it and start again")
         return None
 
     @property

@@ -81,6 +81,14 @@ def ensure_team(core, *, name: str, platform: str, platform_team_id: str, also: 
     return find_team(core, platform, platform_team_id)
 
 
+def team_on_platform(core, platform: str, platform_team_id: str) -> Team | None:
+    """The team of this chat workspace (Slack team id, Teams tenant id) if there is one; creates nothing."""
+    with transaction(core.engine) as session:
+        return session.exec(
+            select(Team).where(Team.platform == platform, Team.platform_team_id == platform_team_id)
+        ).first()
+
+
 def create_team(core, *, name: str, platform: str, platform_team_id: str, **settings) -> Team:
     """A new team; refused (TeamNameTaken) when another team has this name, whatever its case."""
     name = " ".join(name.split())

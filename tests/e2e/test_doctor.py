@@ -15,6 +15,7 @@ from chatbot.core import bootstrap
 from chatbot.domain.clock import ManualClock, SystemClock
 from chatbot.intake import apikeys
 from chatbot.ops import heartbeat
+from chatbot.secret_keys import SecretKeys
 from chatbot.team import roster
 from entrypoints import config, doctor
 from entrypoints.cli import app
@@ -23,6 +24,7 @@ from tests.fakes.teams_auth import APP_ID, LocalIssuer, LocalTokenProvider
 
 runner = CliRunner()
 SIGNING_SECRET = "doctor-signing-secret-123"
+SECRET_KEY = "ZG9jdG9yLXNlY3JldC1rZXktMzItYnl0ZXMtbG9uZyE="  # a Fernet key for SECRET_KEYS
 
 
 @pytest.fixture
@@ -260,14 +262,15 @@ def test_oauth_installs_are_each_checked_with_their_stored_token(env, monkeypatc
     core = ready(env)
     with FakeSlack() as fake:
         for name, value in (("SLACK_CLIENT_ID", fake.client_id), ("SLACK_CLIENT_SECRET", fake.client_secret),
-                            ("SLACK_SIGNING_SECRET", SIGNING_SECRET), ("SLACK_API_URL", fake.base_url)):
+                            ("SLACK_SIGNING_SECRET", SIGNING_SECRET), ("SLACK_API_URL", fake.base_url),
+                            ("SECRET_KEYS", SECRET_KEY)):
             monkeypatch.setenv(name, value)
         code, lines = doctor_says("--database-url", env)
         assert code == 1
         assert line(lines, "Slack") == ("✗ Slack: no workspace has installed the app yet: open "
                                         "https://YOUR-APP-HOST/slack/install")
 
-        installation_store(core.engine, fake.client_id).save(Installation(
+        installation_store(core.engine, fake.client_id, SecretKeys.parse(SECRET_KEY)).save(Installation(
             app_id=fake.app_id, team_id=fake.team_id, bot_token=fake.token, bot_id=fake.bot_id,
             bot_user_id=fake.bot_user_id, bot_scopes=["chat:write"], user_id="U0INSTALLER"))
         code, lines = doctor_says("--database-url", env)

@@ -366,15 +366,19 @@ class FakeSlack:
         client_secret: str = "fake-client-secret",
         scopes: list[str] | None = None,
         users: dict[str, dict[str, Any]] | None = None,
+        user_token: str | None = None,
     ):
         """``scopes``: when given, calls needing a scope not in it get ``missing_scope``
-        (pass the manifest's bot scopes to prove they suffice). None disables the check."""
+        (pass the manifest's bot scopes to prove they suffice). None disables the check.
+        ``user_token``: oauth.v2.access also hands the installing user this token (``xoxp-...``),
+        as Slack does when the app asks for user scopes."""
         self.tokens = set(tokens)
         self.token = tokens[0]
         self.team_id, self.team_name, self.team_domain = team_id, team_name, team_domain
         self.bot_user_id, self.bot_id, self.app_id = bot_user_id, bot_id, app_id
         self.client_id, self.client_secret = client_id, client_secret
         self.scopes = None if scopes is None else set(scopes)
+        self.user_token = user_token
         self.lock = threading.RLock()
         self.calls: list[Call] = []
         self.errors: list[Violation] = []
@@ -786,7 +790,12 @@ class FakeSlack:
         return {"access_token": self.token, "token_type": "bot", "scope": ",".join(sorted(self.scopes or [])),
                 "bot_user_id": self.bot_user_id, "app_id": self.app_id,
                 "team": {"id": self.team_id, "name": self.team_name}, "enterprise": None,
-                "is_enterprise_install": False, "authed_user": {"id": "U0INSTALL1"}}
+                "is_enterprise_install": False, "authed_user": self._authed_user()}
+
+    def _authed_user(self) -> dict[str, Any]:
+        if self.user_token is None:
+            return {"id": "U0INSTALL1"}
+        return {"id": "U0INSTALL1", "scope": "reactions:read", "access_token": self.user_token, "token_type": "user"}
 
     def respond(self, path: str, raw: bytes) -> None:
         """A POST to a ``response_url`` (slash command or interaction answer): recorded as JSON."""

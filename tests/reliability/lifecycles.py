@@ -5,7 +5,7 @@ Used by tests/reliability/test_kill_lifecycles.py (issue 13). The pieces:
 - `KillSlack`: the fake Slack Web API (tests/fakes/slack_web_api.py, real HTTP) noting when each
   message was posted, so a card posted twice can be explained.
 - `Stack`: `chatbot web --port N` and `chatbot worker` as subprocesses on one PostgreSQL database,
-  Slack pointed at the fake by SLACK_API_URL; SIGKILL and restart either one.
+  Slack (many workspaces, OAuth) pointed at the fake by SLACK_API_URL; SIGKILL and restart either one.
 - `Driver`: N lifecycles, each a thread: ingest through the intake API, wait for the card, claim by
   a signed reaction event, log the first contact through the CRM touch webhook, close with the
   card's Won button; which of those happen and after which escalation is the lifecycle's kind.
@@ -48,6 +48,7 @@ from tests.fakes.slack_web_api import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "kill-lifecycles-signing-secret-0001"
+SECRET_KEYS = "a2lsbC1saWZlY3ljbGVzLXNlY3JldC1rZXlzLTAwMDE="  # a Fernet key: the installs' tokens at rest
 
 CLAIM_S = 4
 CLAIM_LADDER = "0 remind channel, +3s remind on-call, +6s tell managers"
@@ -143,11 +144,19 @@ class TeamInfo:
     key: str
 
 
-def make_teams(core, count: int, zone: str) -> list[TeamInfo]:
-    """`count` Slack teams (one workspace id each, all on the one bot token), three reps in the
-    on-call rotation and a manager each, short windows, and an intake key each. Several teams:
-    Slack's pace is one new message per second per channel, and one channel could not carry the
-    cards and notices of 1,000 lifecycles in the time."""
+def make_teams(core, count: int, zone: str, fake: FakeSlack) -> list[TeamInfo]:
+    """`count` Slack teams (one workspace each, installed through OAuth: each its installation, all
+    with the fake's one bot token, stored encrypted with SECRET_KEYS), three reps in the on-call
+    rotation and a manager each, short windows, and an intake key each. Several teams: Slack's
+    pace is one new message per second per channel, and one channel could not carry the cards
+    and notices of 1,000 lifecycles in the time. Several workspaces on one deployment is OAuth:
+    one bot token serves its own workspace only."""
+    from slack_sdk.oauth.installation_store import Installation
+
+    from adapters.slack.oauth import installation_store
+    from chatbot.secret_keys import SecretKeys
+
+    store = installation_store(core.engine, fake.client_id, SecretKeys.parse(SECRET_KEYS))
     made = []
     for k in range(1, count + 1):
         slack_id = f"T0KILL{k:03d}"
@@ -162,6 +171,8 @@ def make_teams(core, count: int, zone: str) -> list[TeamInfo]:
             roster.add_member(core, team.id, name=f"Rep {k}-{order}", chat_user_id=user, oncall_order=order)
         roster.add_member(core, team.id, name=f"Manager {k}", chat_user_id=f"U0K{k:03d}M1", role=Role.MANAGER)
         key = apikeys.create_key(core, team.id, f"kill-test-{k}").key
+        store.save(Installation(app_id=fake.app_id, team_id=slack_id, bot_token=fake.token, bot_id=fake.bot_id,
+                                bot_user_id=fake.bot_user_id, bot_scopes=["chat:write"], user_id=f"U0K{k:03d}M1"))
         made.append(TeamInfo(team.id, slack_id, team.leads_channel, team.managers_channel, reps, key))
     return made
 
@@ -183,8 +194,8 @@ class Stack:
         self.lock = threading.Lock()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "DATABASE_"))}
         env.update(DATABASE_URL=url, PYTHONPATH=str(ROOT), LOG_LEVEL="INFO", PORT=str(self.port),
-                   SLACK_BOT_TOKEN=fake.token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url,
-                   LEADS_CHANNEL="C0LEADS000", TEAM_NAME="Kill Motors (workspace)", TIMEZONE="UTC")
+                   SLACK_CLIENT_ID=fake.client_id, SLACK_CLIENT_SECRET=fake.client_secret, SECRET_KEYS=SECRET_KEYS,
+                   SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url, TIMEZONE="UTC")
         self.env = env
         self.command = chatbot_command()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -677,6 +688,8 @@ class Driver:
                            user=life.owner, team=life.team.slack_id,
                            overrides={"actions.0.action_id": "lead:won", "actions.0.value": str(life.lead_id),
                                       "actions.0.block_id": "lead_actions", "container.is_ephemeral": False,
+                                      "team.enterprise_id": None,  # a workspace of no Enterprise Grid org:
+                                      # its installation is found by its team id alone
                                       "trigger_id": f"{self._event_id()}.press",  # each press its own
                                       "response_url": self.fake.response_url, "api_app_id": self.fake.app_id})
             return self._slack(payload)

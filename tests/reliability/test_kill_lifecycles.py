@@ -98,7 +98,7 @@ def test_kill_9_across_lead_lifecycles(kill_database, tmp_path):
     chaos = Chaos(stack, random.Random(rng.random()), pause=run["pause"], down=run["down"],
                   for_s=run["kill_for_s"])
     try:
-        teams = make_teams(core, run["teams"], midday_zone(time.time()))
+        teams = make_teams(core, run["teams"], midday_zone(time.time()), fake)
         stack.start("web")
         stack.start("worker")
         assert stack.web_ready(60), stack.output()

@@ -63,7 +63,7 @@ class SlackHarness:
                                       slack_api_url=fake.base_url, leads_channel=LEADS,
                                       managers_channel="C0MGRS001")
         self.client = make_client(fake.token, fake.base_url)
-        self.services = SlackServices(core, self.settings)
+        self.services = SlackServices(core, self.settings, workspace=fake.team_id)  # the token's workspace
         self.team_id = self.services.team_id(fake.team_id)
         self.platforms = register_slack(Platforms(), core, self.settings, self.client)
         self.web = create_web_app(core, self.platforms, slack_app=create_slack_app(core, self.settings, self.client))

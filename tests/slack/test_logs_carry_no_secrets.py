@@ -119,6 +119,7 @@ def test_representative_flows_log_no_contact_details_and_no_secret(slack, core, 
 
 CLIENT_SECRET = "fake-client-secret-5e1d"
 METRICS_TOKEN = "metrics-token-0b7e44c2a9"
+SECRET_KEY = "ZXZlcnktcm91dGUtdGVzdC1rZXktMzItYnl0ZXMhISE="  # a Fernet key: it seals the installed token
 TEAMS_PASSWORD = "teams-app-password-9f3c"
 DATABASE_PASSWORD = "db-password-71aa"
 CUSTOMERS = {  # per route: a name, an e-mail and a phone used nowhere else
@@ -167,7 +168,7 @@ def test_every_route_at_debug_logs_no_secret_no_oauth_code_or_state_and_no_custo
     core = bootstrap(f"sqlite:///{tmp_path / 'every.db'}", ManualClock(TUESDAY_10AM))
     settings = config.Settings(_env_file=None, slack_client_id="1111.2222", slack_client_secret=CLIENT_SECRET,
                                slack_signing_secret=SECRET, teams_app_password=TEAMS_PASSWORD,
-                               metrics_token=METRICS_TOKEN,
+                               metrics_token=METRICS_TOKEN, secret_keys=SECRET_KEY,
                                database_url=f"postgresql://bot:{DATABASE_PASSWORD}@db.internal/leads")
     stream = io.StringIO()
     raw = Raw()
@@ -183,7 +184,7 @@ def test_every_route_at_debug_logs_no_secret_no_oauth_code_or_state_and_no_custo
                               profile={"display_name": name.split()[0]})
             slack_settings = SlackSettings(_env_file=None, slack_client_id=fake.client_id,
                                            slack_client_secret=CLIENT_SECRET, slack_signing_secret=SECRET,
-                                           slack_api_url=fake.base_url, leads_channel=LEADS)
+                                           slack_api_url=fake.base_url, leads_channel=LEADS, secret_keys=SECRET_KEY)
             platforms = register_slack(Platforms(), core, slack_settings)
             teams = TeamsHarness(core, connector, issuer, monkeypatch, platforms=platforms,
                                  settings=TeamsSettings(_env_file=None, teams_app_id=APP_ID,
@@ -298,7 +299,7 @@ def test_every_route_at_debug_logs_no_secret_no_oauth_code_or_state_and_no_custo
     assert "msg=request method=POST path=/api/messages status=200" in written
     assert "msg=request method=GET path=/no/such/page status=404" in written
 
-    secrets = [SECRET, CLIENT_SECRET, METRICS_TOKEN, TEAMS_PASSWORD, DATABASE_PASSWORD, fake.token, "xoxb-",
+    secrets = [SECRET, CLIENT_SECRET, METRICS_TOKEN, SECRET_KEY, TEAMS_PASSWORD, DATABASE_PASSWORD, fake.token, "xoxb-",
                code, state, "code-stolen-77a1", "state-forged-0c3e", key.key, key.key.split(".", 1)[1],
                crm.key.split(".", 1)[1], crm.hmac_secret, teams_key.key.split(".", 1)[1], *tokens,
                *(t.split(".")[2] for t in tokens)]

@@ -21,6 +21,7 @@ from chatbot.domain.clock import ManualClock
 from chatbot.leads import tracker
 from chatbot.messaging.outbox import pending_count
 from chatbot.messaging.platforms import Platforms, deliver_all
+from chatbot.secret_keys import SecretKeys
 from chatbot.team import roster
 from entrypoints.web import create_web_app
 from tests.conftest import TUESDAY_10AM
@@ -28,6 +29,8 @@ from tests.fakes.slack_signing import fill, load_fixture, signed_request
 from tests.fakes.slack_web_api import FakeSlack
 from tests.helpers import incoming
 from tests.slack.harness import LEADS, SAM, SECRET, wait_for
+
+KEY = "c2VjcmV0LWtleXMtZm9yLXRoZS1vYXV0aC10ZXN0cyE="  # a Fernet key (32 bytes, url-safe base64), SECRET_KEYS
 
 
 @pytest.fixture
@@ -42,7 +45,8 @@ def oauth(tmp_path, fake):
     """An OAuth-mode app on its own SQLite file (the installation tables outlive TRUNCATE)."""
     core = bootstrap(f"sqlite:///{tmp_path / 'oauth.db'}", ManualClock(TUESDAY_10AM))
     settings = SlackSettings(_env_file=None, slack_client_id=fake.client_id, slack_client_secret=fake.client_secret,
-                             slack_signing_secret=SECRET, slack_api_url=fake.base_url, leads_channel=LEADS)
+                             slack_signing_secret=SECRET, slack_api_url=fake.base_url, leads_channel=LEADS,
+                             secret_keys=KEY)
     platforms = register_slack(Platforms(), core, settings)
     slack_app = create_slack_app(core, settings, make_client(None, fake.base_url))
     web = TestClient(create_web_app(core, platforms, slack_app=slack_app))
@@ -122,7 +126,7 @@ def test_uninstalling_forgets_the_workspaces_token_and_keeps_its_leads_queued(oa
     request = signed_request(event, SECRET)
     assert web.post("/slack/events", content=request.body.encode(), headers=request.headers).status_code == 200
 
-    store = installation_store(core.engine, settings.slack_client_id)
+    store = installation_store(core.engine, settings.slack_client_id, SecretKeys.parse(KEY))
     wait_for(lambda: store.find_bot(enterprise_id=None, team_id=fake.team_id) is None)
     tracker.ingest(core, team_id, incoming())
     assert deliver_all(core, slack_platforms(core, settings)).sent == 0

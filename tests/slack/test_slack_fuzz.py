@@ -154,12 +154,13 @@ def test_no_request_to_slack_events_gets_a_5xx_and_a_refused_one_changes_nothing
 def oauth_http(tmp_path, clock):
     from chatbot.core import bootstrap
     from tests.fakes.slack_web_api import FakeSlack
+    from tests.slack.test_oauth import KEY
 
     with FakeSlack(client_id="1111.2222", client_secret="fake-client-secret") as fake:
         oauth_core = bootstrap(f"sqlite:///{tmp_path / 'oauth.db'}", clock)
         settings_ = SlackSettings(_env_file=None, slack_client_id=fake.client_id,
                                   slack_client_secret=fake.client_secret, slack_signing_secret=SECRET,
-                                  slack_api_url=fake.base_url)
+                                  slack_api_url=fake.base_url, secret_keys=KEY)
         app = create_slack_app(oauth_core, settings_, make_client(None, fake.base_url))
         with TestClient(create_web_app(oauth_core, slack_app=app)) as http:
             yield http, oauth_core

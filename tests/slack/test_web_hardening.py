@@ -200,11 +200,12 @@ def test_a_body_at_the_cap_is_read_and_then_judged_by_its_signature(slack):
 def oauth_web(tmp_path, clock):
     from chatbot.core import bootstrap
     from tests.fakes.slack_web_api import FakeSlack
+    from tests.slack.test_oauth import KEY
 
     with FakeSlack(client_id="1111.2222", client_secret="fake-client-secret") as fake:
         core = bootstrap(f"sqlite:///{tmp_path / 'oauth.db'}", clock)
         settings = SlackSettings(_env_file=None, slack_client_id=fake.client_id, slack_client_secret=fake.client_secret,
-                                 slack_signing_secret=SECRET, slack_api_url=fake.base_url)
+                                 slack_signing_secret=SECRET, slack_api_url=fake.base_url, secret_keys=KEY)
         web = create_web_app(core, slack_app=create_slack_app(core, settings, make_client(None, fake.base_url)))
         with TestClient(web) as http:
             yield http, web, core
