@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from chatbot.domain.clock import Clock, SystemClock
+from chatbot.secret_keys import SecretKeys
 from chatbot.store.db import make_engine, transaction
 
 MIGRATIONS = Path(__file__).parent / "store" / "migrations"
@@ -27,10 +28,12 @@ MIGRATIONS = Path(__file__).parent / "store" / "migrations"
 
 @dataclass
 class Core:
-    """What every use case needs: where the data lives and what time it is."""
+    """What every use case needs: where the data lives and what time it is; and the keys that
+    seal the secrets it keeps (SECRET_KEYS; None: none set, so it keeps none)."""
 
     engine: Engine
     clock: Clock
+    secret_keys: SecretKeys | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,8 @@ def upgrade_database(engine: Engine, secret_keys: str | None = None) -> list[str
 
 def bootstrap(database_url: str | None = None, clock: Clock | None = None, *, migrate: bool = True,
               secret_keys: str | None = None) -> Core:
+    keys = SecretKeys.parse(secret_keys)  # a malformed key: SecretKeyError before anything is touched
     engine = make_engine(database_url)
     if migrate:
         upgrade_database(engine, secret_keys)
-    return Core(engine=engine, clock=clock or SystemClock())
+    return Core(engine=engine, clock=clock or SystemClock(), secret_keys=keys)

@@ -406,7 +406,10 @@ def keys_create(
 ) -> None:
     """Make a key for a lead provider or CRM. It is printed once and cannot be shown again."""
     core = bootstrap(database)
-    made = apikeys.create_key(core, resolve_team(core, team).id, name, signed=signed)
+    try:
+        made = apikeys.create_key(core, resolve_team(core, team).id, name, signed=signed)
+    except FollowUpError as exc:
+        _fail(exc.message)
     typer.echo(f"API key for {made.name} (prefix {made.prefix}); shown once, store it now:")
     typer.echo(f"  {made.key}")
     if made.hmac_secret:
@@ -748,5 +751,7 @@ secrets_command.register(app)  # `chatbot secrets new-key|rotate`: entrypoints/s
 
 def main() -> None:
     app()
+
+
 if __name__ == "__main__":
     main()

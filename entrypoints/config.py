@@ -48,8 +48,9 @@ class Settings(BaseSettings):
         "`authorization` setting), on the web app and `chatbot worker --metrics-port`. Unset: `/metrics` answers "
         "anyone who can reach the port, so keep that port private")
     secret_keys: str | None = Field(
-        None, description="Fernet keys, comma-separated, that encrypt the chat tokens kept in the database: the first "
-        "encrypts, every one decrypts. Required with SLACK_CLIENT_ID (each workspace's token is stored). Make one "
+        None, description="Fernet keys, comma-separated, that encrypt the secrets kept in the database (chat tokens, "
+        "intake signing secrets): the first encrypts, every one decrypts. Required with SLACK_CLIENT_ID (each "
+        "workspace's token is stored) and for signed intake keys (`chatbot keys create --hmac`). Make one "
         "with `chatbot secrets new-key`; to rotate: put the new key first, run `chatbot secrets rotate`, then drop "
         "the old one")
 

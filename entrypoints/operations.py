@@ -19,7 +19,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from chatbot.core import Core, head_revision, known_revisions, schema_revision, upgrade_database
 from chatbot.domain.clock import SystemClock
-from chatbot.secret_keys import SecretKeyError
+from chatbot.secret_keys import SecretKeyError, SecretKeys
 from chatbot.store.db import database_url, make_engine
 
 UPGRADE = "run `chatbot db upgrade`"
@@ -49,6 +49,10 @@ def ready_core(database: str | None, secret_keys: str | None = None, echo=typer.
     line "the database is at revision X, the code needs Y: run `chatbot db upgrade`"."""
     url = database_url(database)
     try:
+        keys = SecretKeys.parse(secret_keys)
+    except SecretKeyError as exc:
+        raise NotReady(str(exc)) from None
+    try:
         engine = make_engine(url)
         current = schema_revision(engine)
     except (SQLAlchemyError, ArgumentError, ImportError, ValueError) as exc:
@@ -56,7 +60,7 @@ def ready_core(database: str | None, secret_keys: str | None = None, echo=typer.
                        f"that the server is up and lets this host in.") from None
     head = head_revision()
     if current == head:
-        return Core(engine=engine, clock=SystemClock())
+        return Core(engine=engine, clock=SystemClock(), secret_keys=keys)
     if current is not None and current not in known_revisions():
         engine.dispose()
         raise NotReady(f"The database is at revision {current}, which this code does not know: a newer release "
@@ -75,7 +79,7 @@ def ready_core(database: str | None, secret_keys: str | None = None, echo=typer.
         raise NotReady(f"Could not bring the SQLite database at {shown(url)} up to {head} "
                        f"({_first_line(exc)}).") from None
     echo(f"Brought the SQLite database up to {head} ({applied_text(applied)}).")
-    return Core(engine=engine, clock=SystemClock())
+    return Core(engine=engine, clock=SystemClock(), secret_keys=keys)
 
 
 def applied_text(applied: list[str]) -> str:

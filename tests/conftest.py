@@ -87,8 +87,12 @@ def postgres_url():
     admin.dispose()
 
 
+SECRET_KEYS = "dGVzdHMtc2VhbC1zZWNyZXRzLXdpdGgtdGhpcy1rZXk="
+"""The `core` fixture's SECRET_KEYS (a Fernet key), as a deployment that keeps secrets has one."""
+
+
 def _empty_postgres(url: str, clock: ManualClock) -> Core:
-    core = bootstrap(url, clock, migrate=False)
+    core = bootstrap(url, clock, migrate=False, secret_keys=SECRET_KEYS)
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with core.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
@@ -99,7 +103,7 @@ def _empty_postgres(url: str, clock: ManualClock) -> Core:
 def core(request, tmp_path, clock) -> Core:
     """The core on an empty database: an SQLite file, then PostgreSQL."""
     if request.param == "sqlite":
-        made = bootstrap(f"sqlite:///{tmp_path / 'test.db'}", clock)
+        made = bootstrap(f"sqlite:///{tmp_path / 'test.db'}", clock, secret_keys=SECRET_KEYS)
     else:
         made = _empty_postgres(request.getfixturevalue("postgres_url"), clock)
     yield made

@@ -3,13 +3,16 @@
 A key reads ``lf_<prefix>.<secret>``. The prefix is public (lists, logs); the database keeps
 only the SHA-256 of the secret, so a leaked database does not leak working keys. A key made
 with ``hmac=True`` also carries a signing secret: requests must send
-``X-Signature: sha256=<hex HMAC-SHA256 of the raw body>``.
+``X-Signature: sha256=<hex HMAC-SHA256 of the raw body>``. That secret must be read back to
+check a signature, so it is kept encrypted with SECRET_KEYS (`Core.secret_keys`), like the chat
+tokens: a signed key cannot be made without a key to seal it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,10 +20,15 @@ from datetime import datetime
 from sqlmodel import select
 
 from chatbot.errors import FollowUpError
+from chatbot.secret_keys import MAKE_ONE, SecretKeyError
 from chatbot.store.db import transaction
 from chatbot.store.models import ApiKey, Team
 
+log = logging.getLogger(__name__)
+
 KEY_START = "lf_"
+SEALED_COLUMNS = {ApiKey.__tablename__: ("hmac_secret",)}
+"""The columns of the core's own tables that hold a secret sealed with SECRET_KEYS."""
 
 
 class UnknownKey(FollowUpError):
@@ -66,7 +74,14 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class NoSecretKeys(FollowUpError):
+    pass
+
+
 def create_key(core, team_id: int, name: str, *, signed: bool = False) -> NewKey:
+    if signed and core.secret_keys is None:
+        raise NoSecretKeys(f"A signed key's secret is kept encrypted, and SECRET_KEYS is not set: {MAKE_ONE}, set "
+                           "SECRET_KEYS to it and make the key again.")
     prefix = KEY_START + secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     signing = secrets.token_urlsafe(32) if signed else None
@@ -74,7 +89,7 @@ def create_key(core, team_id: int, name: str, *, signed: bool = False) -> NewKey
         if session.get(Team, team_id) is None:
             raise UnknownKey(f"There is no team #{team_id}.")
         row = ApiKey(team_id=team_id, name=name, prefix=prefix, secret_sha256=_digest(secret),
-                     hmac_secret=signing, created_at=core.clock.now())
+                     hmac_secret=core.secret_keys.seal(signing) if signing else None, created_at=core.clock.now())
         session.add(row)
         session.flush()
         return NewKey(row.id, team_id, name, prefix, f"{prefix}.{secret}", signing)
@@ -118,7 +133,16 @@ def authenticate(core, presented: str | None) -> Caller | None:
         ).first()
     if key is None or not hmac.compare_digest(key.secret_sha256, _digest(secret)):
         return None
-    return Caller(key.id, key.team_id, key.name, key.prefix, key.hmac_secret)
+    signing = None
+    if key.hmac_secret is not None:
+        try:
+            if core.secret_keys is None:
+                raise SecretKeyError("SECRET_KEYS is not set")
+            signing = core.secret_keys.open(key.hmac_secret)
+        except SecretKeyError:
+            log.error("intake key %s: its signing secret cannot be opened with SECRET_KEYS; refused", key.prefix)
+            return None
+    return Caller(key.id, key.team_id, key.name, key.prefix, signing)
 
 
 def signature_ok(caller: Caller, body: bytes, header: str | None) -> bool:

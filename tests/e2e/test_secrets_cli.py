@@ -67,20 +67,20 @@ def test_rotating_the_key_new_first_then_rotate_then_the_old_key_dropped(env, mo
 
     code, lines = chatbot("doctor", "--database-url", env)
     assert line(lines, "secret keys") == (
-        "✓ secret keys: 2 stored chat token(s) decrypt; 2 still need an older key: run `chatbot secrets rotate` "
+        "✓ secret keys: 2 stored secret(s) decrypt; 2 still need an older key: run `chatbot secrets rotate` "
         "before dropping it from SECRET_KEYS")
 
     code, lines = chatbot("secrets", "rotate", "--database-url", env)
-    assert (code, lines) == (0, ["Re-encrypted 2 stored token(s) with the first key of SECRET_KEYS: the other 1 "
+    assert (code, lines) == (0, ["Re-encrypted 2 stored secret(s) with the first key of SECRET_KEYS: the other 1 "
                                  "key(s) can now be dropped from SECRET_KEYS (then restart)."])
     code, lines = chatbot("doctor", "--database-url", env)
-    assert line(lines, "secret keys") == ("✓ secret keys: all 2 stored chat token(s) are encrypted with the first key "
+    assert line(lines, "secret keys") == ("✓ secret keys: all 2 stored secret(s) are encrypted with the first key "
                                           "of SECRET_KEYS: the other 1 can be dropped")
 
     monkeypatch.setenv("SECRET_KEYS", NEW)
     assert found_with(core, NEW) == BOT_TOKEN
     code, lines = chatbot("doctor", "--database-url", env)
-    assert line(lines, "secret keys") == "✓ secret keys: all 2 stored chat token(s) are encrypted with SECRET_KEYS and decrypt"
+    assert line(lines, "secret keys") == "✓ secret keys: all 2 stored secret(s) are encrypted with SECRET_KEYS and decrypt"
     assert NEW not in "\n".join(lines) and BOT_TOKEN not in "\n".join(lines)
 
 
@@ -91,7 +91,7 @@ def test_a_key_that_opens_nothing_stored_is_red_and_rotate_changes_nothing(env, 
     code, lines = chatbot("doctor", "--database-url", env)
     assert code == 1
     assert line(lines, "secret keys") == (
-        "✗ secret keys: 2 stored chat token(s) cannot be decrypted with SECRET_KEYS: the key that encrypted them was "
+        "✗ secret keys: 2 stored secret(s) cannot be decrypted with SECRET_KEYS: the key that encrypted them was "
         "dropped or changed; put it back (after the new one)")
 
     code, lines = chatbot("secrets", "rotate", "--database-url", env)
@@ -110,8 +110,8 @@ def test_tokens_in_plain_text_are_red_until_rotate_encrypts_them(env, monkeypatc
 
     code, lines = chatbot("doctor", "--database-url", env)
     assert code == 1 and line(lines, "secret keys") == (
-        "✗ secret keys: 1 stored chat token(s) are in plain text (a database dump would be a working key to the "
-        "workspace): run `chatbot secrets rotate`")
+        "✗ secret keys: 1 stored secret(s) are in plain text (a database dump would hand them over): "
+        "run `chatbot secrets rotate`")
 
     assert chatbot("secrets", "rotate", "--database-url", env)[0] == 0
     assert found_with(core, NEW) == BOT_TOKEN

@@ -13,6 +13,7 @@ from chatbot.intake import apikeys
 from chatbot.store.db import transaction
 from chatbot.store.models import ApiKey
 from entrypoints.cli import app
+from tests.conftest import SECRET_KEYS
 
 ADF = Path(__file__).parents[1] / "fixtures" / "adf"
 runner = CliRunner()
@@ -49,7 +50,8 @@ class TestApiKeys:
         assert not apikeys.signature_ok(caller, body, None)
 
 
-def test_keys_create_prints_the_key_once_and_list_shows_only_the_prefix(tmp_path):
+def test_keys_create_prints_the_key_once_and_list_shows_only_the_prefix(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEYS", SECRET_KEYS)  # a signed key's secret is kept encrypted with it
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     made = runner.invoke(app, ["team", "create", "--name", "Demo Motors", "--timezone", "America/Chicago",
                                "--database-url", url])

@@ -165,7 +165,7 @@ def test_every_route_at_debug_logs_no_secret_no_oauth_code_or_state_and_no_custo
     /healthz, /readyz and /metrics, all through uvicorn with `configure()` at DEBUG and the secrets
     `chatbot web` passes it (config.Settings.secrets()). Then no line holds any secret, key, token,
     OAuth code or state, name, phone or e-mail the test used; the access lines are there, without query."""
-    core = bootstrap(f"sqlite:///{tmp_path / 'every.db'}", ManualClock(TUESDAY_10AM))
+    core = bootstrap(f"sqlite:///{tmp_path / 'every.db'}", ManualClock(TUESDAY_10AM), secret_keys=SECRET_KEY)
     settings = config.Settings(_env_file=None, slack_client_id="1111.2222", slack_client_secret=CLIENT_SECRET,
                                slack_signing_secret=SECRET, teams_app_password=TEAMS_PASSWORD,
                                metrics_token=METRICS_TOKEN, secret_keys=SECRET_KEY,
