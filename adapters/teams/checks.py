@@ -3,7 +3,8 @@ token validation and before the bot runs, so a refused request changes nothing a
 
 - the body is an activity (activity_body.py): else 415, 413 or 400 with a short reason, never a 500;
 - the token vouches for where the replies go: its `serviceurl` claim equals the activity's
-  serviceUrl (the SDK compares hosts only, and only with its host validator on): else 401;
+  serviceUrl (the SDK compares hosts only, and only with its host validator on), and a token
+  that names its tenant (`tid`) names the activity's: else 401;
 - a Bot Framework token was signed by a key the Bot Framework endorses for the activity's
   channel (its JWKS lists, per key, the channels it may sign for; the SDK ignores them): else
   401; and the channel is Teams (`msteams`): else 403. Entra's keys carry no endorsements;
@@ -113,6 +114,9 @@ class RequestChecks:
         claimed = claims.get("serviceurl")
         if not isinstance(claimed, str) or not same_url(claimed, activity.service_url):
             raise Refused(401, "the token was not issued for this activity's serviceUrl")
+        token_tenant, named = claims.get("tid"), tenant_of(activity)
+        if isinstance(token_tenant, str) and isinstance(named, str) and token_tenant.lower() != named.lower():
+            raise Refused(401, "the token was issued in another tenant than the activity names")
         issuer = claims.get("iss")
         channel = channel_of(activity)
         if issuer in BOT_FRAMEWORK_ISSUERS:

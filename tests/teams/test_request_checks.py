@@ -124,6 +124,13 @@ def test_a_single_tenant_bot_takes_entra_tokens_from_its_own_tenant(dealership, 
     assert dealership.h.post(activity, token=token).status_code == 202
 
 
+def test_a_token_from_the_bots_own_tenant_cannot_speak_for_another_tenant(dealership, issuer, monkeypatch):
+    own = entra_issuer("v2", TENANT)
+    issuer.trust(monkeypatch, issuer=own)
+    activity = dealership.claim(service_url=dealership.connector.service_url, tenant=OTHER_TENANT)
+    dealership.refused(activity, issuer.token(service_url=activity["serviceUrl"], iss=own, tid=TENANT), 401)
+
+
 def test_a_multi_tenant_bot_takes_entra_tokens_from_no_tenant(core, connector, issuer, monkeypatch, caller):
     dealership = Dealership(core, connector, issuer, monkeypatch, caller, teams_tenant_id=None)
     own = entra_issuer("v1", TENANT)
