@@ -27,12 +27,20 @@ def lead_error_from(exc: ValidationError, where: str | None = None) -> LeadForma
     problems = exc.errors(include_url=False)
     first = problems[0]
     message = first["msg"].removeprefix("Value error, ")
+    if first["type"] in ("model_type", "dict_type") and not first["loc"]:  # the body itself: [1, 2], "x", 7
+        return LeadFormatError(f"the body is {_json_kind(first.get('input'))}, not a lead (a JSON object)",
+                               where=where or "body")
     if len(problems) > 1:
         more = len(problems) - 1
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
     path = ".".join(str(part) for part in first["loc"])
     location = " > ".join(part for part in (where, path) if part)
     return LeadFormatError(message, where=location or None)
+
+
+def _json_kind(value) -> str:
+    return {list: "a JSON array", str: "a JSON string", bool: "true or false", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), "not a JSON object")
 
 
 def clip(text: str | None, limit: int) -> str | None:

@@ -74,8 +74,9 @@ def test_body_that_is_not_json_gives_line_and_column():
     assert error.where == "line 3, column 3"
 
 
-def test_json_that_is_not_an_object_is_refused():
-    assert "valid dictionary" in refusal("[1, 2]").message
+def test_json_that_is_not_an_object_is_refused_saying_what_it_is():
+    error = refusal("[1, 2]")
+    assert (error.message, error.where) == ("the body is a JSON array, not a lead (a JSON object)", "body")
 
 
 def test_bytes_that_are_not_utf8_are_refused():

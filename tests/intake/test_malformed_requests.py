@@ -54,9 +54,10 @@ def test_an_integer_of_4300_digits_is_read_and_refused_as_a_field_error(api, aut
 
 
 @pytest.mark.parametrize(("body", "status", "error"), [
-    (b"[1, 2]", 422, "Input should be a valid dictionary or instance of IncomingLead"),
-    (b'"a lead"', 422, "Input should be a valid dictionary or instance of IncomingLead"),
-    (b"null", 422, "Input should be a valid dictionary or instance of IncomingLead"),
+    (b"[1, 2]", 422, "the body is a JSON array, not a lead (a JSON object)"),
+    (b'"a lead"', 422, "the body is a JSON string, not a lead (a JSON object)"),
+    (b"null", 422, "the body is null, not a lead (a JSON object)"),
+    (b"7", 422, "the body is a number, not a lead (a JSON object)"),
     (b'{"source": "Cars.com", ', 400, "not valid JSON: Expecting property name enclosed in double quotes"),
     (b"", 400, "not valid JSON: Expecting value"),
 ])
