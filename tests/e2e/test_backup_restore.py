@@ -182,3 +182,26 @@ def test_an_sqlite_backup_does_not_go_into_postgresql(postgres_url, tmp_path):
     assert done.returncode == 1
     assert done.stderr.endswith("is PostgreSQL: a backup goes back into the kind of database it came from.\n")
 
+
+
+def test_a_backups_secrets_open_only_with_the_key_that_sealed_them(two_databases, tmp_path):
+    """A backup holds the stored secrets sealed, never in plain text: restored, a signed key's secret
+    (like a workspace's chat token) opens with the deployment's SECRET_KEYS and with no other key."""
+    live, empty = two_databases
+    sealing, stranger = "YmFja3VwLXNlYWxlZC13aXRoLXRoaXMta2V5LW9ubHk=", "YW5vdGhlci1rZXktdGhhdC1zZWFsZWQtbm90aGluZyE="
+    core = bootstrap(live, secret_keys=sealing)
+    team = roster.create_team(core, name="Demo Motors", platform="api", platform_team_id="demo-motors",
+                              timezone="America/Chicago")
+    signed = apikeys.create_key(core, team.id, "crm", signed=True)
+    core.engine.dispose()
+    assert run_chatbot(["backup", "--out", "b.db", "--database-url", live], tmp_path).returncode == 0
+    assert signed.hmac_secret.encode() not in (tmp_path / "b.db").read_bytes()
+    assert run_chatbot(["restore", "b.db", "--database-url", empty], tmp_path).returncode == 0
+
+    body = b'{"source": "crm"}'
+    with_stranger = bootstrap(empty, secret_keys=stranger)
+    assert apikeys.authenticate(with_stranger, signed.key) is None
+    with_stranger.engine.dispose()
+    restored = bootstrap(empty, secret_keys=sealing)
+    assert apikeys.signature_ok(apikeys.authenticate(restored, signed.key), body, apikeys.sign(signed.hmac_secret, body))
+    restored.engine.dispose()
