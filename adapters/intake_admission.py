@@ -17,17 +17,11 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
-from adapters.http_errors import error_response
+from adapters.http_errors import Refused, error_response, read_capped
 from chatbot.core import Core
 from chatbot.intake import apikeys
 
 log = logging.getLogger("chatbot.intake")
-
-
-class Refused(Exception):
-    def __init__(self, status: int, error: str, where: str | None = None) -> None:
-        super().__init__(error)
-        self.status, self.error, self.where = status, error, where
 
 
 def refusal(status: int, error: str, where: str | None) -> JSONResponse:
@@ -72,21 +66,6 @@ def presented_key(request: Request) -> str | None:
 
 def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-async def read_capped(request: Request, cap: int) -> bytes:
-    """The body, refusing (413) as soon as it is longer than `cap`: never buffered whole first."""
-    too_big = Refused(413, f"the body is larger than the limit of {cap:,} bytes", "body")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > cap:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 async def read_form(request: Request, body: bytes, max_part_size: int) -> tuple[dict[str, str], dict[str, bytes]]:

@@ -36,7 +36,7 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from adapters.http_errors import error_response
+from adapters.http_errors import Refused, error_response, read_capped
 from adapters.intake_api import intake_router
 from chatbot.core import Core
 from chatbot.messaging.platforms import Platforms
@@ -58,33 +58,10 @@ SLACK_TYPES = ("application/json", "application/x-www-form-urlencoded")
 """What Slack posts: events as JSON; commands, interactivity and options as a form."""
 
 
-class Refusal(Exception):
-    def __init__(self, status: int, reason: str, where: str | None = None) -> None:
-        super().__init__(reason)
-        self.status, self.reason, self.where = status, reason, where
-
-
 def refusal(route: str, status: int, reason: str, where: str | None = None) -> JSONResponse:
     """The answer to a request the app will not handle, and its one log line."""
     log.info("refused %s", kv(route=route, status=status, reason=reason))
     return error_response(status, reason, where)
-
-
-async def read_capped(request: Request, cap: int = MAX_SLACK_BODY) -> bytes:
-    """The body, refused (413) as soon as it is declared or found longer than `cap`: never read whole first."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not (declared.isascii() and declared.isdigit()):
-            raise Refusal(400, "Content-Length is not a number", "Content-Length")
-        if int(declared) > cap:
-            raise Refusal(413, f"the body is larger than {cap} bytes", "body")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise Refusal(413, f"the body is larger than {cap} bytes", "body")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class SlackSignature:
@@ -97,19 +74,19 @@ class SlackSignature:
 
     def check(self, headers, body: bytes) -> None:
         if self.verifier is None:
-            raise Refusal(401, "this app takes no signed requests over HTTP (no signing secret is set)",
+            raise Refused(401, "this app takes no signed requests over HTTP (no signing secret is set)",
                           "X-Slack-Signature")
         timestamp = headers.get("x-slack-request-timestamp")
         signature = headers.get("x-slack-signature")
         if not timestamp or not signature:
-            raise Refusal(401, "X-Slack-Signature and X-Slack-Request-Timestamp are required",
+            raise Refused(401, "X-Slack-Signature and X-Slack-Request-Timestamp are required",
                           "X-Slack-Request-Timestamp" if signature else "X-Slack-Signature")
         if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
-            raise Refusal(401, "X-Slack-Request-Timestamp is not a Unix time", "X-Slack-Request-Timestamp")
+            raise Refused(401, "X-Slack-Request-Timestamp is not a Unix time", "X-Slack-Request-Timestamp")
         if abs(self.now() - int(timestamp)) > MAX_SKEW_S:
-            raise Refusal(401, "X-Slack-Request-Timestamp is more than 5 minutes from now", "X-Slack-Request-Timestamp")
+            raise Refused(401, "X-Slack-Request-Timestamp is more than 5 minutes from now", "X-Slack-Request-Timestamp")
         if not signature.isascii():
-            raise Refusal(401, "X-Slack-Signature does not match", "X-Slack-Signature")
+            raise Refused(401, "X-Slack-Signature does not match", "X-Slack-Signature")
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -120,14 +97,14 @@ class SlackSignature:
         else:
             valid = self.verifier.is_valid(text, timestamp, signature)
         if not valid:
-            raise Refusal(401, "X-Slack-Signature does not match", "X-Slack-Signature")
+            raise Refused(401, "X-Slack-Signature does not match", "X-Slack-Signature")
 
 
 def slack_request(request: Request, body: bytes) -> BoltRequest:
     """A verified body read as Slack sends it: a JSON object, a form, or a form whose `payload` is one."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in SLACK_TYPES:
-        raise Refusal(415, f"Content-Type {media or '(none)'} is not Slack's: {' or '.join(SLACK_TYPES)}",
+        raise Refused(415, f"Content-Type {media or '(none)'} is not Slack's: {' or '.join(SLACK_TYPES)}",
                       "Content-Type")
     try:
         bolt_request = to_bolt_request(request, body)
@@ -135,9 +112,9 @@ def slack_request(request: Request, body: bytes) -> BoltRequest:
     except Exception:  # noqa: BLE001 - Bolt's reader raises whatever json/str raise: all mean "unreadable"
         readable = False
     if not readable:
-        raise Refusal(400, "the body is not Slack's JSON or form", "body")
+        raise Refused(400, "the body is not Slack's JSON or form", "body")
     if not slack_shaped(bolt_request.body):
-        raise Refusal(400, "the body is not shaped like a Slack payload", "body")
+        raise Refused(400, "the body is not shaped like a Slack payload", "body")
     return bolt_request
 
 
@@ -320,11 +297,11 @@ def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app:
         @web.post("/slack/events")
         async def slack_events(request: Request) -> Response:
             try:
-                body = await read_capped(request)
+                body = await read_capped(request, MAX_SLACK_BODY)
                 signed.check(request.headers, body)
                 bolt_request = slack_request(request, body)
-            except Refusal as refused:
-                return refusal(request.url.path, refused.status, refused.reason, refused.where)
+            except Refused as refused:
+                return refusal(request.url.path, refused.status, refused.error, refused.where)
             return to_starlette_response(await run_in_threadpool(bolt.dispatch, bolt_request))
 
         if bolt.oauth_flow is not None:  # multi-workspace: install and OAuth redirect pages
@@ -332,9 +309,9 @@ def create_web_app(core: Core, platforms: Platforms | None = None, *, slack_app:
 
             async def oauth_page(request: Request, handle) -> Response:
                 try:
-                    await read_capped(request)  # a GET's body means nothing: capped, then left out
-                except Refusal as refused:
-                    return refusal(request.url.path, refused.status, refused.reason, refused.where)
+                    await read_capped(request, MAX_SLACK_BODY)  # a GET's body means nothing: capped, then left out
+                except Refused as refused:
+                    return refusal(request.url.path, refused.status, refused.error, refused.where)
                 return to_starlette_response(await run_in_threadpool(handle, to_bolt_request(request, b"")))
 
             @web.get(flow.install_path)

@@ -17,19 +17,12 @@ from fastapi import Request
 from microsoft_agents.activity import Activity
 from pydantic import ValidationError
 
+from adapters.http_errors import Refused, read_capped
+
 MAX_ACTIVITY_BYTES = 1_000_000
 """An activity is a few KB (Teams caps a message near 28 KB); a member list or a card's data a few more."""
 JSON = "application/json"
 NOT_ACTIVITY = "the body is not an activity the Bot Framework sends"
-
-
-class Refused(Exception):
-    """A request the bot will not act on: its HTTP status, a short reason (field names at most, no
-    value from the request), the header or field at fault, and `detail` for the log line only."""
-
-    def __init__(self, status: int, reason: str, detail: str = "", where: str | None = None) -> None:
-        super().__init__(reason)
-        self.status, self.reason, self.detail, self.where = status, reason, detail, where
 
 
 class _NotTheModelsValidationErrors(logging.Filter):
@@ -51,18 +44,8 @@ async def read_body(request: Request) -> bytes:
     """The raw body of a request that says it carries JSON, read up to the cap; else Refused (415, 413)."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != JSON:
-        raise Refused(415, f"Content-Type {media or '(none)'} is not {JSON}", where="Content-Type")
-    too_big = Refused(413, f"the body is larger than {MAX_ACTIVITY_BYTES} bytes", where="body")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > MAX_ACTIVITY_BYTES:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_ACTIVITY_BYTES:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
+        raise Refused(415, f"Content-Type {media or '(none)'} is not {JSON}", "Content-Type")
+    return await read_capped(request, MAX_ACTIVITY_BYTES)
 
 
 def read_activity(body: bytes) -> Activity:
@@ -70,41 +53,41 @@ def read_activity(body: bytes) -> Activity:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deeply, a number of 4,300+ digits
-        raise Refused(400, "the body is not JSON", where="body") from None
+        raise Refused(400, "the body is not JSON", "body") from None
     if not isinstance(data, dict):
-        raise Refused(400, "the body is not an activity (a JSON object)", where="body")
+        raise Refused(400, "the body is not an activity (a JSON object)", "body")
     try:
         activity = Activity.model_validate(data)
     except ValidationError as exc:
         where = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "body"
         raise Refused(400, NOT_ACTIVITY, where=where) from None
     except Exception:  # noqa: BLE001 - the model's own checks raise plain exceptions (a channel id it disputes)
-        raise Refused(400, "the activity's fields do not agree with each other", where="channelId") from None
+        raise Refused(400, "the activity's fields do not agree with each other", "channelId") from None
     if not activity.type or activity.conversation is None or not activity.conversation.id:
-        raise Refused(400, "an activity needs a type and a conversation id", where="type, conversation.id")
+        raise Refused(400, "an activity needs a type and a conversation id", "type, conversation.id")
     if not activity.service_url:
-        raise Refused(400, "the activity has no serviceUrl", where="serviceUrl")
+        raise Refused(400, "the activity has no serviceUrl", "serviceUrl")
     problem = _shape_problem(activity)
     if problem:
         raise Refused(400, *problem)
     return activity
 
 
-def _shape_problem(activity: Activity) -> tuple[str, str, str] | None:
+def _shape_problem(activity: Activity) -> tuple[str, str] | None:
     """What the bot reads without the model's help, in the shape Teams sends it (or why not, and
     where): who sent it and to whom, and channelData's tenant, team and channel as objects with text ids."""
     for name, account in (("from", activity.from_property), ("recipient", activity.recipient)):
         if account is None or not account.id:
-            return f"the activity has no {name}.id", "", f"{name}.id"
+            return f"the activity has no {name}.id", f"{name}.id"
     data = activity.channel_data
     if data is None:
         return None
     if not isinstance(data, dict):
-        return "channelData is not an object", "", "channelData"
+        return "channelData is not an object", "channelData"
     for part in ("tenant", "team", "channel"):
         value = data.get(part)
         if value is not None and not (isinstance(value, dict) and isinstance(value.get("id", ""), str)):
-            return f"channelData.{part} is not an object with a text id", "", f"channelData.{part}"
+            return f"channelData.{part} is not an object with a text id", f"channelData.{part}"
     if not isinstance(data.get("eventType", ""), str):
-        return "channelData.eventType is not text", "", "channelData.eventType"
+        return "channelData.eventType is not text", "channelData.eventType"
     return None

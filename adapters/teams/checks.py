@@ -30,7 +30,8 @@ from microsoft_agents.hosting.core.authorization._entra_issuers import (
     BOTFRAMEWORK_PUBLIC_ISSUER,
 )
 
-from adapters.teams.activity_body import Refused, quiet_the_models_validation_log, read_activity
+from adapters.http_errors import Refused
+from adapters.teams.activity_body import quiet_the_models_validation_log, read_activity
 from adapters.teams.chat import host_allowed
 from adapters.teams.services import tenant_of
 from adapters.teams.settings import TeamsSettings
@@ -106,7 +107,7 @@ class RequestChecks:
         allowed = self.settings.allowed_tenants
         tenant = tenant_of(activity)
         if allowed is not None and (not isinstance(tenant, str) or tenant.lower() not in allowed):
-            raise Refused(403, "this tenant may not use the bot (TEAMS_ALLOWED_TENANTS)", f"tenant={tenant!r:.60}")
+            raise Refused(403, "this tenant may not use the bot (TEAMS_ALLOWED_TENANTS)", detail=f"tenant={tenant!r:.60}")
         return activity
 
     async def _token_vouches(self, activity: Activity, identity: ClaimsIdentity | None) -> None:
@@ -124,7 +125,7 @@ class RequestChecks:
                 kid = jwt.get_unverified_header(identity.security_token or "").get("kid")
                 endorsed = await asyncio.to_thread(self.endorsements.channels, BOTFRAMEWORK_JWKS_URIS[issuer], kid)
             except Exception as exc:  # noqa: BLE001 - keys that cannot be read endorse nothing
-                raise Refused(401, "the token's key could not be checked", type(exc).__name__) from None
+                raise Refused(401, "the token's key could not be checked", detail=type(exc).__name__) from None
             if not channel or channel not in endorsed:
                 raise Refused(401, "the token's key is not endorsed for this channel")
         if channel != TEAMS_CHANNEL:

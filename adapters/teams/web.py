@@ -10,8 +10,8 @@ from microsoft_agents.hosting.core import AgentAuthConfiguration, ConnectionMana
 from microsoft_agents.hosting.fastapi import CloudAdapter
 from microsoft_agents.hosting.fastapi.jwt_authorization_middleware import jwt_authorization_decorator
 
-from adapters.http_errors import error_response
-from adapters.teams.activity_body import Refused, read_body
+from adapters.http_errors import Refused, error_response
+from adapters.teams.activity_body import read_body
 from adapters.teams.auth import ProviderFactory, auth_configuration, connection_manager, token_source
 from adapters.teams.bot import SORRY, LeadBot
 from adapters.teams.checks import Endorsements, RequestChecks
@@ -63,9 +63,9 @@ def guarded(handle, checks: RequestChecks):
             body = await read_body(request)
             await checks.admit(body, getattr(request.state, "claims_identity", None))
         except Refused as refused:
-            log.warning('refused route=%s status=%d reason="%s"%s', ROUTE, refused.status, refused.reason,
+            log.warning('refused route=%s status=%d reason="%s"%s', ROUTE, refused.status, refused.error,
                         f" {refused.detail}" if refused.detail else "")
-            return error_response(refused.status, refused.reason, refused.where)
+            return error_response(refused.status, refused.error, refused.where)
 
         async def replay() -> dict:  # the SDK reads the body again: the same bytes
             return {"type": "http.request", "body": body, "more_body": False}

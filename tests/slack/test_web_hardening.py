@@ -36,7 +36,7 @@ MISMATCH = "X-Slack-Signature does not match"
 MISSING = "X-Slack-Signature and X-Slack-Request-Timestamp are required"
 NOT_A_TIME = "X-Slack-Request-Timestamp is not a Unix time"
 STALE = "X-Slack-Request-Timestamp is more than 5 minutes from now"
-TOO_BIG = f"the body is larger than {MAX_SLACK_BODY} bytes"
+TOO_BIG = f"the body is larger than the limit of {MAX_SLACK_BODY:,} bytes"
 
 
 def raw_signed(body: bytes, secret: str = SECRET, timestamp: int | None = None, content_type: str = JSON) -> dict:

@@ -71,7 +71,7 @@ def test_an_activity_under_another_content_type_is_a_415(teams, content_type):
 
 def test_a_body_over_the_cap_is_a_413_without_reading_it_whole(teams):
     answer = send(teams, b'{"type": "message", "text": "' + b"a" * 1_000_001 + b'"}')
-    assert (answer.status_code, answer.json()) == (413, {"error": "the body is larger than 1000000 bytes",
+    assert (answer.status_code, answer.json()) == (413, {"error": "the body is larger than the limit of 1,000,000 bytes",
                                                          "where": "body"})
 
 
