@@ -328,7 +328,7 @@ def sweep_once(database: str = typer.Option(None, "--database-url", help="Overri
 
 
 def _fail(message: str) -> None:
-    typer.echo(message, err=True)
+    typer.echo(printable(message), err=True)  # a refusal may quote a name as typed
     raise typer.Exit(1)
 
 
@@ -385,7 +385,7 @@ def team_create(
                                   timezone=timezone, phone_region=region.upper())
     except FollowUpError as exc:
         _fail(exc.message)
-    typer.echo(f"Team #{team.id}: {team.name} ({team.timezone}, phones read as {team.phone_region}).")
+    typer.echo(printable(f"Team #{team.id}: {team.name} ({team.timezone}, phones read as {team.phone_region})."))
 
 
 @team_app.command("list")
@@ -394,7 +394,7 @@ def team_list(database: str = DATABASE_OPTION) -> None:
 
 
     for team in roster.all_teams(bootstrap(database)):
-        typer.echo(f"#{team.id}  {team.name}  {team.platform}  {team.timezone}")
+        typer.echo(printable(f"#{team.id}  {team.name}  {team.platform}  {team.timezone}"))
 
 
 @keys_app.command("create")
@@ -410,7 +410,7 @@ def keys_create(
         made = apikeys.create_key(core, resolve_team(core, team).id, name, signed=signed)
     except FollowUpError as exc:
         _fail(exc.message)
-    typer.echo(f"API key for {made.name} (prefix {made.prefix}); shown once, store it now:")
+    typer.echo(printable(f"API key for {made.name} (prefix {made.prefix}); shown once, store it now:"))
     typer.echo(f"  {made.key}")
     if made.hmac_secret:
         typer.echo("HMAC signing secret (X-Signature: sha256=<hex HMAC-SHA256 of the raw body>):")
@@ -425,8 +425,9 @@ def keys_list(team: str = typer.Option(None, "--team", help="Only this team's ke
     team_id = resolve_team(core, team).id if team else None
     for key in apikeys.list_keys(core, team_id):
         state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M} UTC" if key.revoked_at else "active"
-        typer.echo(f"{key.prefix}  {key.team_name}  {key.name}  {'signed' if key.signed else 'unsigned'}  "
-                   f"created {key.created_at:%Y-%m-%d %H:%M} UTC  {state}")
+        typer.echo(printable(f"{key.prefix}  {key.team_name}  {key.name}  "
+                             f"{'signed' if key.signed else 'unsigned'}  "
+                             f"created {key.created_at:%Y-%m-%d %H:%M} UTC  {state}"))
 
 
 @keys_app.command("revoke")
@@ -437,7 +438,7 @@ def keys_revoke(prefix: str = typer.Argument(..., help="The key's prefix, as `ke
         key = apikeys.revoke_key(bootstrap(database), prefix)
     except apikeys.UnknownKey as exc:
         _fail(exc.message)
-    typer.echo(f"Revoked {key.prefix} ({key.name}, {key.team_name}).")
+    typer.echo(printable(f"Revoked {key.prefix} ({key.name}, {key.team_name})."))
 
 
 # ---------------------------------------------------------------- people
@@ -466,7 +467,7 @@ def member_add(
                                    role=role, oncall_order=oncall, email=email)
     except FollowUpError as exc:
         _fail(exc.message)
-    typer.echo(f"{member.name} is on {chosen.name} as a {member.role}: {_member_how(member)}.")
+    typer.echo(printable(f"{member.name} is on {chosen.name} as a {member.role}: {_member_how(member)}."))
 
 
 def _member_how(member) -> str:
@@ -486,9 +487,9 @@ def member_list(team: str = TEAM_OPTION, database: str = DATABASE_OPTION) -> Non
     core = bootstrap(database)
     chosen = resolve_team(core, team)
     people = roster.members(core, chosen.id)
-    typer.echo(f"{chosen.name}: {len(people)} {'person' if len(people) == 1 else 'people'}")
+    typer.echo(printable(f"{chosen.name}: {len(people)} {'person' if len(people) == 1 else 'people'}"))
     for member in people:
-        typer.echo(f"  {member.name}  {member.role}  {_member_how(member)}")
+        typer.echo(printable(f"  {member.name}  {member.role}  {_member_how(member)}"))
 
 
 @member_app.command("set-role")
@@ -605,11 +606,11 @@ def import_csv(
         except CannotImport as exc:
             _fail(f"Cannot import {file.name}: {exc}")
     if created is not None:
-        typer.echo(f"Created team #{created.id}: {created.name} ({created.timezone}, phones read as "
-                   f"{created.phone_region}); it did not exist.")
-    typer.echo(f"Imported {file.name} into {chosen.name}:")
+        typer.echo(printable(f"Created team #{created.id}: {created.name} ({created.timezone}, phones read as "
+                             f"{created.phone_region}); it did not exist."))
+    typer.echo(printable(f"Imported {file.name} into {chosen.name}:"))
     for line in report.lines():
-        typer.echo(f"  {line}")
+        typer.echo(printable(f"  {line}"))
     typer.echo("  columns: " + ", ".join(f"{f}={c!r}" for f, c in report.columns.items()))
 
 

@@ -135,3 +135,21 @@ class TestTeams:
         cli(db, "team", "create", "--name", "Demo Motors North")
 
         refused(cli(db, "member", "list"), "Say which team with --team: Demo Motors (#1), Demo Motors North (#2).")
+
+
+def test_names_with_terminal_control_characters_are_printed_written_out_never_obeyed(db):
+    """A team or person named with an escape sequence cannot recolour, hide or rewrite the operator's terminal."""
+    made = cli(db, "team", "create", "--name", "Demo\x1b[2J Motors", "--timezone", "America/Chicago")
+    assert made.exit_code == 0, made.output
+    refused = cli(db, "member", "add", "--name", "Sam\x1b]8;;http://evil.example\x07", "--team", "1")
+    added = cli(db, "member", "add", "--name", "Sam\x1b]8;;http://evil.example\x07", "--email", "sam@demo.example",
+                "--team", "1")
+
+    listed = cli(db, "member", "list", "--team", "1")
+    teams = cli(db, "team", "list")
+
+    assert refused.exit_code == 1 and added.exit_code == 0, added.output
+    assert "\x1b" not in made.output + refused.output + added.output + listed.output + teams.output
+    assert made.output.startswith("Team #1: Demo\\x1b[2J Motors (America/Chicago")
+    assert "  Sam\\x1b]8;;http://evil.example\\x07  rep" in listed.output
+    assert "#1  Demo\\x1b[2J Motors  api  America/Chicago" in teams.output
