@@ -50,8 +50,8 @@ from chatbot.escalation.handoffs import sweep_handoffs  # noqa: E402
 from chatbot.escalation.sweeper import sweep  # noqa: E402
 from chatbot.escalation.team_jobs import sweep_team_jobs  # noqa: E402
 from chatbot.intake.lead import Customer, IncomingLead, Phone, Vehicle  # noqa: E402
+from chatbot.ladder.deadlines import hours_of, refresh_due  # noqa: E402
 from chatbot.leads import tracker  # noqa: E402
-from chatbot.leads.deadlines import hours_of, refresh_due  # noqa: E402
 from chatbot.messaging.deliveries import forget_old_deliveries  # noqa: E402
 from chatbot.messaging.platforms import deliver_all  # noqa: E402
 from chatbot.messaging.ports import MessageRef  # noqa: E402

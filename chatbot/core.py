@@ -64,16 +64,6 @@ def run(core: Core, use_case: Callable[..., T], *args, **kwargs) -> T:
         return use_case(work, *args, **kwargs)
 
 
-# Tables other libraries create and own in the same database (slack_sdk's OAuth installation
-# and state stores): migrations neither create nor drop them.
-FOREIGN_TABLE_PREFIXES = ("slack_",)
-
-
-def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> bool:
-    """Alembic's include_name hook: leave other libraries' tables out of autogenerate."""
-    return not (type_ == "table" and name and name.startswith(FOREIGN_TABLE_PREFIXES))
-
-
 def alembic_config(engine: Engine, secret_keys: str | None = None) -> Config:
     """`secret_keys`: SECRET_KEYS's text, for the migrations that encrypt stored tokens (chatbot/secret_keys.py)."""
     config = Config()

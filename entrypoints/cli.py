@@ -56,7 +56,7 @@ from chatbot.intake.detect import parse_any
 from chatbot.intake.errors import LeadFormatError
 from chatbot.intake.fields import lead_fields
 from chatbot.intake.history import CannotImport, check_header, import_history
-from chatbot.leads.deadlines import hours_of
+from chatbot.ladder.deadlines import hours_of
 from chatbot.messaging.outbox import pending_count
 from chatbot.messaging.platforms import Platforms
 from chatbot.messaging.views import baseline_text, warning_texts

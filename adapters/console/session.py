@@ -32,8 +32,8 @@ from chatbot.escalation.sweeper import sweep
 from chatbot.intake.errors import LeadFormatError
 from chatbot.intake.lead import IncomingLead
 from chatbot.intake.typed import typed_lead
+from chatbot.ladder.deadlines import hours_of
 from chatbot.leads import lookups, tracker
-from chatbot.leads.deadlines import hours_of
 from chatbot.messaging.outbox import deliver_pending, retry_now
 from chatbot.messaging.views import Reply
 from chatbot.team import roster

@@ -12,7 +12,7 @@ decrypts on the way out; its queries, saves and deletes are slack_sdk's own. A d
 holds Fernet tokens, never `xoxb-`/`xoxp-`.
 
 slack_sdk owns these tables (slack_installations, slack_bots, slack_oauth_states) and creates
-them itself; Alembic leaves them alone (see `chatbot.core.include_in_migrations`), except the
+them itself; Alembic leaves them alone (see `chatbot.store.db.include_in_migrations`), except the
 revision that encrypted the rows stored before (0011).
 """
 

@@ -37,8 +37,8 @@ from adapters.teams.words import PHRASES, literal_plain, to_core_text
 from chatbot.commands import Caller, run_command
 from chatbot.domain.vocabulary import LoggedVia
 from chatbot.errors import FollowUpError
+from chatbot.ladder.rules import Act
 from chatbot.leads import tracker
-from chatbot.leads.rules import Act
 from chatbot.messaging import conversations
 from chatbot.messaging.deliveries import first_delivery
 from chatbot.messaging.ports import Direct

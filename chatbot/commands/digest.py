@@ -5,7 +5,7 @@ from __future__ import annotations
 from chatbot.commands.base import Caller
 from chatbot.core import Work
 from chatbot.errors import NotAllowed
-from chatbot.leads.rules import is_manager
+from chatbot.ladder.rules import is_manager
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import Reply
 from chatbot.reports.digest import digest_for

@@ -6,7 +6,7 @@ from chatbot.commands.arguments import CommandError, member
 from chatbot.commands.base import Caller, say
 from chatbot.core import Work
 from chatbot.escalation import team_jobs
-from chatbot.leads.deadlines import chains_of, hours_of, windows_of
+from chatbot.ladder.deadlines import chains_of, hours_of, windows_of
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import Reply, ladder_lines
 from chatbot.store import queries

@@ -13,7 +13,7 @@ from chatbot.commands import digest, followup, people, reports, work
 from chatbot.commands.base import Caller, Handler
 from chatbot.core import Core, unit_of_work
 from chatbot.errors import FollowUpError
-from chatbot.leads.rules import Act
+from chatbot.ladder.rules import Act
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import Reply
 from chatbot.reports.figures import PeriodError

@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 
 from chatbot.commands.arguments import lead_number, member, report_query
 from chatbot.commands.base import Caller, say
+from chatbot.commands.people import oncall as oncall_schedule
 from chatbot.core import Work
-from chatbot.leads.deadlines import hours_of
+from chatbot.ladder.deadlines import hours_of
+from chatbot.ladder.rules import Act, is_manager
 from chatbot.leads.nudge import nudge as nudge_owner
-from chatbot.leads.rules import Act, is_manager
 from chatbot.messaging.next_up import next_up
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import (
@@ -153,8 +154,6 @@ def nudge(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> R
 
 def oncall(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:
     """`/oncall`: who covers now and next, and changes to the schedule (chatbot.commands.people)."""
-    from chatbot.commands.people import oncall as oncall_schedule
-
     return oncall_schedule(work, caller, args, phrases)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from chatbot.commands.arguments import CommandError, lead_number, member
 from chatbot.commands.base import Caller, Handler, say
 from chatbot.core import Work
+from chatbot.ladder.rules import Act
 from chatbot.leads import actions, usecases
-from chatbot.leads.rules import Act
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import Reply
 from chatbot.store.models import LoggedVia

@@ -19,7 +19,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from chatbot.domain.oncall import Schedule
-from chatbot.leads.deadlines import due_window, hours_of
+from chatbot.ladder.deadlines import due_window, hours_of
 from chatbot.messaging.ports import ChatUnavailable, Direct
 from chatbot.messaging.views import Notice, due_short, handoff_text
 from chatbot.store.db import transaction

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from chatbot.messaging import outbox
+from chatbot.messaging import queue
 from chatbot.messaging.views import set_away_managers_text, set_away_text
 from chatbot.store.models import Lead, Member, Team
 
@@ -37,10 +37,10 @@ def count_lapse(session: Session, lead: Lead, team: Team, owner: Member | None, 
     owner.away_reason = f"{count} windows lapsed in a row"
     owner.lapses_in_row = 0
     log.info("rep set away after lapses team=%d member=%d lapses=%d", team.id, owner.id, count)
-    outbox.enqueue_notice(session, lead, to="direct", address=owner.chat_user_id, text=set_away_text(count),
+    queue.enqueue_notice(session, lead, to="direct", address=owner.chat_user_id, text=set_away_text(count),
                           mention=None, now=now, hint="back")
     managers = team.managers_channel or team.leads_channel
     if managers:
-        outbox.enqueue_notice(session, lead, to="channel", address=managers,
+        queue.enqueue_notice(session, lead, to="channel", address=managers,
                               text=set_away_managers_text(owner, count), mention=None, now=now)
     return True

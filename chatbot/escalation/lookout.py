@@ -27,7 +27,7 @@ from chatbot.core import Work, run
 from chatbot.errors import FollowUpError
 from chatbot.leads import usecases
 from chatbot.leads.usecases import Claimed
-from chatbot.messaging import outbox
+from chatbot.messaging import queue
 from chatbot.messaging.ports import ChatDown, ChatUnavailable, MessageRef
 from chatbot.store import queries
 from chatbot.store.db import transaction
@@ -47,7 +47,7 @@ def claim_from_reaction(work: Work, team_id: int, lead_id: int, chat_user_id: st
     claimed = usecases.claim(work, team_id, lead_id, chat_user_id, emoji=emoji)
     if claimed is not None and claimed.won:
         lead = queries.lead_in_team(work.session, team_id, lead_id)
-        outbox.enqueue_direct(work.session, lead, chat_user_id,
+        queue.enqueue_direct(work.session, lead, chat_user_id,
                               f"Your reaction on the card claimed it. {claimed.message}", work.now)
     return claimed
 

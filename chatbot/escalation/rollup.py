@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from chatbot.domain.policy import past_ladder
-from chatbot.leads.deadlines import facts_of, hours_of, snapshots_of, windows_of
-from chatbot.messaging import outbox
+from chatbot.ladder.deadlines import facts_of, hours_of, snapshots_of, windows_of
+from chatbot.messaging import queue
 from chatbot.messaging.views import morning_text
 from chatbot.store.db import transaction
 from chatbot.store.models import Escalation, Lead, LeadStatus, Member, Rollup, Team
@@ -67,7 +67,7 @@ def _morning(core, team_id: int, day: date, now: datetime) -> int:
             owners = _owners(session, [lead for lead, _ in held] + [lead for lead, _ in past])
             text = morning_text(team, held, past, owners, now)
             first = (held or past)[0][0]
-            outbox.enqueue_notice(session, first, to="channel", address=team.managers_channel or team.leads_channel,
+            queue.enqueue_notice(session, first, to="channel", address=team.managers_channel or team.leads_channel,
                                   text=text, mention=None, now=now)
         log.info("morning summary team=%d day=%s held=%d past_ladder=%d", team_id, day.isoformat(), len(held),
                  len(past))

@@ -8,46 +8,37 @@ one: a step that fell due while the worker was down fires on the next sweep.
 
 What each step says and to whom comes from the plan the lead's window took when it opened
 (policy.Plan, kept on the lead): editing settings never re-fires or re-times a step. The
-`Duty` decides who hears each rung now: the owner (unclaimed: the channel, after hours the
-on-call rep), the on-call rep (unless they own it or already heard: then the managers), the
-next rep, the managers. After hours, with the team's quiet hours on, what is meant for the
-managers or the channel is kept for the morning summary (escalation/rollup.py) instead.
+`Duty` (chatbot/team/duty.py) decides who hears each rung now: the owner (unclaimed: the
+channel, after hours the on-call rep), the on-call rep (unless they own it or already heard:
+then the managers), the next rep, the managers. After hours, with the team's quiet hours on,
+what is meant for the managers or the channel is kept for the morning summary
+(escalation/rollup.py) instead.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from chatbot.domain.hours import BusinessHours
-from chatbot.domain.policy import Action, Audience, Rule, Step, due_steps
+from chatbot.domain.policy import Action, Step, due_steps
 from chatbot.escalation import lapses, rollup
-from chatbot.leads.deadlines import (
+from chatbot.ladder.deadlines import (
     chains_of,
     facts_of,
     fired_steps,
-    hours_of,
     refresh_due,
     snapshots_of,
     windows_of,
 )
-from chatbot.messaging import outbox
+from chatbot.messaging import queue
 from chatbot.messaging.views import Told, escalation_text, moved_away_text, moved_to_you_text
 from chatbot.store.db import transaction
 from chatbot.store.models import Escalation, Lead, LeadStatus, Member, Team
-from chatbot.team.schedule import present
+from chatbot.team.duty import Duty, same_voice, told_members
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Recipient:
-    audience: str  # owner, channel, on_call, next_rep or managers
-    member: Member | None
-    channel: str | None
 
 
 def sweep(core, limit: int = 500) -> list[int]:
@@ -87,30 +78,16 @@ def _escalate_lead(core, lead_id: int, now: datetime) -> list[int]:
                 escalation = _fire(session, lead, team, step, duty, owner, earlier, now)
                 earlier.append(escalation)
                 fired.append(escalation)
-            outbox.enqueue_card(session, lead, now)
+            queue.enqueue_card(session, lead, now)
         refresh_due(session, lead, team)  # flushes: every escalation gets its id here
         return [escalation.id for escalation in fired]
-
-
-def told_members(step: Step, earlier: list[Escalation]) -> set[int]:
-    """The members this step's window has already told (one voice per lead: for first contact,
-    the claim chain's too): a later step that would tell them again goes up the ladder instead."""
-    return {e.target_member_id for e in earlier if _same_voice(step, e) and e.target_member_id}
-
-
-def _same_voice(step: Step, escalation: Escalation) -> bool:
-    """Escalations a later step of this window speaks after: the window's own, and for first
-    contact the claim chain's (one voice per lead)."""
-    if escalation.rule == step.rule and escalation.deadline == step.deadline:
-        return True
-    return step.rule is Rule.FIRST_CONTACT and escalation.rule == Rule.CLAIM
 
 
 def _told(session: Session, team: Team, lead_owner_id: int | None, earlier: list[Escalation],
           step: Step) -> tuple[Told, ...]:
     found = []
     for e in earlier:
-        if not _same_voice(step, e) or e.due_at < e.deadline <= e.fired_at:
+        if not same_voice(step, e) or e.due_at < e.deadline <= e.fired_at:
             continue  # another window's, or a heads-up caught up after its deadline: never sent
         if e.target_member_id is not None:
             member = session.get(Member, e.target_member_id)
@@ -152,13 +129,13 @@ def _step(session: Session, lead: Lead, team: Team, step: Step, duty: Duty, owne
     mention = recipient.member.chat_user_id if recipient.member else None
     hint = "claim" if lead.owner_id is None else None
     take = recipient.audience != "owner"  # a colleague or manager may take it over; not the owner's own reminder
-    outbox.enqueue_notice(session, lead, to="thread", address=None, text=text, mention=mention, now=now, hint=hint,
+    queue.enqueue_notice(session, lead, to="thread", address=None, text=text, mention=mention, now=now, hint=hint,
                           take=take)
     if recipient.member is not None:
-        outbox.enqueue_notice(session, lead, to="direct", address=recipient.member.chat_user_id, text=text,
+        queue.enqueue_notice(session, lead, to="direct", address=recipient.member.chat_user_id, text=text,
                               mention=None, now=now, hint=hint, take=take)
     elif recipient.channel and recipient.channel != team.leads_channel:
-        outbox.enqueue_notice(session, lead, to="channel", address=recipient.channel, text=text, mention=None,
+        queue.enqueue_notice(session, lead, to="channel", address=recipient.channel, text=text, mention=None,
                               now=now, hint=hint, take=take)
     return escalation
 
@@ -186,91 +163,9 @@ def _reassign(session: Session, lead: Lead, team: Team, step: Step, owner: Membe
     log.info("lead reassigned by its ladder lead=%d rule=%s level=%d from=%s to=%d", lead.id, step.rule.value,
              step.level, owner.id if owner else "nobody", to.id)
     text = moved_to_you_text(step.rule, lead, team, owner, now, deadline=step.deadline)
-    outbox.enqueue_notice(session, lead, to="thread", address=None, text=text, mention=to.chat_user_id, now=now)
-    outbox.enqueue_notice(session, lead, to="direct", address=to.chat_user_id, text=text, mention=None, now=now)
+    queue.enqueue_notice(session, lead, to="thread", address=None, text=text, mention=to.chat_user_id, now=now)
+    queue.enqueue_notice(session, lead, to="direct", address=to.chat_user_id, text=text, mention=None, now=now)
     if owner is not None and owner.id != to.id:
-        outbox.enqueue_direct(session, lead, owner.chat_user_id,
+        queue.enqueue_direct(session, lead, owner.chat_user_id,
                               moved_away_text(step.rule, lead, team, to, now, deadline=step.deadline), now)
     return escalation
-
-
-@dataclass(frozen=True)
-class Duty:
-    """Who is around right now for one lead: its owner (and whether they are away), the on-call
-    rep, the rotation without the reps who are away, and whether we are open."""
-
-    team: Team
-    owner: Member | None
-    on_call: Member | None
-    open_now: bool
-    rotation: tuple[Member, ...] = ()
-    hours: BusinessHours | None = field(default=None, compare=False)
-    owner_away: bool = False
-    order: tuple[int, ...] = ()  # the whole rotation, away or not: where the owner sits in it
-
-    @classmethod
-    def now(cls, session: Session, team: Team, owner: Member | None, now: datetime) -> Duty:
-        hours = hours_of(team)
-        around = present(session, team, owner, now)
-        return cls(team, owner, around.on_call, hours.is_open(now), around.rotation, hours, around.owner_away,
-                   around.order)
-
-    def _managers(self) -> Recipient:
-        return Recipient("managers", None, self.team.managers_channel or self.team.leads_channel)
-
-    def _channel(self, told: set[int]) -> Recipient:
-        if not self.open_now and self.on_call is not None and self.on_call.id not in told:
-            return Recipient("on_call", self.on_call, None)  # after hours the on-call rep hears first
-        return Recipient("channel", None, self.team.leads_channel)
-
-    def recipient(self, step: Step, told: set[int] = frozenset()) -> Recipient:
-        """Who must act at this step; `told`: members this lead's window has already told."""
-        audience = step.audience
-        owner_id = self.owner.id if self.owner else None
-        if audience is Audience.OWNER:
-            if self.owner is None:
-                return self._channel(told)
-            if not self.owner_away:
-                return Recipient("owner", self.owner, None)
-            if self.on_call is not None:  # stands in for an owner who is away: hears every owner's step
-                return Recipient("on_call", self.on_call, None)
-            return self._managers()
-        if audience is Audience.CHANNEL:
-            return self._channel(told)
-        if audience is Audience.ON_CALL:
-            if self.on_call is not None and self.on_call.id != owner_id and self.on_call.id not in told:
-                return Recipient("on_call", self.on_call, None)
-            return self._managers()
-        if audience is Audience.NEXT_REP:
-            rep = self._next_rep()
-            if rep is not None and rep.id not in told:
-                return Recipient("next_rep", rep, None)
-            return self._managers()
-        return self._managers()
-
-    def _next_rep(self) -> Member | None:
-        """The rep after the owner in the rotation, skipping reps who are away (no owner, or an
-        owner outside the rotation: the on-call rep)."""
-        if self.owner is None or self.owner.id not in self.order:
-            return self.on_call
-        here = {m.id: m for m in self.rotation}
-        at = self.order.index(self.owner.id)
-        return next((here[i] for i in self.order[at + 1:] + self.order[:at] if i in here), None)
-
-    def reassign_to(self) -> Member | None:
-        """Whom a reassign step moves the lead to: after hours the on-call rep (the only one
-        working), else the next rep in the rotation who is not away; None: nobody else to move it to."""
-        if not self.open_now:
-            rep = self.on_call
-        else:
-            rep = self._next_rep()
-        if rep is None or (self.owner is not None and rep.id == self.owner.id):
-            return None
-        return rep
-
-    def held_until_opening(self, recipient: Recipient, now: datetime) -> date | None:
-        """After hours with quiet hours on: the local date of the morning summary that tells it."""
-        if self.open_now or not self.team.quiet_hours or recipient.audience not in ("managers", "channel"):
-            return None
-        opening = self.hours.next_opening(now) if self.hours is not None else None
-        return self.hours.local(opening).date() if opening is not None else None

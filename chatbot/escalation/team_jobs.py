@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from chatbot.core import Work
 from chatbot.domain.hours import DAY_NAMES
 from chatbot.errors import FollowUpError, NotAllowed
-from chatbot.leads.rules import is_manager
+from chatbot.ladder.rules import is_manager
 from chatbot.messaging.ports import Channel, ChatUnavailable, MessageRef
 from chatbot.messaging.views import Notice
 from chatbot.reports.digest import Digest, build_digest, late_text, next_week, week_label, week_monday

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from chatbot.core import Work
 from chatbot.errors import FollowUpError
+from chatbot.ladder.rules import Act
 from chatbot.leads import usecases
-from chatbot.leads.rules import Act
 from chatbot.store.models import LoggedVia
 
 CALL_OUTCOMES = ("reached", "voicemail", "no answer")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from chatbot.core import Core, Work, run
 from chatbot.errors import NotAllowed
-from chatbot.leads.rules import is_manager, require_open
-from chatbot.messaging import outbox
+from chatbot.ladder.rules import is_manager, require_open
+from chatbot.messaging import queue
 from chatbot.messaging.views import nudge_text
 from chatbot.store import queries
 from chatbot.store.models import Member
@@ -27,7 +27,7 @@ def nudge(work: Work, team_id: int, lead_id: int, by_user_id: str) -> str:
     if lead.owner_id is None:
         raise NotAllowed(f"{lead.customer_name} is unclaimed: nobody to nudge. Reassign it to a rep.")
     owner = session.get(Member, lead.owner_id)
-    outbox.enqueue_direct(session, lead, owner.chat_user_id, nudge_text(lead, by, team, now), now)
+    queue.enqueue_direct(session, lead, owner.chat_user_id, nudge_text(lead, by, team, now), now)
     return f"{owner.name} is nudged about {lead.customer_name} (lead #{lead.id}) by direct message."
 
 

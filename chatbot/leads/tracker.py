@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from chatbot.core import Core, run
 from chatbot.errors import FollowUpError
+from chatbot.ladder.rules import Act
 from chatbot.leads import actions, usecases
-from chatbot.leads.rules import Act
 from chatbot.leads.usecases import Claimed, Closed, Ingested, Reassigned, Taken, TouchLogged
 from chatbot.store import queries
 

@@ -21,17 +21,16 @@ from sqlmodel import Session, col, select
 from chatbot.core import Work
 from chatbot.domain.clock import whole_seconds
 from chatbot.domain.policy import OpenWindow
+from chatbot.domain.wording import format_duration, format_moment
 from chatbot.errors import InvalidTouch, UnknownLead
 from chatbot.intake.fields import lead_fields
 from chatbot.intake.lead import IncomingLead
-from chatbot.leads.deadlines import due_window, hours_of, keep_plans_and_due, refresh_due
-from chatbot.leads.rules import Act, is_manager, require_allowed, require_open
-from chatbot.messaging import outbox
+from chatbot.ladder.deadlines import due_window, hours_of, keep_plans_and_due, refresh_due
+from chatbot.ladder.rules import Act, is_manager, require_allowed, require_open
+from chatbot.messaging import queue
 from chatbot.messaging.views import (
     claimed_elsewhere_text,
     closed_text,
-    format_duration,
-    format_moment,
     shopper_back_text,
     touch_logged_text,
     warning_texts,
@@ -140,11 +139,11 @@ def ingest(work: Work, team_id: int, incoming: IncomingLead) -> Ingested:
     if lead.id is None:  # another process stored the same delivery between our check and our insert
         return Ingested(_lead_id_for(connection, team_id, fields["source"], fields["external_id"]), duplicate=True,
                         warnings=warnings)
-    outbox.enqueue_card(session, lead, now)
+    queue.enqueue_card(session, lead, now)
     if earlier is not None and earlier.status == LeadStatus.OPEN and earlier.owner_id is not None:
         earlier_lead = session.get(Lead, earlier.id)
         owner = session.get(Member, earlier.owner_id)
-        outbox.enqueue_direct(session, lead, owner.chat_user_id, shopper_back_text(lead, earlier_lead, team, now), now)
+        queue.enqueue_direct(session, lead, owner.chat_user_id, shopper_back_text(lead, earlier_lead, team, now), now)
     return Ingested(lead.id, duplicate=False, warnings=warnings)
 
 
@@ -209,7 +208,7 @@ def claim(work: Work, team_id: int, lead_id: int, chat_user_id: str, *, emoji: s
     if won:
         lead.last_activity_at = max(lead.last_activity_at, now)
         refresh_due(session, lead, team)
-        outbox.enqueue_card(session, lead, now)
+        queue.enqueue_card(session, lead, now)
         posted = lead.posted_at or lead.received_at
         message = (f"{lead.customer_name} is yours (claimed {format_duration(now - posted)} after posting). "
                    f"{team.playbook}")
@@ -291,7 +290,7 @@ def log_touch(
     was_contacted = lead.first_contact_at is not None
     _recount(session, lead, when)
     refresh_due(session, lead, team)
-    outbox.enqueue_card(session, lead, now)
+    queue.enqueue_card(session, lead, now)
     due = due_window(lead, team)
     first = not was_contacted and lead.first_contact_at is not None
     return TouchLogged(lead.id, touch.id, first, due,
@@ -342,7 +341,7 @@ def close(work: Work, team_id: int, lead_id: int, chat_user_id: str, *, won: boo
     lead.close_reason = reason
     lead.last_activity_at = max(lead.last_activity_at, now)
     refresh_due(session, lead, team)
-    outbox.enqueue_card(session, lead, now)
+    queue.enqueue_card(session, lead, now)
     too_few = not won and lead.attempts < FEW_ATTEMPTS
     return Closed(lead.id, lead.status, lead.attempts, too_few, closed_text(lead, FEW_ATTEMPTS))
 
@@ -359,9 +358,9 @@ def reassign(work: Work, team_id: int, lead_id: int, by_user_id: str, to_user_id
     lead.claimed_at = lead.claimed_at or now
     lead.last_activity_at = max(lead.last_activity_at, now)
     refresh_due(session, lead, team)
-    outbox.enqueue_card(session, lead, now)
+    queue.enqueue_card(session, lead, now)
     if to.id != by.id:
-        outbox.enqueue_direct(session, lead, to.chat_user_id,
+        queue.enqueue_direct(session, lead, to.chat_user_id,
                               f"{by.name} handed you {lead.customer_name} (lead #{lead.id}). {team.playbook}", now)
     return Reassigned(lead.id, to.name, f"{lead.customer_name} is now {to.name}'s.")
 
@@ -400,14 +399,14 @@ def take(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Taken:
                      f"{owner.name} took {lead.customer_name} first; it is theirs now.")
     lead.last_activity_at = max(lead.last_activity_at, now)
     refresh_due(session, lead, team)
-    outbox.enqueue_card(session, lead, now)
+    queue.enqueue_card(session, lead, now)
     if previous is None:
         return Taken(lead.id, True, member.name, None, f"{lead.customer_name} is yours now. {team.playbook}")
-    outbox.enqueue_direct(session, lead, previous.chat_user_id,
+    queue.enqueue_direct(session, lead, previous.chat_user_id,
                           f"{member.name} took over {lead.customer_name} (lead #{lead.id}) after it was escalated; "
                           f"it is theirs now.", now)
     if team.managers_channel and not is_manager(member):  # a manager who took it knows
-        outbox.enqueue_notice(session, lead, to="channel", address=team.managers_channel, mention=None, now=now,
+        queue.enqueue_notice(session, lead, to="channel", address=team.managers_channel, mention=None, now=now,
                               text=f"{member.name} took over {lead.customer_name} (lead #{lead.id}) from "
                                    f"{previous.name} after it was escalated.")
     return Taken(lead.id, True, member.name, previous.name,
@@ -425,5 +424,5 @@ def release(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Reassi
     lead.claimed_at = None
     lead.last_activity_at = max(lead.last_activity_at, now)
     refresh_due(session, lead, team)
-    outbox.enqueue_card(session, lead, now)
+    queue.enqueue_card(session, lead, now)
     return Reassigned(lead.id, "", f"{lead.customer_name} is back in the channel for anyone to claim.")

@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
-from chatbot.messaging import outbox
+from chatbot.messaging import queue
 from chatbot.messaging.ports import ChatPort, ChatUnavailable, Direct
 from chatbot.messaging.views import Notice, chat_lost_text
 from chatbot.store.db import transaction
@@ -65,7 +65,7 @@ def lose(core, chat: ChatPort | None, team_id: int, reason: str, platform: str) 
             .order_by(Member.id))) if parked else []
     if not parked:
         return False
-    waiting = outbox.pending_count(core, team_id)
+    waiting = queue.pending_count(core, team_id)
     told = 0
     if chat is not None:
         text = chat_lost_text(team, reason, waiting)
@@ -75,7 +75,7 @@ def lose(core, chat: ChatPort | None, team_id: int, reason: str, platform: str) 
                 told += 1
             except ChatUnavailable:  # their personal chat went with the app, or never was: the log says so
                 continue
-    log.warning(outbox.kv("chat_lost", platform=platform, team=team_id, reason=reason, waiting=waiting,
+    log.warning(queue.kv("chat_lost", platform=platform, team=team_id, reason=reason, waiting=waiting,
                           managers_told=told, managers_unreachable=len(managers) - told))
     return True
 
@@ -91,9 +91,9 @@ def resume(core, team_id: int, platform: str) -> bool:
             .values(chat_lost_at=None, chat_lost_reason=None)).rowcount
     if not resumed:
         return False
-    made_due = outbox.retry_now(core, team_id)
-    log.warning(outbox.kv("chat_resumed", platform=platform, team=team_id,
-                          lost_s=int((now - since).total_seconds()), waiting=outbox.pending_count(core, team_id),
+    made_due = queue.retry_now(core, team_id)
+    log.warning(queue.kv("chat_resumed", platform=platform, team=team_id,
+                          lost_s=int((now - since).total_seconds()), waiting=queue.pending_count(core, team_id),
                           made_due=made_due))
     return True
 

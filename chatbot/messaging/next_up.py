@@ -2,8 +2,9 @@
 the next step of the lead's ladder that will speak, with who hears it and when.
 
 The step comes from the plan kept on the lead (deadlines.pending_step); who hears it comes from
-the sweep's own `Duty`, asked about the moment the step falls due (who is on call then, whether
-the showroom is open then), so the card names the person the sweep will tell. After hours with
+the sweep's own `Duty` (chatbot/team/duty.py), asked about the moment the step falls due (who
+is on call then, whether the showroom is open then), so the card names the person the sweep
+will tell. After hours with
 quiet hours on, what the managers or the channel would hear waits for the morning summary.
 """
 
@@ -14,10 +15,10 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from chatbot.domain.policy import Action
-from chatbot.escalation import sweeper  # a module, not its names: the sweep imports the outbox, which imports this
-from chatbot.leads.deadlines import due_window, hours_of, pending_step
+from chatbot.ladder.deadlines import due_window, hours_of, pending_step
 from chatbot.messaging.views import NextUp
 from chatbot.store.models import Escalation, Lead, LeadStatus, Member, Team
+from chatbot.team.duty import Duty, told_members
 
 LABELS = {"on_call": "{} (on call)", "next_rep": "{} (next rep)"}
 
@@ -41,11 +42,11 @@ def next_up(session: Session, lead: Lead, team: Team, now: datetime, *,
     at = max(step.due_at, now)
     hours = hours_of(team)
     owner = session.get(Member, lead.owner_id) if lead.owner_id else None
-    duty = sweeper.Duty.now(session, team, owner, at)  # as the sweep will ask when the step falls due
+    duty = Duty.now(session, team, owner, at)  # as the sweep will ask when the step falls due
     to = duty.reassign_to() if step.action is Action.REASSIGN else None
     if to is not None:
         return NextUp(due.rule, due.deadline, to.name, step.due_at, moves=True)
-    recipient = duty.recipient(step, sweeper.told_members(step, earlier))
+    recipient = duty.recipient(step, told_members(step, earlier))
     if recipient.member is not None:
         who = LABELS.get(recipient.audience, "{}").format(recipient.member.name)
     else:

@@ -1,8 +1,8 @@
 """Chat messages the core has decided to send, kept in the database until the chat took them.
 
-Use cases queue a message in the same transaction as the change it reports, so a chat outage
-delays a card but never loses a lead. `deliver_pending` sends what is due, oldest first, and
-retries failures. The guarantees (docs/ARCHITECTURE.md, docs/RELIABILITY.md):
+Use cases queue a message (queue.py) in the same transaction as the change it reports, so a
+chat outage delays a card but never loses a lead. `deliver_pending` sends what is due, oldest
+first, and retries failures. The guarantees (docs/ARCHITECTURE.md, docs/RELIABILITY.md):
 - a lead's card is posted **at most once** even when the chat's answer is lost: a post whose
   outcome is unknown is not repeated blindly; the card is first looked for (`ChatPort.find_card`,
   by the lead id the card carries) and adopted if it is there;
@@ -44,7 +44,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 
-from chatbot.leads.deadlines import refresh_due
+from chatbot.ladder.deadlines import refresh_due
+from chatbot.messaging import access
 from chatbot.messaging.next_up import next_up
 from chatbot.messaging.ports import (
     Channel,
@@ -59,6 +60,7 @@ from chatbot.messaging.ports import (
     Pace,
     Thread,
 )
+from chatbot.messaging.queue import CARD, NOTICE, kv, pending_count, retry_now
 from chatbot.messaging.views import Notice, lead_card, returning_note
 from chatbot.store import queries
 from chatbot.store.db import transaction
@@ -70,34 +72,10 @@ LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(minutes=15)
 PROBE_MAX = timedelta(seconds=5)  # while a chat is down, how often its oldest message tries again
 UNKNOWN_WAIT = timedelta(seconds=5)  # an unanswered post: give the chat this long before looking for it
-CARD = "card"
-NOTICE = "notice"
 # last_error starts with how the message failed; only a refused message lets later ones pass it
 REFUSED, DOWN, UNKNOWN, GONE = "refused", "down", "unknown", "gone"
 UNSURE = "unsure_since"  # a card's payload: when a post of it got no answer (look before posting)
 TAKEN = "taken_at"  # a card's payload: a first post taken then, its outcome not recorded yet
-
-
-def enqueue_card(session: Session, lead: Lead, now: datetime) -> None:
-    session.add(OutboxMessage(team_id=lead.team_id, lead_id=lead.id, kind=CARD, created_at=now, next_attempt_at=now))
-
-
-def enqueue_notice(session: Session, lead: Lead, *, to: str, address: str | None, text: str,
-                   mention: str | None, now: datetime, hint: str | None = None, take: bool = False) -> None:
-    """Queue a notice. `to` is 'thread' (under the card), 'direct' (address = user id) or 'channel'.
-
-    `hint` names a phrasebook phrase the platform's renderer adds; `take` offers "Take it" (views.Notice).
-    """
-    payload = {"to": to, "address": address, "text": text, "mention": mention, "hint": hint}
-    if take:
-        payload["take"] = True
-    session.add(OutboxMessage(
-        team_id=lead.team_id, lead_id=lead.id, kind=NOTICE, created_at=now, next_attempt_at=now, payload=payload,
-    ))
-
-
-def enqueue_direct(session: Session, lead: Lead, user_id: str, text: str, now: datetime) -> None:
-    enqueue_notice(session, lead, to="direct", address=user_id, text=text, mention=None, now=now)
 
 
 @dataclass(frozen=True)
@@ -145,19 +123,6 @@ class _Outage:
 
 _outages: dict[tuple[str, int | None], _Outage] = {}  # (platform, team) -> known down since
 _outages_lock = threading.Lock()
-
-
-def kv(event: str, **fields: object) -> str:
-    """One structured log line: `event key=value ...` (values with spaces quoted)."""
-    parts = [event]
-    for key, value in fields.items():
-        if value is None:
-            continue
-        if isinstance(value, datetime):
-            value = value.isoformat()
-        text = str(value)
-        parts.append(f'{key}="{text}"' if (" " in text or '"' in text or not text) else f"{key}={text}")
-    return " ".join(parts)
 
 
 # ----------------------------------------------------------------------------- delivering
@@ -237,8 +202,6 @@ def _pass(core, chat: ChatPort, limit: int, team_id: int | None, platform: str) 
             _failed(core, outgoing, now, exc, platform)
             parked.add(message.team_id)  # nothing more for this rooftop: it waits for the app to be back
             failed += 1
-            from chatbot.messaging import access  # access builds on this module
-
             access.lose(core, chat, message.team_id, str(exc) or exc.error, platform)
             continue
         except ChatUnavailable as exc:
@@ -290,24 +253,6 @@ def _look_for_card(core, chat: ChatPort, outgoing: Outgoing, platform: str) -> N
         outgoing.update_of, outgoing.adopted = found, True  # brought up to date in place
     log.info(kv("card_lookup", platform=platform, team=outgoing.message.team_id, lead=outgoing.message.lead_id,
                  outbox=outgoing.message.id, found="yes" if found else "no"))
-
-
-def retry_now(core, team_id: int | None = None) -> int:
-    """Make every waiting message due at once (the chat service is known to be back)."""
-    now = core.clock.now()
-    with transaction(core.engine) as session:
-        statement = update(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at > now)
-        if team_id is not None:
-            statement = statement.where(OutboxMessage.team_id == team_id)
-        return session.execute(statement.values(next_attempt_at=now)).rowcount
-
-
-def pending_count(core, team_id: int | None = None) -> int:
-    with transaction(core.engine) as session:
-        query = select(func.count()).where(col(OutboxMessage.sent_at).is_(None))
-        if team_id is not None:
-            query = query.where(OutboxMessage.team_id == team_id)
-        return session.exec(query).one()
 
 
 def next_attempt(core, after: datetime | None = None) -> datetime | None:

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from chatbot.domain.contact import display_phone
 from chatbot.domain.oncall import Schedule, Shift
 from chatbot.domain.policy import OpenWindow, Plan, Rule, Rung, Windows, ladder
-from chatbot.leads.rules import card_offers
+from chatbot.domain.wording import format_duration, format_moment, relative
+from chatbot.ladder.rules import card_offers
 from chatbot.reports.figures import Baseline, FirstContactSplit, GroupFigures, StalledLead
 from chatbot.store.models import Lead, LeadStatus, Member, Team
 
@@ -29,36 +30,6 @@ RULE_NAMES = {
     Rule.SECOND_CONTACT: "second contact",
     Rule.STALL: "next touch",
 }
-
-
-def format_duration(span: timedelta) -> str:
-    """'45s', '4 min', '1 h 05 min', '2 d 3 h': as precise as a rep needs, no more."""
-    seconds = int(abs(span.total_seconds()))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min" if minutes >= 10 or not seconds else f"{minutes} min {seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
-
-
-def format_moment(moment: datetime, zone: ZoneInfo, now: datetime) -> str:
-    """'10:15' today, 'Wed 10:15' this week, 'Nov 3 10:15' otherwise, in the team's zone."""
-    here, today = moment.astimezone(zone), now.astimezone(zone)
-    if here.date() == today.date():
-        return f"{here:%H:%M}"
-    if abs((here.date() - today.date()).days) < 7:
-        return f"{here:%a %H:%M}"
-    return f"{here:%b} {here.day} {here:%H:%M}"
-
-
-def relative(moment: datetime, now: datetime) -> str:
-    """'in 12 min' or '5 min ago'."""
-    return f"in {format_duration(moment - now)}" if moment > now else f"{format_duration(now - moment)} ago"
 
 
 @dataclass(frozen=True)
@@ -126,7 +97,7 @@ class RowAction:
     """A control on one row of a report (a lead's Nudge or Reassign). A chat draws a button or
     a menu; the console names `command`, which does the same."""
 
-    act: str  # "nudge" or "reassign" (chatbot.leads.rules.Act value)
+    act: str  # "nudge" or "reassign" (chatbot.ladder.rules.Act value)
     lead_id: int
     label: str
     command: str  # in the platform's words: "/nudge 12", "/reassign 12 @rep"
@@ -673,25 +644,6 @@ def oncall_lines(schedule: Schedule, names: dict, now: datetime, away: list[tupl
         lines.append("Away: " + ", ".join(f"{name} until {_clock(until, zone) if until else '/back'}"
                                           for name, until in away) + ".")
     return lines
-
-
-def away_text(who: Member, until: datetime | None, covered: list, zone: ZoneInfo, now: datetime, *,
-              yourself: bool, back_command: str = "/back") -> str:
-    """What /away answers: until when, what it changes, and who covers the shifts it touches
-    (`back_command`: how this chat says /back)."""
-    subject = "You are" if yourself else f"{who.name} is"
-    when = f"until {format_moment(until, zone, now)}" if until else f"until {back_command}"
-    shifts = (" Shifts covered: " + ", ".join(f"{day:%a %b} {day.day} by {name}" for day, name in covered) + "."
-              if covered else "")
-    return (f"{subject} away {when}. On-call skips {'you' if yourself else who.name}, reassign lists leave "
-            f"{'you' if yourself else who.name} out, and open leads' escalations go to the on-call rep.{shifts}")
-
-
-def back_text(who: Member, was_away: bool, *, yourself: bool) -> str:
-    if not was_away:
-        return "You were not away." if yourself else f"{who.name} was not away."
-    return (f"Welcome back, {who.name}: on-call, reassign lists and escalations include you again." if yourself
-            else f"{who.name} is back: on-call, reassign lists and escalations include them again.")
 
 
 def handoff_text(name: str, shift: Shift, zone: ZoneInfo, now: datetime, open_count: int,

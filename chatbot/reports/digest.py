@@ -18,8 +18,8 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from chatbot.domain.hours import BusinessHours, upcoming_shifts
+from chatbot.domain.wording import format_duration
 from chatbot.errors import FollowUpError
-from chatbot.messaging.views import format_duration
 from chatbot.reports.figures import (
     CONTACTED,
     FEW_ATTEMPTS,

@@ -111,3 +111,13 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+# Tables other libraries create and own in the same database (slack_sdk's OAuth installation
+# and state stores): migrations neither create nor drop them.
+FOREIGN_TABLE_PREFIXES = ("slack_",)
+
+
+def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic's include_name hook: leave other libraries' tables out of autogenerate."""
+    return not (type_ == "table" and name and name.startswith(FOREIGN_TABLE_PREFIXES))

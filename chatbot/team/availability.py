@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from chatbot.core import Work
+from chatbot.domain.wording import format_moment
 from chatbot.errors import FollowUpError, NotAllowed
-from chatbot.leads.deadlines import hours_of
-from chatbot.leads.rules import is_manager
-from chatbot.messaging.views import away_text, back_text
+from chatbot.ladder.deadlines import hours_of
+from chatbot.ladder.rules import is_manager
 from chatbot.store import queries
 from chatbot.store.models import Member, Team
 from chatbot.team.schedule import load
@@ -100,3 +101,26 @@ def return_expired(session: Session, now: datetime) -> int:
         member.away_since = member.away_until = member.away_reason = None
         session.add(member)
     return len(expired)
+
+
+# What /away and /back answer: worded here, not in messaging/views.py, because team sits below
+# messaging (messaging's next_up asks team/duty.py who hears a step).
+
+
+def away_text(who: Member, until: datetime | None, covered: list, zone: ZoneInfo, now: datetime, *,
+              yourself: bool, back_command: str = "/back") -> str:
+    """What /away answers: until when, what it changes, and who covers the shifts it touches
+    (`back_command`: how this chat says /back)."""
+    subject = "You are" if yourself else f"{who.name} is"
+    when = f"until {format_moment(until, zone, now)}" if until else f"until {back_command}"
+    shifts = (" Shifts covered: " + ", ".join(f"{day:%a %b} {day.day} by {name}" for day, name in covered) + "."
+              if covered else "")
+    return (f"{subject} away {when}. On-call skips {'you' if yourself else who.name}, reassign lists leave "
+            f"{'you' if yourself else who.name} out, and open leads' escalations go to the on-call rep.{shifts}")
+
+
+def back_text(who: Member, was_away: bool, *, yourself: bool) -> str:
+    if not was_away:
+        return "You were not away." if yourself else f"{who.name} was not away."
+    return (f"Welcome back, {who.name}: on-call, reassign lists and escalations include you again." if yourself
+            else f"{who.name} is back: on-call, reassign lists and escalations include them again.")

@@ -6,7 +6,7 @@ from sqlmodel import col, select
 
 from chatbot.core import Work
 from chatbot.errors import FollowUpError, NotAllowed, UnknownMember
-from chatbot.leads.rules import is_manager
+from chatbot.ladder.rules import is_manager
 from chatbot.store.models import Member, Role
 
 

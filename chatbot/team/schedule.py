@@ -20,8 +20,8 @@ from sqlmodel import Session, col, delete, select
 from chatbot.core import Work
 from chatbot.domain.oncall import KEEP_DAYS, KEPT, OVERRIDE, Away, Schedule, Shift
 from chatbot.errors import FollowUpError, NotAllowed
-from chatbot.leads.deadlines import hours_of
-from chatbot.leads.rules import is_manager
+from chatbot.ladder.deadlines import hours_of
+from chatbot.ladder.rules import is_manager
 from chatbot.store import queries
 from chatbot.store.models import Member, OncallShift, Team
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -24,14 +25,16 @@ from chatbot.core import Work
 from chatbot.domain.chains import ChainError, chain_text, parse_chain
 from chatbot.domain.hours import DAY_NAMES, holidays_from_text, holidays_text, week_spec
 from chatbot.domain.policy import Rule
+from chatbot.domain.wording import format_duration
 from chatbot.errors import FollowUpError, NotAllowed
-from chatbot.leads.deadlines import chains_of, hours_of, ladder_key, refresh_due, source_key
-from chatbot.leads.rules import is_manager
-from chatbot.messaging.phrasebook import Phrasebook
-from chatbot.messaging.views import format_duration
+from chatbot.ladder.deadlines import chains_of, hours_of, ladder_key, refresh_due, source_key
+from chatbot.ladder.rules import is_manager
 from chatbot.store import queries
 from chatbot.store.models import Lead, LeadStatus, Member, Team
 from chatbot.team import schedule
+
+if TYPE_CHECKING:  # an annotation only: the caller hands the phrasebook in (team sits below messaging)
+    from chatbot.messaging.phrasebook import Phrasebook
 
 log = logging.getLogger(__name__)
 DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")

@@ -16,8 +16,8 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from chatbot.commands import Caller, run_command
+from chatbot.ladder.deadlines import hours_of
 from chatbot.leads import tracker
-from chatbot.leads.deadlines import hours_of
 from chatbot.leads.nudge import nudge_lead
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.reports.figures import by_group, compare, period_for

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from chatbot.ladder.deadlines import hours_of
 from chatbot.leads import tracker
-from chatbot.leads.deadlines import hours_of
 from chatbot.messaging.views import baseline_text
 from chatbot.reports.figures import after_hours_split, baseline, compare, period_for, stalled_leads
 from chatbot.store.db import transaction

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from chatbot.core import bootstrap, run
 from chatbot.domain.hours import on_call
 from chatbot.escalation.sweeper import sweep
+from chatbot.ladder.deadlines import hours_of
 from chatbot.leads import tracker
-from chatbot.leads.deadlines import hours_of
 from chatbot.messaging.outbox import deliver_pending
 from chatbot.messaging.ports import Channel, Direct, Thread
 from chatbot.store.db import transaction

@@ -16,9 +16,9 @@ from chatbot.core import unit_of_work
 from chatbot.domain.hours import on_call
 from chatbot.errors import LeadClosed
 from chatbot.escalation.sweeper import sweep
+from chatbot.ladder.deadlines import hours_of
+from chatbot.ladder.rules import Act, card_offers
 from chatbot.leads import tracker, usecases
-from chatbot.leads.deadlines import hours_of
-from chatbot.leads.rules import Act, card_offers
 from chatbot.messaging.outbox import deliver_pending
 from chatbot.messaging.ports import Channel, Direct, Thread
 from chatbot.store.db import transaction

@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from chatbot.core import include_in_migrations
+from chatbot.store.db import include_in_migrations
 
 ROOT = Path(__file__).resolve().parents[2]
 

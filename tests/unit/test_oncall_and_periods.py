@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chatbot.domain.hours import BusinessHours, on_call, upcoming_shifts
-from chatbot.messaging.views import format_duration
+from chatbot.domain.wording import format_duration
 from chatbot.reports.figures import PeriodError, period_for
 
 CHICAGO = ZoneInfo("America/Chicago")

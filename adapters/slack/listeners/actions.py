@@ -32,10 +32,10 @@ from adapters.slack.words import PHRASES, literal
 from chatbot.commands import Caller, run_command
 from chatbot.domain.vocabulary import LoggedVia
 from chatbot.errors import FollowUpError
+from chatbot.ladder.rules import Act
 from chatbot.leads import tracker
 from chatbot.leads.actions import CardAction
 from chatbot.leads.nudge import nudge_lead
-from chatbot.leads.rules import Act
 from chatbot.messaging.deliveries import first_delivery
 
 CARD_ACTIONS_PATTERN = re.compile("^" + re.escape(CARD_ACTION_PREFIX))

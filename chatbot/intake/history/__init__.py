@@ -21,7 +21,7 @@ from chatbot.intake.history.reader import check_header, read_file
 from chatbot.intake.history.report import CannotImport, ImportReport
 from chatbot.intake.history.vocabulary import FIELDS, detect_columns
 from chatbot.intake.history.writer import store
-from chatbot.leads.deadlines import hours_of
+from chatbot.ladder.deadlines import hours_of
 from chatbot.store.db import transaction
 from chatbot.store.models import Member, Team
 

@@ -36,7 +36,7 @@ from sqlmodel import Session, col
 from chatbot.core import Core
 from chatbot.intake.history.reader import HistoryLead
 from chatbot.intake.history.report import ImportReport
-from chatbot.leads.deadlines import refresh_due
+from chatbot.ladder.deadlines import refresh_due
 from chatbot.store.models import Lead, LeadStatus, LoggedVia, Team, Touch, TouchKind
 
 BATCH = 5_000

@@ -4,8 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import chatbot.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from chatbot.core import include_in_migrations
-from chatbot.store.db import make_engine
+from chatbot.store.db import include_in_migrations, make_engine
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,73 @@
+"""Putting chat messages in the outbox, and asking what waits there.
+
+The narrow half of the outbox (chatbot/messaging/outbox.py delivers): use cases, the sweep and
+the rollup queue their cards and notices here, in the same transaction as the change they
+report, and the parked-rooftop bookkeeping (access.py) counts and releases what waits, none
+of them importing the delivery that renders cards and asks what is due next.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, func, select
+
+from chatbot.store.db import transaction
+from chatbot.store.models import Lead, OutboxMessage
+
+CARD = "card"
+NOTICE = "notice"
+
+
+def enqueue_card(session: Session, lead: Lead, now: datetime) -> None:
+    session.add(OutboxMessage(team_id=lead.team_id, lead_id=lead.id, kind=CARD, created_at=now, next_attempt_at=now))
+
+
+def enqueue_notice(session: Session, lead: Lead, *, to: str, address: str | None, text: str,
+                   mention: str | None, now: datetime, hint: str | None = None, take: bool = False) -> None:
+    """Queue a notice. `to` is 'thread' (under the card), 'direct' (address = user id) or 'channel'.
+
+    `hint` names a phrasebook phrase the platform's renderer adds; `take` offers "Take it" (views.Notice).
+    """
+    payload = {"to": to, "address": address, "text": text, "mention": mention, "hint": hint}
+    if take:
+        payload["take"] = True
+    session.add(OutboxMessage(
+        team_id=lead.team_id, lead_id=lead.id, kind=NOTICE, created_at=now, next_attempt_at=now, payload=payload,
+    ))
+
+
+def enqueue_direct(session: Session, lead: Lead, user_id: str, text: str, now: datetime) -> None:
+    enqueue_notice(session, lead, to="direct", address=user_id, text=text, mention=None, now=now)
+
+
+def kv(event: str, **fields: object) -> str:
+    """One structured log line: `event key=value ...` (values with spaces quoted)."""
+    parts = [event]
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        text = str(value)
+        parts.append(f'{key}="{text}"' if (" " in text or '"' in text or not text) else f"{key}={text}")
+    return " ".join(parts)
+
+
+def retry_now(core, team_id: int | None = None) -> int:
+    """Make every waiting message due at once (the chat service is known to be back)."""
+    now = core.clock.now()
+    with transaction(core.engine) as session:
+        statement = update(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at > now)
+        if team_id is not None:
+            statement = statement.where(OutboxMessage.team_id == team_id)
+        return session.execute(statement.values(next_attempt_at=now)).rowcount
+
+
+def pending_count(core, team_id: int | None = None) -> int:
+    with transaction(core.engine) as session:
+        query = select(func.count()).where(col(OutboxMessage.sent_at).is_(None))
+        if team_id is not None:
+            query = query.where(OutboxMessage.team_id == team_id)
+        return session.exec(query).one()
