@@ -110,7 +110,7 @@ def ingest(work: Work, team_id: int, incoming: IncomingLead) -> Ingested:
     Both leads still count separately in every figure. What intake had to guess or drop (an
     unreadable date, a phone that is not a number) is stored with the lead and returned.
 
-    Intake's hot path, so it is five short statements (issue 13: the team, the same delivery,
+    Intake's hot path (bench/intake.py), so it is five short statements (the team, the same delivery,
     the earlier lead, one INSERT ... ON CONFLICT DO NOTHING RETURNING id with the lead's ladder
     and due time already in it, the card's outbox row) rather than ORM flushes, a savepoint and
     UPDATEs; what it stores is what `refresh_due` would store for the new lead (it has no
