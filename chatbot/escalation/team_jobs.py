@@ -148,14 +148,6 @@ def next_due(now: datetime, schedule: Schedule, zone: ZoneInfo) -> tuple[str, da
 # ---------------------------------------------------------------- the rows
 
 
-def plan(session: Session, team: Team, now: datetime) -> TeamJob | None:
-    """Make sure the newest due digest has its row (the unique key makes two workers make one)."""
-    wanted = _wanted(team, _schedule_row(session, team.id), now)
-    if wanted is not None:
-        _make(session, team, *wanted, now)
-    return None
-
-
 def _wanted(team: Team, row: TeamSchedule | None, now: datetime) -> tuple[str, datetime] | None:
     """The week whose digest must have a row by now and its moment (None: nothing to plan)."""
     schedule = _schedule_of(row)
@@ -183,9 +175,10 @@ def _make(session: Session, team: Team, week: str, moment: datetime, now: dateti
 
 
 def plan_all(session: Session, now: datetime) -> int:
-    """`plan` for every team in a few queries whatever the number of teams: the worker runs it
-    every tick, and on all but one tick a week every team's row is already there (nothing is
-    written then). Returns how many teams needed a row made."""
+    """Make sure every team's newest due digest has its row (the unique key makes two workers make
+    one), in a few queries whatever the number of teams: the worker runs it every tick, and on all
+    but one tick a week every team's row is already there (nothing is written then). Returns how
+    many teams needed a row made."""
     teams = session.exec(select(Team).order_by(Team.id)).all()
     rows = {row.team_id: row for row in session.exec(select(TeamSchedule).where(TeamSchedule.kind == DIGEST))}
     wanted = {team.id: (team, found) for team in teams if (found := _wanted(team, rows.get(team.id), now))}

@@ -21,12 +21,6 @@ def team(session: Session, team_id: int) -> Team:
     return found
 
 
-def team_by_platform(session: Session, platform: str, platform_team_id: str) -> Team | None:
-    return session.exec(
-        select(Team).where(Team.platform == platform, Team.platform_team_id == platform_team_id)
-    ).first()
-
-
 PLACEHOLDER_PREFIX = "email:"  # the chat id of someone added by e-mail who has not used the chat yet
 
 
