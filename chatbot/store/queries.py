@@ -10,14 +10,14 @@ from __future__ import annotations
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from chatbot.errors import UnknownLead, UnknownMember
+from chatbot.errors import UnknownLead, UnknownMember, UnknownTeam
 from chatbot.store.models import Lead, Member, Team
 
 
 def team(session: Session, team_id: int) -> Team:
     found = session.get(Team, team_id)
     if found is None:
-        raise UnknownLead(f"There is no team #{team_id}.")
+        raise UnknownTeam(f"There is no team #{team_id}.")
     return found
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from chatbot.errors import InvalidTouch, LeadClosed, NotAllowed, UnknownLead, UnknownMember
+from chatbot.errors import InvalidTouch, LeadClosed, NotAllowed, UnknownLead, UnknownMember, UnknownTeam
 from chatbot.leads import tracker
 from chatbot.messaging.outbox import deliver_pending
 from chatbot.store.db import transaction
@@ -208,6 +208,9 @@ class TestBadInputChangesNothing:
     def test_unknown_lead(self, core, team, claimed):
         self.refused(core, UnknownLead, lambda: tracker.claim(core, team.id, 999, "sam"), "no lead #999")
         self.refused(core, UnknownLead, lambda: tracker.log_touch(core, team.id, 999, "sam", "call"), "no lead #999")
+
+    def test_unknown_team_is_refused_as_a_team_not_as_a_lead(self, core, team, claimed):
+        self.refused(core, UnknownTeam, lambda: tracker.release(core, 999, claimed, "sam"), r"^There is no team #999\.$")
 
     def test_unknown_rep(self, core, team, claimed):
         self.refused(core, UnknownMember, lambda: tracker.claim(core, team.id, claimed, "bob"), "bob is not a rep")
