@@ -99,6 +99,14 @@ class Reassigned:
     message: str
 
 
+@dataclass(frozen=True)
+class Released:
+    """A lead given back to the channel: it has no owner now."""
+
+    lead_id: int
+    message: str
+
+
 # ---------------------------------------------------------------- ingest
 
 
@@ -414,7 +422,7 @@ def take(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Taken:
                  f"{lead.customer_name} is yours now; {previous.name} was told.")
 
 
-def release(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Reassigned:
+def release(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Released:
     """Give a lead back to the channel, so someone else can claim it."""
     session, now = work.session, work.now
     team = queries.team(session, team_id)
@@ -426,4 +434,4 @@ def release(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Reassi
     lead.last_activity_at = max(lead.last_activity_at, now)
     refresh_due(session, lead, team)
     outbox.enqueue_card(session, lead, now)
-    return Reassigned(lead.id, "", f"{lead.customer_name} is back in the channel for anyone to claim.")
+    return Released(lead.id, f"{lead.customer_name} is back in the channel for anyone to claim.")

@@ -186,7 +186,8 @@ class TestReassignAndRelease:
     def test_a_released_lead_can_be_claimed_by_someone_else(self, core, team):
         lead_id = new_lead(core, team)
         tracker.claim(core, team.id, lead_id, "sam")
-        tracker.release(core, team.id, lead_id, "sam")
+        assert tracker.release(core, team.id, lead_id, "sam") == tracker.Released(
+            lead_id, "Maria Gonzalez is back in the channel for anyone to claim.")
         assert tracker.claim(core, team.id, lead_id, "alex").won
 
 
