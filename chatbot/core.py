@@ -1,6 +1,8 @@
-"""The composition root: one place that wires the database and the clock into the core.
+"""The core's own wiring: the database, the clock and the secret keys in one `Core`, the unit of
+work every use case runs in, and the schema's migrations.
 
-Adapters and tests call `bootstrap()`; nothing opens a connection at import time.
+The composition root (entrypoints/) and the tests call `bootstrap()`, which migrates the database
+unless told not to; nothing opens a connection at import time.
 """
 
 from __future__ import annotations

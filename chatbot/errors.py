@@ -9,6 +9,10 @@ class FollowUpError(Exception):
         self.message = message
 
 
+class UnknownTeam(FollowUpError):
+    pass
+
+
 class UnknownLead(FollowUpError):
     pass
 

@@ -16,6 +16,6 @@ def test_the_code_passes_ruff():
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed (pip install -e '.[test]' brings it)")
-    result = subprocess.run([ruff, "check", "chatbot", "adapters", "tests", "bench", "examples"], cwd=ROOT,
-                            capture_output=True, text=True)
+    checked = ["chatbot", "adapters", "entrypoints", "tests", "bench", "examples"]  # deploy/ holds no Python
+    result = subprocess.run([ruff, "check", *checked], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -48,7 +48,10 @@ MAX_BACKOFF = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
-class Schedule:
+class DigestSchedule:
+    """When a team's weekly digest goes out: a weekday and a time of day, or off. (Who is on call
+    when is chatbot.domain.oncall.Schedule.)"""
+
     weekday: int | None  # 0 = Monday; None: off
     at: time
 
@@ -60,33 +63,33 @@ class Schedule:
         return "off" if self.weekday is None else f"{DAY_NAMES[self.weekday]} {self.at:%H:%M}"
 
 
-DEFAULT = Schedule(0, time(8, 0))
+DEFAULT = DigestSchedule(0, time(8, 0))
 
 
 class ScheduleError(FollowUpError):
     pass
 
 
-def parse_schedule(value: str) -> Schedule:
+def parse_schedule(value: str) -> DigestSchedule:
     """'mon 08:00', 'tuesday 7:30', 'off'."""
     text = " ".join(value.lower().split())
     if text in ("off", "none", "no"):
-        return Schedule(None, DEFAULT.at)
+        return DigestSchedule(None, DEFAULT.at)
     match = re.fullmatch(r"([a-z]+)\s+([0-9]{1,2}):([0-9]{2})", text)
     if not match or match.group(1)[:3] not in DAY_NAMES:
         raise ScheduleError("Give a day and a time, e.g. mon 08:00, or off.")
     hour, minute = int(match.group(2)), int(match.group(3))
     if hour > 23 or minute > 59:
         raise ScheduleError("Times are HH:MM from 00:00 to 23:59, e.g. mon 08:00.")
-    return Schedule(DAY_NAMES.index(match.group(1)[:3]), time(hour, minute))
+    return DigestSchedule(DAY_NAMES.index(match.group(1)[:3]), time(hour, minute))
 
 
-def schedule_of(session: Session, team_id: int) -> Schedule:
+def schedule_of(session: Session, team_id: int) -> DigestSchedule:
     return _schedule_of(_schedule_row(session, team_id))
 
 
-def _schedule_of(row: TeamSchedule | None) -> Schedule:
-    return DEFAULT if row is None else Schedule(row.weekday, time.fromisoformat(row.at))
+def _schedule_of(row: TeamSchedule | None) -> DigestSchedule:
+    return DEFAULT if row is None else DigestSchedule(row.weekday, time.fromisoformat(row.at))
 
 
 def _schedule_row(session: Session, team_id: int) -> TeamSchedule | None:
@@ -94,7 +97,7 @@ def _schedule_row(session: Session, team_id: int) -> TeamSchedule | None:
                                                    TeamSchedule.kind == DIGEST)).first()
 
 
-def set_schedule(session: Session, team: Team, schedule: Schedule, now: datetime) -> None:
+def set_schedule(session: Session, team: Team, schedule: DigestSchedule, now: datetime) -> None:
     row = _schedule_row(session, team.id) or TeamSchedule(team_id=team.id, kind=DIGEST, updated_at=now)
     row.weekday, row.at, row.updated_at = schedule.weekday, f"{schedule.at:%H:%M}", now
     session.add(row)
@@ -119,14 +122,14 @@ def describe_digest(work: Work, team_id: int) -> str:
     return f"  digest: {schedule_of(work.session, team_id).describe()} (the weekly digest of the week before)"
 
 
-def due_moment(week: str, schedule: Schedule, zone: ZoneInfo) -> datetime:
+def due_moment(week: str, schedule: DigestSchedule, zone: ZoneInfo) -> datetime:
     """When the digest of ISO week `week` goes out: the schedule's day and time of the next week,
     on the team's wall clock (so 08:00 stays 08:00 across a DST change)."""
     day = week_monday(week) + timedelta(days=7 + (schedule.weekday or 0))
     return datetime.combine(day, schedule.at, zone)
 
 
-def latest_due(now: datetime, schedule: Schedule, zone: ZoneInfo) -> tuple[str, datetime]:
+def latest_due(now: datetime, schedule: DigestSchedule, zone: ZoneInfo) -> tuple[str, datetime]:
     """The newest week whose digest moment is at or before `now`, and that moment."""
     today = now.astimezone(zone).date()
     this_monday = today - timedelta(days=today.weekday())
@@ -138,7 +141,7 @@ def latest_due(now: datetime, schedule: Schedule, zone: ZoneInfo) -> tuple[str, 
     raise AssertionError("unreachable: the moment two weeks back is always past")
 
 
-def next_due(now: datetime, schedule: Schedule, zone: ZoneInfo) -> tuple[str, datetime]:
+def next_due(now: datetime, schedule: DigestSchedule, zone: ZoneInfo) -> tuple[str, datetime]:
     """The next digest after `now`: its week and its moment."""
     week, _ = latest_due(now, schedule, zone)
     following = next_week(week)
@@ -146,14 +149,6 @@ def next_due(now: datetime, schedule: Schedule, zone: ZoneInfo) -> tuple[str, da
 
 
 # ---------------------------------------------------------------- the rows
-
-
-def plan(session: Session, team: Team, now: datetime) -> TeamJob | None:
-    """Make sure the newest due digest has its row (the unique key makes two workers make one)."""
-    wanted = _wanted(team, _schedule_row(session, team.id), now)
-    if wanted is not None:
-        _make(session, team, *wanted, now)
-    return None
 
 
 def _wanted(team: Team, row: TeamSchedule | None, now: datetime) -> tuple[str, datetime] | None:
@@ -183,9 +178,10 @@ def _make(session: Session, team: Team, week: str, moment: datetime, now: dateti
 
 
 def plan_all(session: Session, now: datetime) -> int:
-    """`plan` for every team in a few queries whatever the number of teams: the worker runs it
-    every tick, and on all but one tick a week every team's row is already there (nothing is
-    written then). Returns how many teams needed a row made."""
+    """Make sure every team's newest due digest has its row (the unique key makes two workers make
+    one), in a few queries whatever the number of teams: the worker runs it every tick, and on all
+    but one tick a week every team's row is already there (nothing is written then). Returns how
+    many teams needed a row made."""
     teams = session.exec(select(Team).order_by(Team.id)).all()
     rows = {row.team_id: row for row in session.exec(select(TeamSchedule).where(TeamSchedule.kind == DIGEST))}
     wanted = {team.id: (team, found) for team in teams if (found := _wanted(team, rows.get(team.id), now))}

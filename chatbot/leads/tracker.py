@@ -10,11 +10,12 @@ from chatbot.core import Core, run
 from chatbot.errors import FollowUpError
 from chatbot.ladder.rules import Act
 from chatbot.leads import actions, usecases
-from chatbot.leads.usecases import Claimed, Closed, Ingested, Reassigned, Taken, TouchLogged
+from chatbot.leads.usecases import Claimed, Closed, Ingested, Reassigned, Released, Taken, TouchLogged
 from chatbot.store import queries
 
-__all__ = ["Claimed", "Closed", "Ingested", "Reassigned", "Taken", "TouchLogged", "ingest", "claim", "log_touch",
-           "log_reported_touch", "close", "reassign", "take", "release", "perform", "refusal", "lead_for_message"]
+__all__ = ["Claimed", "Closed", "Ingested", "Reassigned", "Released", "Taken", "TouchLogged", "ingest", "claim",
+           "log_touch", "log_reported_touch", "close", "reassign", "take", "release", "perform", "refusal",
+           "lead_for_message"]
 
 
 def ingest(core: Core, team_id: int, incoming) -> Ingested:
@@ -46,7 +47,7 @@ def take(core: Core, team_id: int, lead_id: int, chat_user_id: str) -> Taken:
     return run(core, usecases.take, team_id, lead_id, chat_user_id)
 
 
-def release(core: Core, team_id: int, lead_id: int, chat_user_id: str) -> Reassigned:
+def release(core: Core, team_id: int, lead_id: int, chat_user_id: str) -> Released:
     return run(core, usecases.release, team_id, lead_id, chat_user_id)
 
 

@@ -98,6 +98,14 @@ class Reassigned:
     message: str
 
 
+@dataclass(frozen=True)
+class Released:
+    """A lead given back to the channel: it has no owner now."""
+
+    lead_id: int
+    message: str
+
+
 # ---------------------------------------------------------------- ingest
 
 
@@ -109,7 +117,7 @@ def ingest(work: Work, team_id: int, incoming: IncomingLead) -> Ingested:
     Both leads still count separately in every figure. What intake had to guess or drop (an
     unreadable date, a phone that is not a number) is stored with the lead and returned.
 
-    Intake's hot path, so it is five short statements (issue 13: the team, the same delivery,
+    Intake's hot path (bench/intake.py), so it is five short statements (the team, the same delivery,
     the earlier lead, one INSERT ... ON CONFLICT DO NOTHING RETURNING id with the lead's ladder
     and due time already in it, the card's outbox row) rather than ORM flushes, a savepoint and
     UPDATEs; what it stores is what `refresh_due` would store for the new lead (it has no
@@ -413,7 +421,7 @@ def take(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Taken:
                  f"{lead.customer_name} is yours now; {previous.name} was told.")
 
 
-def release(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Reassigned:
+def release(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Released:
     """Give a lead back to the channel, so someone else can claim it."""
     session, now = work.session, work.now
     team = queries.team(session, team_id)
@@ -425,4 +433,4 @@ def release(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Reassi
     lead.last_activity_at = max(lead.last_activity_at, now)
     refresh_due(session, lead, team)
     queue.enqueue_card(session, lead, now)
-    return Reassigned(lead.id, "", f"{lead.customer_name} is back in the channel for anyone to claim.")
+    return Released(lead.id, f"{lead.customer_name} is back in the channel for anyone to claim.")

@@ -25,7 +25,7 @@ How failures are handled, by the kind the chat port raises (chatbot.messaging.po
   attempt looks before it posts. So is a first post taken by a deliverer that never came back
   (killed between the chat's answer and our commit): its lease runs out, and the next taker,
   finding the take unrecorded, looks before it posts.
-Sending is paced per lane at what the platform allows (`ChatPort.pace`, optional).
+Sending is paced per lane at what the platform allows (a chat's optional `pace` attribute; ChatPort declares none).
 
 Kinds:
 - card: post the lead's card, or update it in place once it has been posted. Rendered from the

@@ -1,7 +1,7 @@
 """Which chat gets a team's messages: a registry of the chat platforms this process can reach.
 
-Each team names its platform (Team.platform: "slack", "console", later "teams"). The
-composition root registers, for each platform it has credentials for, a function that gives a
+Each team names its platform (Team.platform: "slack", "teams", "console", or "api" for a team
+that only takes leads over HTTP). The composition root registers, for each platform it has credentials for, a function that gives a
 team's ChatPort, or None when that team cannot be reached right now (a Slack workspace with
 no stored token). `deliver_all` sends every team's queued messages through its own platform;
 a team whose platform is not configured keeps its messages in the outbox, counted as waiting,

@@ -1,7 +1,8 @@
 """Platform-neutral messages: what the bot says, not how Slack or Teams draws it.
 
-Adapters render these dataclasses (Block Kit, Adaptive Cards, a terminal panel). Every text a
-user reads is composed here, once, so it is short, specific and the same on every platform.
+Adapters render these dataclasses (Block Kit, Adaptive Cards, a terminal panel). Most texts a
+user reads are composed here, once, so they are short, specific and the same on every platform
+(/away's and /back's answers live with availability in chatbot/team/availability.py).
 
 Every text here is plain text, with no markup of any platform, and most hold words from outside
 (a customer's name, a provider's source, a rep's note or lost reason). So a renderer shows each

@@ -10,21 +10,15 @@ from __future__ import annotations
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from chatbot.errors import UnknownLead, UnknownMember
+from chatbot.errors import UnknownLead, UnknownMember, UnknownTeam
 from chatbot.store.models import Lead, Member, Team
 
 
 def team(session: Session, team_id: int) -> Team:
     found = session.get(Team, team_id)
     if found is None:
-        raise UnknownLead(f"There is no team #{team_id}.")
+        raise UnknownTeam(f"There is no team #{team_id}.")
     return found
-
-
-def team_by_platform(session: Session, platform: str, platform_team_id: str) -> Team | None:
-    return session.exec(
-        select(Team).where(Team.platform == platform, Team.platform_team_id == platform_team_id)
-    ).first()
 
 
 PLACEHOLDER_PREFIX = "email:"  # the chat id of someone added by e-mail who has not used the chat yet

@@ -402,6 +402,8 @@ class FakeSlack:
         self._failures: dict[str, list[_Failure]] = {}
         self._used_codes: set[str] = set()
         self._seq = itertools.count(1)
+        self._answering = 0  # requests taken and not yet answered (held back by slow_next, say)
+        self._answered = threading.Condition()
         self._epoch = int(time.time())
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -534,6 +536,18 @@ class FakeSlack:
             if user not in reaction["users"]:
                 reaction["users"].append(user)
                 reaction["count"] += 1
+
+    def wait_answered(self, timeout: float = 10.0) -> None:
+        """Return once every request taken so far has had its answer sent (or found its client
+        gone): a slow answer the client gave up on has gone nowhere, and the fake is idle."""
+        with self._answered:
+            if not self._answered.wait_for(lambda: self._answering == 0, timeout):
+                raise AssertionError(f"FakeSlack still answering {self._answering} request(s) after {timeout} s")
+
+    def _answering_one(self, delta: int) -> None:
+        with self._answered:
+            self._answering += delta
+            self._answered.notify_all()
 
     def calls_to(self, method: str) -> list[Call]:
         with self.lock:
@@ -942,6 +956,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self) -> None:
+        self.fake._answering_one(+1)
+        try:
+            self._serve_request()
+        finally:
+            self.fake._answering_one(-1)
+
+    def _serve_request(self) -> None:
         url = urlsplit(self.path)
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if url.path.startswith("/upload/v1/"):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from chatbot.errors import InvalidTouch, LeadClosed, NotAllowed, UnknownLead, UnknownMember
+from chatbot.errors import InvalidTouch, LeadClosed, NotAllowed, UnknownLead, UnknownMember, UnknownTeam
 from chatbot.leads import tracker
 from chatbot.messaging.outbox import deliver_pending
 from chatbot.store.db import transaction
@@ -186,7 +186,8 @@ class TestReassignAndRelease:
     def test_a_released_lead_can_be_claimed_by_someone_else(self, core, team):
         lead_id = new_lead(core, team)
         tracker.claim(core, team.id, lead_id, "sam")
-        tracker.release(core, team.id, lead_id, "sam")
+        assert tracker.release(core, team.id, lead_id, "sam") == tracker.Released(
+            lead_id, "Maria Gonzalez is back in the channel for anyone to claim.")
         assert tracker.claim(core, team.id, lead_id, "alex").won
 
 
@@ -208,6 +209,9 @@ class TestBadInputChangesNothing:
     def test_unknown_lead(self, core, team, claimed):
         self.refused(core, UnknownLead, lambda: tracker.claim(core, team.id, 999, "sam"), "no lead #999")
         self.refused(core, UnknownLead, lambda: tracker.log_touch(core, team.id, 999, "sam", "call"), "no lead #999")
+
+    def test_unknown_team_is_refused_as_a_team_not_as_a_lead(self, core, team, claimed):
+        self.refused(core, UnknownTeam, lambda: tracker.release(core, 999, claimed, "sam"), r"^There is no team #999\.$")
 
     def test_unknown_rep(self, core, team, claimed):
         self.refused(core, UnknownMember, lambda: tracker.claim(core, team.id, claimed, "bob"), "bob is not a rep")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -70,20 +69,6 @@ def rows_changed(before: dict[str, list[str]], after: dict[str, list[str]]) -> d
         if n:
             changed[name] = n
     return changed
-
-
-def stable(measure: Callable[[], Any], *, quiet: float = 0.4, timeout: float = 15.0) -> Any:
-    """Wait until `measure()` has not changed for `quiet` seconds (listeners run after the ack)."""
-    deadline = time.monotonic() + timeout
-    last, since = measure(), time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        now = measure()
-        if now != last:
-            last, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return now
-    return last
 
 
 def at_once(n: int, send: Callable[[], Any]) -> list[Any]:

@@ -61,7 +61,7 @@ def test_a_post_answered_after_the_clients_timeout_leaves_exactly_one_card(core,
     first = deliver_pending(core, chat)
     assert (first.sent, first.failed) == (0, 1)
     assert cards_in_channel(fake) == [lead_id]  # it is there, though the bot never heard so
-    time.sleep(1.2)  # the late answer goes nowhere
+    fake.wait_answered()  # the late answer has gone out, to a client that stopped waiting
     clock.advance(timedelta(seconds=30))
     second = deliver_pending(core, chat)
 

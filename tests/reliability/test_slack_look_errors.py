@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -46,7 +45,7 @@ def lost_answer(core, team, fake) -> tuple[SlackChat, int]:
     first = new_lead(core, team)
     fake.slow_next("chat.postMessage", 1.5)  # posted, the answer lost
     deliver_pending(core, chat)
-    time.sleep(0.6)  # the fake finishes serving it
+    fake.wait_answered()  # the fake has sent its late answer, to a client that stopped waiting
     assert cards_in_channel(fake) == [first]
     return chat, first
 

@@ -34,7 +34,7 @@ from tests.fakes.slack_web_api import FakeSlack
 from tests.fakes.teams_auth import LocalIssuer
 from tests.fakes.teams_connector import FakeConnector
 from tests.helpers import incoming
-from tests.reliability.conftest import figure, stable, with_transaction
+from tests.reliability.conftest import figure, with_transaction
 from tests.slack.harness import ALEX, LEADS, PAT, SAM, SlackHarness
 from tests.teams import harness as teams_harness
 from tests.teams.harness import TeamsHarness
@@ -176,7 +176,7 @@ def test_nothing_crosses_between_two_dealerships_in_one_deployment(deployment, c
                               ("/baseline", "by source"), ("/stalled", ""), ("/oncall", "")):
             assert a.post(a.command(user, command, text)).status_code == 200
             tried += 1
-    stable(lambda: (len(a.fake.calls), len(a.fake.responses), len(a.fake.ephemeral)), quiet=0.5)
+    a.settle()  # every Slack listener of the requests above has finished
     a.services.deliver(a.client, a.team_id)
     b_changed = {t: rows for t, rows in team_rows(core, b.team_id).items() if rows != b_before.get(t)}
     told_a = slack_said(a.fake)  # all of it: A's Slack is never to show anything of B's

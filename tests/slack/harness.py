@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import copy
 import itertools
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -48,9 +50,53 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
     raise AssertionError("the expected effect did not happen within the timeout")
 
 
-def settle(seconds: float = 0.4) -> None:
-    """Give listeners that should do nothing time to (wrongly) do something."""
-    time.sleep(seconds)
+class Listeners(ThreadPoolExecutor):
+    """Bolt's pool for listeners (it acks first and runs them here), counting the ones not yet
+    finished, so a test can wait until every listener of the requests it made has run."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=5, thread_name_prefix="bolt-listener")  # Bolt's own default size
+        self._running = 0
+        self._changed = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self._changed:
+            self._running += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future) -> None:
+        with self._changed:
+            self._running -= 1
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._running == 0, timeout):
+                raise AssertionError(f"{self._running} Slack listener(s) still running after {timeout} s")
+
+
+def count_listeners(slack_app) -> Listeners:
+    """Run a Bolt app's listeners (and lazy listeners) in a `Listeners` pool; returns it."""
+    runner = slack_app.listener_runner
+    listeners = Listeners()
+    runner.listener_executor.shutdown(wait=True)  # Bolt's default pool, before any request used it
+    runner.listener_executor = runner.lazy_listener_runner.executor = listeners
+    return listeners
+
+
+def settle(slack_app) -> None:
+    """Wait until every listener the app started has finished: whatever a request was going to do
+    (rows written, calls to Slack) is done, so a test can assert that it did nothing. The app's
+    listeners must run in a `Listeners` pool (`count_listeners`); SlackHarness sets that up."""
+    executor = slack_app.listener_runner.listener_executor
+    assert isinstance(executor, Listeners), "count_listeners(app) must be called before its first request"
+    executor.wait_idle()
 
 
 class SlackHarness:
@@ -66,14 +112,20 @@ class SlackHarness:
         self.services = SlackServices(core, self.settings, workspace=fake.team_id)  # the token's workspace
         self.team_id = self.services.team_id(fake.team_id)
         self.platforms = register_slack(Platforms(), core, self.settings, self.client)
-        self.web = create_web_app(core, self.platforms, slack_app=create_slack_app(core, self.settings, self.client))
+        self.slack_app = create_slack_app(core, self.settings, self.client)
+        self.listeners = count_listeners(self.slack_app)
+        self.web = create_web_app(core, self.platforms, slack_app=self.slack_app)
         self.http = TestClient(self.web)
         self._events = 0
+
+    def settle(self) -> None:
+        """Every listener of the requests made so far has finished (see `settle`)."""
+        settle(self.slack_app)
 
     def close(self) -> None:
         """Let listeners still running in Bolt's thread pool (it acks first) finish while their
         fake Slack is up, so none fails and logs into a later test; then close the client."""
-        self.web.state.slack_app.listener_runner.listener_executor.shutdown(wait=True)
+        self.listeners.shutdown(wait=True)
         self.http.close()
 
     # -- what arrives from outside ------------------------------------------------------------
@@ -150,4 +202,4 @@ class SlackHarness:
         return [m["text"] for m in self.fake.ephemeral if m["user"] == user]
 
 
-__all__ = ["SlackHarness", "wait_for", "settle", "to_body", "SECRET", "LEADS", "SAM", "ALEX", "PAT"]
+__all__ = ["SlackHarness", "Listeners", "count_listeners", "wait_for", "settle", "to_body", "SECRET", "LEADS", "SAM", "ALEX", "PAT"]

@@ -16,6 +16,9 @@ from sqlmodel import SQLModel
 from chatbot.store.db import include_in_migrations
 
 ROOT = Path(__file__).resolve().parents[2]
+# chat SDKs (Slack's, Teams' Agents SDK and its predecessor botbuilder), the web framework, the outer layers
+FORBIDDEN_IN_THE_CORE = ("slack_bolt", "slack_sdk", "microsoft_agents", "botbuilder", "fastapi", "starlette",
+                         "uvicorn", "adapters", "entrypoints")
 
 
 def test_the_core_imports_no_chat_sdk_and_no_web_framework():
@@ -24,10 +27,20 @@ def test_the_core_imports_no_chat_sdk_and_no_web_framework():
         if "migrations" not in p.parts and p.name != "__init__.py"
     )
     code = ("import sys\n" + "".join(f"import {m}\n" for m in modules)
-            + "print(sorted({n.split('.')[0] for n in sys.modules} & {'slack_bolt', 'slack_sdk', 'botbuilder', "
-              "'fastapi', 'starlette', 'uvicorn', 'adapters', 'entrypoints'}))")
+            + f"print(sorted({{n.split('.')[0] for n in sys.modules}} & {set(FORBIDDEN_IN_THE_CORE)!r}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_no_core_file_names_a_chat_sdk_or_a_web_framework_in_an_import():
+    """Also what the core would import only inside a function or only on some path (the import
+    above runs just the module level): the Agents SDK (microsoft_agents) as well as botbuilder."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(name for name in imports_of(path)
+                                            if name.split(".")[0] in FORBIDDEN_IN_THE_CORE)
+        for path in (ROOT / "chatbot").rglob("*.py")
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
 
 
 def test_the_core_names_no_platforms_settings():

@@ -22,7 +22,7 @@ from chatbot.store.db import transaction
 from chatbot.store.models import Lead, LeadStatus, Member, Touch
 from chatbot.team import roster
 from tests.helpers import incoming
-from tests.slack.harness import ALEX, LEADS, PAT, SAM, SlackHarness, settle, wait_for
+from tests.slack.harness import ALEX, LEADS, PAT, SAM, SlackHarness, wait_for
 
 ALL_ACTION_IDS = [f"lead:{action.act}" for action in CARD_ACTIONS]
 
@@ -269,7 +269,7 @@ def test_another_reps_won_is_refused_privately_and_changes_nothing(slack):
         "Sam owns Maria Gonzalez; only they or a manager can release it.",
         "Sam owns Maria Gonzalez; only they or a manager can hand it on.",
     ])
-    settle()
+    slack.settle()
     assert (lead(slack, lead_id).status, owner_of(slack, lead_id)) == (LeadStatus.OPEN, SAM)
     assert updates(slack) == 1  # only the claim touched the card
     assert slack.fake.ephemeral[-1]["channel"] == LEADS
@@ -282,7 +282,7 @@ def test_lost_on_another_reps_lead_is_refused_before_the_form_opens(slack):
 
     (said,) = wait_for(lambda: slack.ephemeral_to(ALEX))
     assert said == "Sam owns Maria Gonzalez; only they or a manager can close it."
-    settle()
+    slack.settle()
     assert slack.fake.opened_views == []
     assert lead(slack, lead_id).status == LeadStatus.OPEN
 
@@ -328,7 +328,7 @@ def test_a_forged_button_value_is_answered_with_one_line(slack):
         said = wait_for(lambda n=n: slack.ephemeral_to(SAM) if len(slack.ephemeral_to(SAM)) == n else None)
         assert said[-1] == expected
 
-    settle()
+    slack.settle()
     assert len(slack.ephemeral_to(SAM)) == len(forged) + 1  # exactly one line each
     assert updates(slack) == 1 and touches(slack, lead_id) == []
     assert (lead(slack, lead_id).status, owner_of(slack, lead_id)) == (LeadStatus.OPEN, SAM)

@@ -17,7 +17,7 @@ from chatbot.store.models import Lead, LeadStatus, Member, ProcessedEvent
 from chatbot.team import roster
 from tests.fakes.slack_signing import load_fixture
 from tests.helpers import incoming
-from tests.slack.harness import ALEX, LEADS, PAT, SAM, SlackHarness, settle, wait_for
+from tests.slack.harness import ALEX, LEADS, PAT, SAM, SlackHarness, wait_for
 
 
 def posted_lead(slack: SlackHarness, **kwargs) -> tuple[int, str]:
@@ -90,7 +90,7 @@ def test_a_second_reactor_is_told_privately_who_has_it_and_the_owner_stays(slack
     (told,) = wait_for(lambda: slack.ephemeral_to(ALEX))
     assert told.startswith("Sam has this lead since")
     assert owner_of(slack.core, lead_id) == SAM
-    settle()
+    slack.settle()
     assert updates(slack.fake) == 1  # nothing changed, so the card was not touched
 
 
@@ -106,7 +106,7 @@ def test_reactions_on_other_messages_by_the_bot_or_elsewhere_do_nothing(slack):
     removed["event"]["type"] = "reaction_removed"
     assert slack.post(removed).status_code == 200
 
-    settle()
+    slack.settle()
     assert owner_of(slack.core, lead_id) is None
     assert slack.fake.ephemeral == [] and updates(slack.fake) == 0
 
@@ -120,7 +120,7 @@ def test_a_retried_event_has_one_effect(slack):
     retry = slack.post(event, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
 
     assert (first.status_code, retry.status_code) == (200, 200)
-    settle()
+    slack.settle()
     assert len(slack.ephemeral_to(SAM)) == 1  # not a second "you already own it"
     assert updates(slack.fake) == 1
     with transaction(slack.core.engine) as session:
@@ -136,7 +136,7 @@ def test_a_forged_signature_is_refused_and_changes_nothing(slack):
     response = slack.post(slack.reaction(SAM, ts), secret="not-the-signing-secret")
 
     assert response.status_code == 401
-    settle()
+    slack.settle()
     assert owner_of(slack.core, lead_id) is None and updates(slack.fake) == 0
 
 
@@ -146,7 +146,7 @@ def test_a_stale_timestamp_is_refused(slack):
     response = slack.post(slack.reaction(SAM, ts), timestamp=int(time.time()) - 600)
 
     assert response.status_code == 401
-    settle()
+    slack.settle()
     assert owner_of(slack.core, lead_id) is None
 
 

@@ -26,7 +26,7 @@ from adapters.slack.settings import SlackSettings
 from entrypoints.web import create_web_app
 from tests.fakes.slack_signing import FORM, JSON
 from tests.helpers import incoming, snapshot
-from tests.slack.harness import ALEX, LEADS, SAM, SECRET, settle, wait_for
+from tests.slack.harness import ALEX, LEADS, SAM, SECRET, wait_for
 
 FUZZ = settings(max_examples=120, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -144,7 +144,7 @@ def test_no_request_to_slack_events_gets_a_5xx_and_a_refused_one_changes_nothing
     if response.status_code >= 400:
         assert snapshot(core) == before
     else:
-        settle(0.15)  # a listener runs after the ack: let it finish inside this example
+        slack.settle()  # a listener runs after the ack: let it finish inside this example
 
 
 # ---------------------------------------------------------------- OAuth pages

@@ -9,7 +9,7 @@ from datetime import timedelta
 from chatbot.escalation.sweeper import sweep
 from chatbot.leads import tracker
 from chatbot.store.models import LeadStatus
-from tests.slack.harness import ALEX, LEADS, SAM, SlackHarness, settle, wait_for
+from tests.slack.harness import ALEX, LEADS, SAM, SlackHarness, wait_for
 from tests.slack.test_card_actions import claimed_by_sam, direct_messages_to, lead, owner_of
 
 
@@ -76,5 +76,5 @@ def test_a_take_on_a_closed_lead_is_refused_privately(slack):
 
     said = wait_for(lambda: slack.ephemeral_to(ALEX))
     assert said[-1] == f"Lead #{lead_id} (Maria Gonzalez) is closed won; nothing to do."
-    settle()
+    slack.settle()
     assert (lead(slack, lead_id).status, owner_of(slack, lead_id)) == (LeadStatus.WON, SAM)

@@ -22,7 +22,7 @@ from entrypoints.web import create_web_app
 from tests.conftest import TUESDAY_10AM
 from tests.fakes.slack_signing import fill, load_fixture, signed_request
 from tests.fakes.slack_web_api import FakeSlack
-from tests.slack.harness import LEADS, PAT, SAM, SECRET, settle, wait_for
+from tests.slack.harness import LEADS, PAT, SAM, SECRET, count_listeners, settle, wait_for
 from tests.slack.test_oauth import KEY, install
 
 OTHER = "T0OTHER01"
@@ -48,7 +48,7 @@ def test_a_signed_request_from_another_workspace_is_answered_and_changes_nothing
     calls_before = len(slack.fake.calls)
 
     answers = [slack.post(payload) for payload in from_other_workspace(slack)]
-    settle()
+    slack.settle()
 
     assert [(a.status_code, a.text) for a in answers] == [(200, "")] * 3
     assert [(t.name, t.platform_team_id) for t in roster.all_teams(slack.core)] == teams_before == [
@@ -78,7 +78,7 @@ def test_a_request_without_a_team_is_refused_and_a_made_up_team_id_is_never_a_te
     del payload["team_id"]
 
     assert slack.post(payload).status_code == 200
-    settle()
+    slack.settle()
     assert slack.fake.responses == [] and len(roster.all_teams(slack.core)) == 1
     with pytest.raises(NotServed):
         slack.services.team_id(OTHER)
@@ -123,6 +123,7 @@ def oauth(tmp_path, oauth_fake):
                              slack_signing_secret=SECRET, slack_api_url=fake.base_url, leads_channel=LEADS,
                              secret_keys=KEY)
     slack_app = create_slack_app(core, settings, make_client(None, fake.base_url))
+    count_listeners(slack_app)
     web = TestClient(create_web_app(core, register_slack(Platforms(), core, settings), slack_app=slack_app))
     yield core, settings, web, fake
     slack_app.listener_runner.listener_executor.shutdown(wait=True)
@@ -146,7 +147,7 @@ def test_under_oauth_a_workspace_that_never_finished_installing_creates_nothing(
 
     request = signed_command(fake, fake.team_id)
     answer = web.post("/slack/events", content=request.body.encode(), headers=request.headers)
-    settle()
+    settle(web.app.state.slack_app)
 
     assert (answer.status_code, answer.text) == (200, "")
     assert roster.all_teams(core) == []
@@ -168,5 +169,5 @@ def test_under_oauth_a_completed_install_makes_the_workspace_a_tenant(oauth):
     assert [(t.name, t.platform_team_id) for t in roster.all_teams(core)] == [("Dealership", fake.team_id)]
     other = signed_command(fake, OTHER)
     assert web.post("/slack/events", content=other.body.encode(), headers=other.headers).status_code == 200
-    settle()
+    settle(web.app.state.slack_app)
     assert len(fake.responses) == 1 and len(roster.all_teams(core)) == 1
