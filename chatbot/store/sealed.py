@@ -87,6 +87,17 @@ def reseal(connection: Connection, keys: SecretKeys, columns: Columns, *, plaint
     return rewritten
 
 
+def unseal(connection: Connection, keys: SecretKeys, columns: Columns) -> int:
+    """Decrypt every sealed value back to plain text (a migration's downgrade: the code before it
+    reads plain text). Returns how many values were rewritten; SecretKeyError when one does not open."""
+    rewritten = 0
+    for table, row_id, column, value in list(_rows(connection, columns)):
+        if looks_sealed(value):
+            connection.execute(sa.update(table).where(table.c.id == row_id).values({column: keys.open(value)}))
+            rewritten += 1
+    return rewritten
+
+
 def _opens(keys: SecretKeys, value: str) -> bool:
     try:
         keys.open(value)

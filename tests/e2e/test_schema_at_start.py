@@ -118,14 +118,20 @@ def test_on_a_postgresql_database_one_migration_behind_web_and_worker_refuse_and
     assert "Traceback" not in done.stdout
 
 
-@pytest.mark.parametrize("process", PROCESSES)
-def test_a_database_migrated_by_a_newer_release_is_refused_in_one_line(tmp_path, process):
+def migrated_by_a_newer_release(tmp_path) -> str:
+    """An SQLite file at a revision this code does not know (9999), as a newer release leaves it."""
     url = f"sqlite:///{tmp_path / 'newer.db'}"
     engine = make_engine(url)
     command.upgrade(alembic_config(engine), "head")
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize("process", PROCESSES)
+def test_a_database_migrated_by_a_newer_release_is_refused_in_one_line(tmp_path, process):
+    url = migrated_by_a_newer_release(tmp_path)
 
     done = run_chatbot([*process, "--database-url", url], tmp_path)
 
@@ -177,12 +183,7 @@ def test_db_upgrade_on_postgresql_one_migration_behind_applies_just_that_one(pos
 
 
 def test_db_upgrade_refuses_a_database_migrated_by_a_newer_release_and_changes_nothing(tmp_path):
-    url = f"sqlite:///{tmp_path / 'newer.db'}"
-    engine = make_engine(url)
-    command.upgrade(alembic_config(engine), "head")
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-    engine.dispose()
+    url = migrated_by_a_newer_release(tmp_path)
 
     done = run_chatbot(["db", "upgrade", "--database-url", url], tmp_path)
 

@@ -19,7 +19,7 @@ Create Date: 2026-12-06 00:00:00
 import sqlalchemy as sa
 from alembic import context, op
 
-from chatbot.secret_keys import MAKE_ONE, SecretKeyError, SecretKeys, looks_sealed
+from chatbot.secret_keys import MAKE_ONE, SecretKeyError, SecretKeys
 from chatbot.store import sealed
 
 revision = '0012'
@@ -66,12 +66,4 @@ def downgrade() -> None:
             raise SecretKeyError(f"SECRET_KEYS is not set and the database holds {encrypted} encrypted Slack "
                                  f"token(s): set it to decrypt them (nothing changed)")
         return
-    existing = set(sa.inspect(bind).get_table_names())
-    for name, columns in TOKEN_COLUMNS.items():
-        if name not in existing:
-            continue
-        table = sa.table(name, sa.column("id"), *(sa.column(c) for c in columns))
-        for row in bind.execute(sa.select(table)).mappings():
-            opened = {c: keys.open(row[c]) for c in columns if row[c] is not None and looks_sealed(row[c])}
-            if opened:
-                bind.execute(sa.update(table).where(table.c.id == row["id"]).values(opened))
+    sealed.unseal(bind, keys, TOKEN_COLUMNS)

@@ -11,10 +11,9 @@ Revises: 0012
 Create Date: 2026-12-06 00:00:00
 """
 
-import sqlalchemy as sa
 from alembic import context, op
 
-from chatbot.secret_keys import MAKE_ONE, SecretKeyError, SecretKeys, looks_sealed
+from chatbot.secret_keys import MAKE_ONE, SecretKeyError, SecretKeys
 from chatbot.store import sealed
 
 revision = '0013'
@@ -52,8 +51,4 @@ def downgrade() -> None:
             raise SecretKeyError(f"SECRET_KEYS is not set and the database holds {encrypted} encrypted intake "
                                  f"signing secret(s): set it to decrypt them (nothing changed)")
         return
-    table = sa.table("apikey", sa.column("id"), sa.column("hmac_secret"))
-    for row in bind.execute(sa.select(table).where(table.c.hmac_secret.is_not(None))).mappings():
-        if looks_sealed(row["hmac_secret"]):
-            bind.execute(sa.update(table).where(table.c.id == row["id"])
-                         .values(hmac_secret=keys.open(row["hmac_secret"])))
+    sealed.unseal(bind, keys, SECRET_COLUMNS)
