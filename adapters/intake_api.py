@@ -42,7 +42,7 @@ from chatbot.errors import FollowUpError, InvalidTouch, LeadClosed, UnknownLead,
 from chatbot.intake import apikeys
 from chatbot.intake.adf import parse_adf
 from chatbot.intake.email import parse_email, parse_inbound_form
-from chatbot.intake.errors import LeadFormatError
+from chatbot.intake.errors import LeadFormatError, TooLarge
 from chatbot.intake.json_lead import load_json, parse_json
 from chatbot.intake.lead import IncomingLead
 from chatbot.intake.validation import lead_error_from
@@ -169,7 +169,8 @@ EMAIL_EXAMPLE = ("From: Cars.com Leads <leads@cars.example.com>\r\nTo: leads@dem
 ERRORS = {
     400: {"model": IntakeError, "description": "The body cannot be read (bad JSON/XML: line and column in `where`)"},
     401: {"model": IntakeError, "description": "Missing, unknown or revoked key, or a bad X-Signature"},
-    413: {"model": IntakeError, "description": "The body is larger than the limit"},
+    413: {"model": IntakeError,
+          "description": "Over a limit: the body's bytes, an e-mail's MIME parts, a message's leads or lines"},
     415: {"model": IntakeError, "description": "The Content-Type is not one this endpoint reads"},
     422: {"model": IntakeError, "description": "Readable, but not a lead (the field path is in `where`)"},
 }
@@ -315,10 +316,9 @@ async def _answer(handle) -> JSONResponse:
     except Refused as exc:
         return refusal(exc.status, exc.error, exc.where)
     except LeadFormatError as exc:
-        # Not JSON/XML/MIME at all -> 400; readable but not a lead -> 422.
-        status = 400 if exc.message.startswith(_UNREADABLE) else 422
-        if exc.message.startswith("too large"):
-            status = 413
+        # Over a limit (bytes, parts, leads, lines) -> 413; not JSON/XML/MIME at all -> 400;
+        # readable but not a lead -> 422.
+        status = 413 if isinstance(exc, TooLarge) else 400 if exc.message.startswith(_UNREADABLE) else 422
         return refusal(status, exc.message, exc.where)
 
 

@@ -25,7 +25,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from chatbot.intake.dates import read_date
-from chatbot.intake.errors import LeadFormatError
+from chatbot.intake.errors import MAX_LEADS, LeadFormatError, TooLarge
 from chatbot.intake.lead import IncomingLead
 from chatbot.intake.validation import build_lead, clip
 
@@ -46,7 +46,7 @@ def parse_adf(data: bytes | str, default_tz: str = "UTC") -> list[IncomingLead]:
     ``submitted_at=None`` with the text kept in ``unread_date``, so the lead is stored, timed
     from its arrival, and says so, rather than being lost or timed from "now" quietly.
 
-    Raises LeadFormatError when the data is too large, not well-formed XML (with the
+    Raises TooLarge over MAX_BYTES or MAX_LEADS prospects; LeadFormatError when the data is not well-formed XML (with the
     line and column), declares entities (refused: entity expansion and external entities
     are attacks), is not ADF, has no ``<prospect>``, or a prospect names no customer and
     gives no way to contact them.
@@ -58,6 +58,9 @@ def parse_adf(data: bytes | str, default_tz: str = "UTC") -> list[IncomingLead]:
     prospects = _children(root, "prospect")
     if not prospects:
         raise LeadFormatError("the ADF document has no <prospect>", where="adf")
+    if len(prospects) > MAX_LEADS:
+        raise TooLarge(f"too many prospects: {len(prospects):,} in one document, the limit is {MAX_LEADS}; "
+                       "send one lead per request", where="adf")
     return [_lead(prospect, f"prospect {n}", zone) for n, prospect in enumerate(prospects, start=1)]
 
 
@@ -95,7 +98,7 @@ def _read_xml(data: bytes | str) -> Element:
 def _as_text(data: bytes | str) -> str:
     """The document as text, refusing oversize input before doing any work on it."""
     if len(data) > MAX_BYTES or (isinstance(data, str) and len(data.encode("utf-8", "replace")) > MAX_BYTES):
-        raise LeadFormatError(f"too large: the limit is {MAX_BYTES:,} bytes", where="body")
+        raise TooLarge(f"too large: the limit is {MAX_BYTES:,} bytes", where="body")
     return data if isinstance(data, str) else _decode(data)
 
 

@@ -17,3 +17,20 @@ class LeadFormatError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} (at {self.where})" if self.where else self.message
+
+
+class TooLarge(LeadFormatError):
+    """The message is over one of the intake's limits (bytes, MIME parts, leads, lines): the
+    intake answers 413 at once, having stored nothing, instead of spending seconds on it."""
+
+
+MAX_LEADS = 50
+"""Leads in one message (an ADF document's prospects, an e-mail's ADF documents together).
+A provider sends one lead per message; a batch of thousands ties up the intake for minutes."""
+
+MAX_PARTS = 100
+"""MIME parts in one e-mail. A lead e-mail has a handful (text, HTML, an ADF or a brochure)."""
+
+MAX_LINES = 5_000
+"""Lines in a plain-text lead. A form's e-mail has a few dozen."""
+

@@ -6,7 +6,7 @@ import json
 
 from pydantic import ValidationError
 
-from chatbot.intake.errors import LeadFormatError
+from chatbot.intake.errors import LeadFormatError, TooLarge
 from chatbot.intake.lead import IncomingLead
 from chatbot.intake.validation import lead_error_from
 
@@ -21,7 +21,7 @@ def parse_json(data: bytes | str) -> IncomingLead:
     column when the body is not JSON at all, so the sender can fix their integration.
     """
     if len(data) > MAX_BYTES:
-        raise LeadFormatError(f"too large: the limit is {MAX_BYTES:,} bytes", where="body")
+        raise TooLarge(f"too large: the limit is {MAX_BYTES:,} bytes", where="body")
     document = load_json(data)
     try:
         return IncomingLead.model_validate(document)

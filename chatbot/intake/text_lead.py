@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chatbot.intake.errors import LeadFormatError
+from chatbot.intake.errors import MAX_LINES, LeadFormatError, TooLarge
 from chatbot.intake.lead import IncomingLead
 from chatbot.intake.validation import build_lead, clip
 
@@ -51,6 +51,9 @@ def parse_text_lead(text: str, default_source: str) -> IncomingLead:
     A customer without a name is titled by their e-mail, then phone. Raises LeadFormatError
     when the text has none of name, e-mail or phone.
     """
+    lines = text.count("\n") + 1
+    if lines > MAX_LINES:
+        raise TooLarge(f"too many lines: {lines:,}, the limit is {MAX_LINES:,} for a text lead", where="body")
     values = _labelled_values(text)
     customer = _customer(values)
     if customer is None:

@@ -7,7 +7,7 @@ import pytest
 
 from chatbot.domain.contact import normalise_email
 from chatbot.intake.adf import MAX_BYTES, parse_adf
-from chatbot.intake.errors import LeadFormatError
+from chatbot.intake.errors import LeadFormatError, TooLarge
 
 
 def tz(hours: int) -> timezone:
@@ -374,3 +374,14 @@ def test_oversize_document_is_refused_before_parsing():
 
     with pytest.raises(LeadFormatError, match="too large"):
         parse_adf(data)
+
+
+def test_a_document_of_more_than_50_prospects_is_refused_whole():
+    prospect = "<prospect><customer><contact><name part='full'>Ann Lee</name><phone>5552010147</phone></contact>" \
+               "</customer></prospect>"
+    fifty, fifty_one = (f"<?xml version='1.0'?><adf>{prospect * n}</adf>" for n in (50, 51))
+
+    assert len(parse_adf(fifty)) == 50
+    with pytest.raises(TooLarge) as caught:
+        parse_adf(fifty_one)
+    assert caught.value.message == "too many prospects: 51 in one document, the limit is 50; send one lead per request"

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 import pytest
 
 from chatbot.intake.email import html_to_text, parse_email, parse_inbound_form
-from chatbot.intake.errors import LeadFormatError
+from chatbot.intake.errors import LeadFormatError, TooLarge
 
 SENT = datetime(2026, 11, 24, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
 PLAIN_LEAD = """New lead from your website.
@@ -188,3 +188,32 @@ def test_form_with_only_html_body_is_read():
 
 def test_html_to_text_survives_markup_the_stdlib_parser_rejects():
     assert html_to_text("<p>Name: Ann</p><![bogus[ x ]]>") == "Name: Ann"
+
+
+def test_an_email_of_thousands_of_parts_is_refused_before_it_is_parsed():
+    boundary = "b0undary"
+    parts = "".join(f"--{boundary}\r\nContent-Type: text/plain\r\n\r\npart {n}\r\n" for n in range(5_000))
+    raw = (f"From: x@example.com\r\nContent-Type: multipart/mixed; boundary={boundary}\r\n\r\n"
+           f"{parts}--{boundary}--\r\n").encode()
+
+    with pytest.raises(TooLarge) as caught:
+        parse_email(raw)
+
+    assert caught.value.message == "too many MIME parts: up to 5,001, the limit is 100"
+    assert caught.value.where == "MIME structure"
+
+
+def test_a_lead_email_with_a_brochure_and_a_signature_line_is_under_the_parts_limit(adf_sample):
+    msg = message(body="Lead attached.\n-- \nCars.com")
+    msg.add_attachment(adf_sample("activix_crm_docs_adf_example.xml"), maintype="application", subtype="xml",
+                       filename="lead.xml")
+    msg.add_attachment(b"%PDF-1.4 brochure", maintype="application", subtype="pdf", filename="brochure.pdf")
+
+    assert len(parse_email(msg.as_bytes())) == 1
+
+
+def test_a_text_lead_of_more_than_5000_lines_is_refused():
+    body = PLAIN_LEAD + "\n" * 6_000
+
+    with pytest.raises(TooLarge, match="too many lines: 6,009, the limit is 5,000"):
+        parse_email(message(body=body).as_bytes())

@@ -290,3 +290,24 @@ def test_the_openapi_description_documents_every_body(api):
     assert "kind" in spec["paths"]["/intake/touches"]["post"]["requestBody"]["content"]["application/json"]["schema"][
         "properties"]
     assert set(spec["components"]["securitySchemes"]) == {"bearerKey", "apiKeyHeader"}
+
+
+class TestLimitsOfOneMessage:
+    """What no provider sends in one request is refused at once with 413, storing nothing."""
+
+    def test_an_adf_document_of_51_prospects_is_413_and_stores_none_of_them(self, api, auth, core):
+        prospect = ("<prospect><customer><contact><name part='full'>Ann Lee</name><phone>5552010147</phone>"
+                    "</contact></customer></prospect>")
+        response = api.post("/intake/leads/adf", content=f"<adf>{prospect * 51}</adf>",
+                            headers={**auth, "Content-Type": "text/xml"})
+        assert response.status_code == 413
+        assert response.json() == {"error": "too many prospects: 51 in one document, the limit is 50; "
+                                             "send one lead per request", "where": "adf"}
+        assert counts(core) == (0, 0, 0)
+
+    def test_an_email_of_2000_mime_parts_is_413(self, api, auth, core):
+        parts = "".join(f"--b\r\nContent-Type: text/plain\r\n\r\n{n}\r\n" for n in range(2_000))
+        raw = f"From: x@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n{parts}--b--\r\n"
+        response = api.post("/intake/email", content=raw, headers={**auth, "Content-Type": "message/rfc822"})
+        assert response.status_code == 413 and response.json()["where"] == "MIME structure"
+        assert counts(core) == (0, 0, 0)
