@@ -6,7 +6,9 @@ Where to post comes from the conversation references the bot stored when it was 
 A person the bot has no personal chat with yet gets one (POST /v3/conversations), remembered.
 
 Teams throttles bots (429; 412, 500, 502, 503 and 504 are worth another try too): a call is
-retried a couple of times with exponential backoff and jitter, honouring Retry-After. Every
+retried a couple of times with exponential backoff and jitter. Retry-After is kept as given:
+the call waits at least that long, or, when it is longer than a call may wait (8 s), gives up
+at once and the outbox tries the message again exactly when Teams said. Every
 failure becomes the kind that tells the outbox what to do (chatbot.messaging.ports), as on Slack:
 - Teams answered with an error about this message (400, a 404 for a card that was deleted ...):
   `ChatUnavailable`, the message backs off on its own;
@@ -292,10 +294,11 @@ class TeamsChat:
                 failure = _failure(exc, method)
                 unknown = isinstance(failure, ChatOutcomeUnknown)
                 self.answer_lost = self.answer_lost or unknown
-                if not isinstance(failure, ChatDown) or (unknown and not repeatable) or attempt >= self.retries:
+                wait = self._backoff(attempt, failure.retry_after)
+                if not isinstance(failure, ChatDown) or (unknown and not repeatable) or attempt >= self.retries \
+                        or wait is None:
                     chat_api_error("teams", failure.error)
                     raise failure from exc
-                wait = self._backoff(attempt, failure.retry_after)
                 log.info("Teams call failed (%s); trying again in %.1f s", failure.error, wait)
                 attempt += 1
                 self.sleep(wait)
@@ -321,9 +324,16 @@ class TeamsChat:
             # any other answer, even an error, says Teams answers again
         self.answer_lost = False
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        """Retry-After when Teams says it, else 0.5 s, 1 s, 2 s ...; plus up to 50 % jitter."""
-        base = retry_after if retry_after is not None else 0.5 * 2 ** attempt
+    def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
+        """How long to wait before trying again in this call: Retry-After when Teams says it, never
+        less, else 0.5 s, 1 s, 2 s ...; plus up to 50 % jitter, within `max_wait`. None when Teams
+        asks for longer than `max_wait`: the call gives up at once and the outbox tries again after
+        exactly the Retry-After the failure carries, without holding a delivery thread meanwhile."""
+        if retry_after is not None:
+            if retry_after > self.max_wait:
+                return None
+            return retry_after + random.uniform(0, min(retry_after / 2, self.max_wait - retry_after))
+        base = 0.5 * 2 ** attempt
         return min(base + random.uniform(0, base / 2), self.max_wait)
 
     async def _once(self, service_url: str, operation):

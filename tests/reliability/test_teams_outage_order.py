@@ -156,3 +156,29 @@ def test_an_update_whose_answer_was_lost_is_retried_it_is_harmless_twice(teams):
     updated = teams.connector.message(ref.message_id)
     assert len(updated.updates) >= 3, "tried three times (aiohttp may repeat an idempotent PUT once more itself)"
     assert updated.current["text"] == "second"
+
+
+@pytest.mark.parametrize("core", ["sqlite"], indirect=True)
+def test_a_retry_after_longer_than_a_call_may_wait_is_left_to_the_outbox_as_given(teams):
+    """Teams says 'come back in 20 s': the call does not try again after its own 8 s cap (too early,
+    and a delivery thread held meanwhile); the failure carries the 20 s for the outbox to keep."""
+    teams_chat = chat(teams)
+    waits_before = len(teams.waits)
+    calls_before = len(teams.connector.calls)
+    teams.connector.fail_next(429, times=1, retry_after=20)
+    with pytest.raises(ChatDown) as raised:
+        teams_chat.post(Channel(teams_harness.LEADS), Notice(text="hello"))
+    assert raised.value.retry_after == 20
+    assert len(teams.waits) == waits_before, "no wait inside the call"
+    assert [c.method for c in teams.connector.calls[calls_before:]] == ["POST"], "one try, no early retry"
+
+
+@pytest.mark.parametrize("core", ["sqlite"], indirect=True)
+def test_a_card_throttled_for_20_s_goes_out_after_20_s_not_sooner(teams):
+    teams.connector.fail_next(429, times=1, retry_after=20)
+    tracker.ingest(teams.core, teams.team_id, incoming())
+    assert teams.deliver().sent == 0
+    teams.core.clock.advance(timedelta(seconds=19))
+    assert teams.deliver().sent == 0 and pending_count(teams.core) == 1, "Teams asked for 20 s"
+    teams.core.clock.advance(timedelta(seconds=1))
+    assert teams.deliver().sent == 1 and pending_count(teams.core) == 0
