@@ -17,9 +17,10 @@ class Refused(Exception):
     """A request a route will not handle: its status, the sentence the sender reads (field names at
     most, never a value it sent), the header or field at fault, and `detail` for the log line only."""
 
-    def __init__(self, status: int, error: str, where: str | None = None, *, detail: str = "") -> None:
+    def __init__(self, status: int, error: str, where: str | None = None, *, detail: str = "",
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(error)
-        self.status, self.error, self.where, self.detail = status, error, where, detail
+        self.status, self.error, self.where, self.detail, self.headers = status, error, where, detail, headers
 
 
 async def read_capped(request: Request, cap: int) -> bytes:

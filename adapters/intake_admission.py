@@ -1,5 +1,6 @@
-"""What every intake request passes before its body is parsed, in order: key (401) -> content
-type (415) -> body read with a cap (413) -> signature (401); and how a refusal is answered.
+"""What every intake request passes before its body is parsed, in order: key (401) -> the key's
+rate (429 with Retry-After) -> content type (415) -> body read with a cap (413) -> signature
+(401); and how a refusal is answered.
 
 Each check reads a header a sender controls, so each treats any text as possible: a header
 that is not ASCII, not base64, or not a number is simply not a key, a signature or a length
@@ -20,22 +21,31 @@ from starlette.formparsers import FormParser, MultiPartException, MultiPartParse
 from adapters.http_errors import Refused, error_response, read_capped
 from chatbot.core import Core
 from chatbot.intake import apikeys
+from chatbot.intake.rate_limits import DEFAULT_PER_MINUTE, KeyBuckets
 
 log = logging.getLogger("chatbot.intake")
 
 
-def refusal(status: int, error: str, where: str | None) -> JSONResponse:
+def refusal(status: int, error: str, where: str | None, headers: dict[str, str] | None = None) -> JSONResponse:
     """The documented error body, and one log line (the message may quote the body: not logged)."""
     log.info("intake: refused %s at %s", status, where)
-    return error_response(status, error, where, {"WWW-Authenticate": "Bearer"} if status == 401 else None)
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    return error_response(status, error, where, headers)
 
 
-async def admit(core: Core, request: Request, types: tuple[str, ...], cap: int) -> tuple[apikeys.Caller, bytes]:
+async def admit(core: Core, request: Request, types: tuple[str, ...], cap: int,
+                buckets: KeyBuckets) -> tuple[apikeys.Caller, bytes]:
     """The caller and the raw body of a request that passed every check, else `Refused`."""
     caller = await run_in_threadpool(apikeys.authenticate, core, presented_key(request))
     if caller is None:
         raise Refused(401, "missing, unknown or revoked API key: send 'Authorization: Bearer <key>' or "
                            "'X-Api-Key: <key>'", "Authorization")
+    wait = buckets.take(caller.key_id, caller.rate_per_minute)
+    if wait:
+        raise Refused(429, f"too many requests from this key: try again in {wait} s (it may make "
+                           f"{caller.rate_per_minute or DEFAULT_PER_MINUTE:,} a minute)", "Authorization",
+                      headers={"Retry-After": str(wait)})
     media = media_type(request)
     if media not in types:
         raise Refused(415, f"Content-Type {media or '(none)'} is not accepted here; send {' or '.join(types)}",

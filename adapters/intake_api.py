@@ -11,7 +11,7 @@ of HTTP Basic auth for inbound-parse services that cannot set headers); a key
 made with `--hmac` also needs `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.
 
 Order of checks, so a rejected request never stores anything and never reads more than it
-must: key (401) -> content type (415) -> body read with a cap (413) -> signature (401) ->
+must: key (401) -> the key's rate (429 with Retry-After) -> content type (415) -> body read with a cap (413) -> signature (401) ->
 parse (400 unreadable, 422 readable but not a lead) -> store; the checks before the parse are
 adapters/intake_admission.py. Errors are `{"error": <sentence>, "where": <line/column or field
 path or null>}` (adapters/http_errors.py: every route of the web app answers in this shape).
@@ -45,6 +45,7 @@ from chatbot.intake.email import parse_email, parse_inbound_form
 from chatbot.intake.errors import LeadFormatError, TooLarge
 from chatbot.intake.json_lead import load_json, parse_json
 from chatbot.intake.lead import IncomingLead
+from chatbot.intake.rate_limits import KeyBuckets
 from chatbot.intake.validation import lead_error_from
 from chatbot.leads import tracker
 from chatbot.leads.usecases import NoSuchLead
@@ -173,6 +174,9 @@ ERRORS = {
           "description": "Over a limit: the body's bytes, an e-mail's MIME parts, a message's leads or lines"},
     415: {"model": IntakeError, "description": "The Content-Type is not one this endpoint reads"},
     422: {"model": IntakeError, "description": "Readable, but not a lead (the field path is in `where`)"},
+    429: {"model": IntakeError, "description": "This key sent more than its rate: try again after `Retry-After` "
+                                               "seconds (nothing was stored)",
+          "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}}},
 }
 SIGNATURE_HEADER = {"name": "X-Signature", "in": "header", "required": False, "schema": {"type": "string"},
                     "description": "sha256=<hex HMAC-SHA256 of the raw body>; required for keys made with --hmac"}
@@ -190,10 +194,12 @@ def _body_doc(content: dict[str, Any]) -> dict[str, Any]:
 
 
 def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
-                  max_lead_bytes: int = MAX_LEAD_BYTES, max_email_bytes: int = MAX_EMAIL_BYTES) -> APIRouter:
+                  max_lead_bytes: int = MAX_LEAD_BYTES, max_email_bytes: int = MAX_EMAIL_BYTES,
+                  buckets: KeyBuckets | None = None) -> APIRouter:
     """The /intake endpoints on `core`. `on_stored` is called after a lead or touch is stored
     (the web app passes something that wakes the outbox sender, so the card goes out at once)."""
     router = APIRouter(prefix="/intake", tags=["intake"], dependencies=[Depends(BEARER), Depends(API_KEY_HEADER)])
+    buckets = buckets or KeyBuckets()  # each key's share of this process's intake
 
     def stored() -> None:
         if on_stored is not None:
@@ -228,7 +234,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     )
     async def post_lead_json(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
-            caller, body = await admit(core, request, JSON_TYPES, max_lead_bytes)
+            caller, body = await admit(core, request, JSON_TYPES, max_lead_bytes, buckets)
             return await leads_response(caller, [parse_json(body)])
         return await _answer(handle)
 
@@ -243,7 +249,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     )
     async def post_lead_adf(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
-            caller, body = await admit(core, request, XML_TYPES, max_lead_bytes)
+            caller, body = await admit(core, request, XML_TYPES, max_lead_bytes, buckets)
             zone = await run_in_threadpool(_team_zone, core, caller.team_id)
             return await leads_response(caller, parse_adf(body, default_tz=zone))
         return await _answer(handle)
@@ -272,7 +278,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     )
     async def post_email(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
-            caller, body = await admit(core, request, EMAIL_TYPES, max_email_bytes)
+            caller, body = await admit(core, request, EMAIL_TYPES, max_email_bytes, buckets)
             zone = await run_in_threadpool(_team_zone, core, caller.team_id)
             if media_type(request) == "message/rfc822":
                 leads = parse_email(body, default_tz=zone)
@@ -292,7 +298,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     )
     async def post_touch(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
-            caller, body = await admit(core, request, JSON_TYPES, max_lead_bytes)
+            caller, body = await admit(core, request, JSON_TYPES, max_lead_bytes, buckets)
             touch = _touch_from(body)
             done = await run_in_threadpool(_log_touch, core, caller.team_id, touch)
             log.info("intake: touch %s on lead %s %s via key %s", done.touch_id, done.lead_id,
@@ -314,7 +320,7 @@ async def _answer(handle) -> JSONResponse:
     try:
         return await handle()
     except Refused as exc:
-        return refusal(exc.status, exc.error, exc.where)
+        return refusal(exc.status, exc.error, exc.where, exc.headers)
     except LeadFormatError as exc:
         # Over a limit (bytes, parts, leads, lines) -> 413; not JSON/XML/MIME at all -> 400;
         # readable but not a lead -> 422.

@@ -35,6 +35,10 @@ class UnknownKey(FollowUpError):
     pass
 
 
+class BadRate(FollowUpError):
+    pass
+
+
 @dataclass(frozen=True)
 class NewKey:
     """What the person creating a key sees, once: the key itself and its signing secret."""
@@ -57,6 +61,7 @@ class KeyInfo:
     signed: bool
     created_at: datetime
     revoked_at: datetime | None
+    rate_per_minute: int | None = None  # None: rate_limits.DEFAULT_PER_MINUTE
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class Caller:
     name: str
     prefix: str
     hmac_secret: str | None
+    rate_per_minute: int | None = None  # None: rate_limits.DEFAULT_PER_MINUTE
 
 
 def _digest(secret: str) -> str:
@@ -100,22 +106,41 @@ def list_keys(core, team_id: int | None = None) -> list[KeyInfo]:
         query = select(ApiKey, Team.name).join(Team, Team.id == ApiKey.team_id).order_by(ApiKey.id)
         if team_id is not None:
             query = query.where(ApiKey.team_id == team_id)
-        return [KeyInfo(k.id, k.team_id, team_name, k.name, k.prefix, k.hmac_secret is not None, k.created_at,
-                        k.revoked_at) for k, team_name in session.exec(query)]
+        return [_info(k, team_name) for k, team_name in session.exec(query)]
+
+
+def _info(key: ApiKey, team_name: str) -> KeyInfo:
+    return KeyInfo(key.id, key.team_id, team_name, key.name, key.prefix, key.hmac_secret is not None,
+                   key.created_at, key.revoked_at, key.rate_per_minute)
+
+
+def _key_by_prefix(session, prefix: str) -> ApiKey:
+    wanted = prefix.strip().split(".", 1)[0]  # a full key is accepted too: only its prefix is read
+    key = session.exec(select(ApiKey).where(ApiKey.prefix == wanted)).first()
+    if key is None:
+        raise UnknownKey(f"No key starts with {wanted}. `chatbot keys list` shows them.")
+    return key
 
 
 def revoke_key(core, prefix: str) -> KeyInfo:
-    """Revoke a key by its prefix (a full key is accepted too: only its prefix is read)."""
-    wanted = prefix.strip().split(".", 1)[0]
+    """Revoke a key by its prefix."""
     with transaction(core.engine) as session:
-        key = session.exec(select(ApiKey).where(ApiKey.prefix == wanted)).first()
-        if key is None:
-            raise UnknownKey(f"No key starts with {wanted}. `chatbot keys list` shows them.")
+        key = _key_by_prefix(session, prefix)
         key.revoked_at = key.revoked_at or core.clock.now()
         session.add(key)
-        team = session.get(Team, key.team_id)
-        return KeyInfo(key.id, key.team_id, team.name, key.name, key.prefix, key.hmac_secret is not None,
-                       key.created_at, key.revoked_at)
+        return _info(key, session.get(Team, key.team_id).name)
+
+
+def set_rate(core, prefix: str, per_minute: int | None) -> KeyInfo:
+    """Set how many requests a minute a key may make (None: back to the default). A web process
+    reads it on the key's next request."""
+    if per_minute is not None and not 1 <= per_minute <= 100_000:
+        raise BadRate(f"A rate is 1 to 100,000 requests a minute, not {per_minute:,}.")
+    with transaction(core.engine) as session:
+        key = _key_by_prefix(session, prefix)
+        key.rate_per_minute = per_minute
+        session.add(key)
+        return _info(key, session.get(Team, key.team_id).name)
 
 
 def authenticate(core, presented: str | None) -> Caller | None:
@@ -128,7 +153,8 @@ def authenticate(core, presented: str | None) -> Caller | None:
     keys = ApiKey.__table__.c  # every intake request asks: one Core SELECT, no ORM session
     with core.engine.connect() as connection:
         key = connection.execute(
-            select(keys.id, keys.team_id, keys.name, keys.prefix, keys.hmac_secret, keys.secret_sha256)
+            select(keys.id, keys.team_id, keys.name, keys.prefix, keys.hmac_secret, keys.secret_sha256,
+                   keys.rate_per_minute)
             .where(keys.prefix == prefix, keys.revoked_at.is_(None))
         ).first()
     if key is None or not hmac.compare_digest(key.secret_sha256, _digest(secret)):
@@ -142,7 +168,7 @@ def authenticate(core, presented: str | None) -> Caller | None:
         except SecretKeyError:
             log.error("intake key %s: its signing secret cannot be opened with SECRET_KEYS; refused", key.prefix)
             return None
-    return Caller(key.id, key.team_id, key.name, key.prefix, signing)
+    return Caller(key.id, key.team_id, key.name, key.prefix, signing, key.rate_per_minute)
 
 
 def signature_ok(caller: Caller, body: bytes, header: str | None) -> bool:

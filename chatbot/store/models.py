@@ -262,6 +262,8 @@ class ApiKey(SQLModel, table=True):
     prefix: str = Field(description="The public part of the key, shown in lists")
     secret_sha256: str = Field(description="Hex SHA-256 of the secret part of the key")
     hmac_secret: Optional[str] = Field(default=None, description="Signing secret; None: no signature required")
+    rate_per_minute: Optional[int] = Field(default=None, description="Requests a minute it may make; None: "
+                                                                     "the default (chatbot/intake/rate_limits.py)")
     created_at: datetime = _time(nullable=False)
     revoked_at: Optional[datetime] = _time()
 

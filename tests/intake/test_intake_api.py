@@ -8,9 +8,13 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from adapters.intake_api import intake_router
 from chatbot.intake import apikeys
+from chatbot.intake.rate_limits import KeyBuckets
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead
 from chatbot.team import roster
@@ -311,3 +315,57 @@ class TestLimitsOfOneMessage:
         response = api.post("/intake/email", content=raw, headers={**auth, "Content-Type": "message/rfc822"})
         assert response.status_code == 413 and response.json()["where"] == "MIME structure"
         assert counts(core) == (0, 0, 0)
+
+
+class TestEachKeysShare:
+    """One key flooding the intake is held to its rate; another key's leads still go through."""
+
+    @pytest.fixture
+    def moment(self):
+        return [0.0]
+
+    @pytest.fixture
+    def limited(self, core, team, moment):
+        app = FastAPI()
+        app.include_router(intake_router(core, buckets=KeyBuckets(monotonic=lambda: moment[0])))
+        with TestClient(app) as client:
+            yield client
+
+    def test_a_key_past_its_burst_is_told_to_wait_and_nothing_is_stored(self, limited, core, team, moment):
+        flooding = apikeys.create_key(core, team.id, "looping form")
+        apikeys.set_rate(core, flooding.prefix, 60)  # one a second; a burst of 10
+        headers = {"Authorization": f"Bearer {flooding.key}"}
+        answers = [limited.post("/intake/leads", json={**LEAD, "external_id": f"L-{n}"}, headers=headers)
+                   for n in range(11)]
+
+        assert [a.status_code for a in answers] == [201] * 10 + [429]
+        assert answers[-1].headers["Retry-After"] == "1"
+        assert answers[-1].json() == {"error": "too many requests from this key: try again in 1 s (it may make "
+                                               "60 a minute)", "where": "Authorization"}
+        assert counts(core)[0] == 10
+        moment[0] += 1.0
+        assert limited.post("/intake/leads", json={**LEAD, "external_id": "L-11"}, headers=headers).status_code == 201
+
+    def test_another_keys_leads_go_through_while_one_key_is_held(self, limited, core, team):
+        flooding = apikeys.create_key(core, team.id, "looping form")
+        apikeys.set_rate(core, flooding.prefix, 60)
+        website = apikeys.create_key(core, team.id, "dealer website")
+        for n in range(15):
+            limited.post("/intake/leads", json={**LEAD, "external_id": f"F-{n}"},
+                         headers={"Authorization": f"Bearer {flooding.key}"})
+
+        answer = limited.post("/intake/leads", json={**LEAD, "external_id": "W-1"},
+                              headers={"Authorization": f"Bearer {website.key}"})
+        assert answer.status_code == 201
+
+    def test_a_key_without_a_rate_of_its_own_has_600_a_minute(self, core, team):
+        key = apikeys.create_key(core, team.id, "crm")
+        assert apikeys.list_keys(core)[-1].rate_per_minute is None
+        buckets = KeyBuckets(monotonic=lambda: 0.0)
+        assert [buckets.take(key.id, None) for _ in range(61)] == [0] * 60 + [1]  # a burst of a tenth of 600
+
+    def test_a_rate_of_zero_or_a_million_is_refused(self, core, team):
+        key = apikeys.create_key(core, team.id, "crm")
+        for wrong in (0, 1_000_000):
+            with pytest.raises(apikeys.BadRate, match="A rate is 1 to 100,000 requests a minute"):
+                apikeys.set_rate(core, key.prefix, wrong)
