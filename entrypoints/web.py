@@ -35,6 +35,7 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from adapters.http_errors import Refused, error_response, read_capped
 from adapters.intake_api import intake_router
@@ -222,6 +223,10 @@ class FaultBarrier:
 
         try:
             await self.app(scope, receive, sending)
+        except ClientDisconnect:  # the sender hung up (its own timeout) before its body arrived: nobody
+            # reads an answer, nothing was stored, and a flood of these must not flood the log
+            log.debug("client_gone %s", kv(route=getattr(scope.get("route"), "path", None) or UNMATCHED,
+                                            method=scope.get("method")))
         except Exception as exc:  # noqa: BLE001 - the one place a fault becomes a 500; logged by type
             frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
             route = getattr(scope.get("route"), "path", None) or UNMATCHED

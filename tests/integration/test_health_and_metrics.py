@@ -4,6 +4,7 @@ leads ingested through the intake API did, with no customer's name, phone or e-m
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 from datetime import timedelta
@@ -13,6 +14,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from sqlmodel import select
 
 from adapters.slack.chat import SlackChat, make_client
 from adapters.teams.chat import TeamsChat
@@ -26,7 +28,8 @@ from chatbot.messaging.ports import Channel, ChatUnavailable
 from chatbot.messaging.views import Notice
 from chatbot.ops.heartbeat import beat, last_beat
 from chatbot.ops.metrics import registry_for
-from chatbot.store.db import make_engine
+from chatbot.store.db import make_engine, transaction
+from chatbot.store.models import Lead
 from chatbot.team import roster
 from chatbot.worker import through, tick
 from entrypoints.scrape import serve_metrics
@@ -373,3 +376,33 @@ def test_a_server_fault_is_a_500_in_the_documented_body_and_one_line_by_type_wit
                         failed[0].getMessage())
     for value in ("Maria", "maria@example.com", "555-0147", key.key.split(".", 1)[1]):
         assert value not in caplog.text
+
+
+def test_a_sender_that_hangs_up_before_its_body_arrives_costs_one_debug_line_and_stores_nothing(core, caplog):
+    team = roster.ensure_team(core, name="Demo Motors", platform="console", platform_team_id="T1",
+                              leads_channel="#leads")
+    key = apikeys.create_key(core, team.id, "cars.com")
+    app = create_web_app(core)
+    arriving = [{"type": "http.request", "body": b'{"source": "Cars.com", "cust', "more_body": True},
+                {"type": "http.disconnect"}]
+    sent: list[dict] = []
+
+    async def receive():
+        return arriving.pop(0) if arriving else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/intake/leads", "raw_path": b"/intake/leads", "query_string": b"", "root_path": "",
+             "server": ("testserver", 80), "client": ("127.0.0.1", 5000),
+             "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"),
+                         (b"authorization", f"Bearer {key.key}".encode())]}
+    with caplog.at_level("DEBUG"):
+        asyncio.run(app(scope, receive, send))
+
+    said = [r for r in caplog.records if r.name == "entrypoints.web"]
+    assert [(r.levelname, r.getMessage()) for r in said] == [("DEBUG", "client_gone route=/intake/leads method=POST")]
+    assert not any(r.exc_info for r in caplog.records)
+    with transaction(core.engine) as session:
+        assert session.exec(select(Lead)).all() == []
