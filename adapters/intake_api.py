@@ -23,12 +23,14 @@ secret (managers' chat shows those; log files get copied around).
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPBearer
@@ -57,6 +59,8 @@ MAX_LEAD_BYTES = 1_000_000
 """JSON and ADF: a lead is a few KB; the parsers refuse more than this anyway."""
 MAX_EMAIL_BYTES = 10_000_000
 """E-mail: lead e-mails carry brochures and photos."""
+PARSERS = 2
+"""Bodies parsed at once by a web process (one per core); more wait their turn off the event loop."""
 
 JSON_TYPES = ("application/json",)
 XML_TYPES = ("application/xml", "text/xml")
@@ -200,6 +204,13 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     (the web app passes something that wakes the outbox sender, so the card goes out at once)."""
     router = APIRouter(prefix="/intake", tags=["intake"], dependencies=[Depends(BEARER), Depends(API_KEY_HEADER)])
     buckets = buckets or KeyBuckets()  # each key's share of this process's intake
+    parsing = anyio.CapacityLimiter(PARSERS)
+
+    async def parsed(parse: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a parser in a worker thread, at most PARSERS at once: a large e-mail or ADF document
+        never holds the event loop (Slack's and Teams' acks, /healthz), and a flood of them does
+        not take every thread the stores and the chats' handlers need."""
+        return await anyio.to_thread.run_sync(functools.partial(parse, *args, **kwargs), limiter=parsing)
 
     def stored() -> None:
         if on_stored is not None:
@@ -235,7 +246,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     async def post_lead_json(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
             caller, body = await admit(core, request, JSON_TYPES, max_lead_bytes, buckets)
-            return await leads_response(caller, [parse_json(body)])
+            return await leads_response(caller, [await parsed(parse_json, body)])
         return await _answer(handle)
 
     @router.post(
@@ -251,7 +262,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
         async def handle() -> JSONResponse:
             caller, body = await admit(core, request, XML_TYPES, max_lead_bytes, buckets)
             zone = await run_in_threadpool(_team_zone, core, caller.team_id)
-            return await leads_response(caller, parse_adf(body, default_tz=zone))
+            return await leads_response(caller, await parsed(parse_adf, body, default_tz=zone))
         return await _answer(handle)
 
     form_schema = {"type": "object", "additionalProperties": True, "properties": {
@@ -281,10 +292,10 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
             caller, body = await admit(core, request, EMAIL_TYPES, max_email_bytes, buckets)
             zone = await run_in_threadpool(_team_zone, core, caller.team_id)
             if media_type(request) == "message/rfc822":
-                leads = parse_email(body, default_tz=zone)
+                leads = await parsed(parse_email, body, default_tz=zone)
             else:
                 fields, attachments = await read_form(request, body, MAX_EMAIL_BYTES)
-                leads = parse_inbound_form(fields, attachments, default_tz=zone)
+                leads = await parsed(parse_inbound_form, fields, attachments, default_tz=zone)
             return await leads_response(caller, leads)
         return await _answer(handle)
 
@@ -299,7 +310,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     async def post_touch(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
             caller, body = await admit(core, request, JSON_TYPES, max_lead_bytes, buckets)
-            touch = _touch_from(body)
+            touch = await parsed(_touch_from, body)
             done = await run_in_threadpool(_log_touch, core, caller.team_id, touch)
             log.info("intake: touch %s on lead %s %s via key %s", done.touch_id, done.lead_id,
                      "duplicate" if done.duplicate else "stored", caller.prefix)

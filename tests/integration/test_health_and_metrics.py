@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+import threading
 from datetime import timedelta
 
+import httpx
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -16,6 +18,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import select
 
+from adapters import intake_api
 from adapters.slack.chat import SlackChat, make_client
 from adapters.teams.chat import TeamsChat
 from chatbot.core import alembic_config, bootstrap
@@ -406,3 +409,38 @@ def test_a_sender_that_hangs_up_before_its_body_arrives_costs_one_debug_line_and
     assert not any(r.exc_info for r in caplog.records)
     with transaction(core.engine) as session:
         assert session.exec(select(Lead)).all() == []
+
+
+def test_while_an_email_is_being_parsed_the_web_app_still_answers(core, monkeypatch):
+    """The parser runs in a worker thread: here it waits until /healthz has answered, which it could
+    not do if it held the event loop (the wait would then time out and the order be reversed)."""
+    team = roster.ensure_team(core, name="Demo Motors", platform="console", platform_team_id="T1",
+                              leads_channel="#leads")
+    key = apikeys.create_key(core, team.id, "cars.com")
+    parsing, healthz_answered = threading.Event(), threading.Event()
+    order: list[str] = []
+    real_parse = intake_api.parse_email
+
+    def slow_parse(raw, default_tz="UTC"):
+        parsing.set()
+        healthz_answered.wait(timeout=10)
+        order.append("parsed")
+        return real_parse(raw, default_tz=default_tz)
+
+    monkeypatch.setattr(intake_api, "parse_email", slow_parse)
+    raw = (b"From: leads@cars.example.com\r\nMessage-ID: <1@cars.example.com>\r\nContent-Type: text/plain\r\n\r\n"
+           b"Name: Maria Gonzalez\r\nPhone: (312) 555-0147\r\n")
+
+    async def both():
+        transport = httpx.ASGITransport(app=create_web_app(core))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            email = asyncio.create_task(client.post("/intake/email", content=raw, headers={
+                "Authorization": f"Bearer {key.key}", "Content-Type": "message/rfc822"}))
+            await asyncio.to_thread(parsing.wait, 10)  # the e-mail is being parsed
+            health = await client.get("/healthz")
+            order.append(f"healthz {health.status_code}")
+            healthz_answered.set()
+            return (await email).status_code
+
+    assert asyncio.run(both()) == 201
+    assert order == ["healthz 200", "parsed"]
