@@ -26,14 +26,12 @@ from chatbot.messaging.views import (
     stalled_title,
     work_row,
 )
-from chatbot.reports.figures import (
+from chatbot.reports.figures import after_hours_split, by_group, compare
+from chatbot.reports.periods import period_for
+from chatbot.reports.worklists import (
     StalledLead,
-    after_hours_split,
-    by_group,
-    compare,
     never_contacted_leads,
     open_leads,
-    period_for,
     stalled_leads,
     work_list_counts,
 )
