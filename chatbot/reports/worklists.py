@@ -31,6 +31,7 @@ class StalledLead:
     owner_user_id: str | None = None
     chat_channel: str | None = None
     chat_message_id: str | None = None
+    owner_id: int | None = None
 
 
 def _work_filter(team: Team, conditions: tuple, owner_id: int | None, source: str | None) -> list:
@@ -51,7 +52,7 @@ def _work_list(session: Session, team: Team, *conditions: ColumnElement, order, 
     query = (
         select(Lead.id, Lead.customer_name, Lead.source, Member.name, Lead.last_activity_at, Lead.last_touch_at,
                last_kind, Lead.attempts, Lead.submitted_at, Member.chat_user_id, Lead.chat_channel,
-               Lead.chat_message_id)
+               Lead.chat_message_id, Lead.owner_id)
         .join(Member, Member.id == Lead.owner_id, isouter=True)
         .where(*_work_filter(team, conditions, owner_id, source))
         .order_by(order, Lead.id).offset(offset).limit(limit)
