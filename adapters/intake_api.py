@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -50,7 +49,7 @@ from chatbot.intake.lead import IncomingLead
 from chatbot.intake.rate_limits import KeyBuckets
 from chatbot.intake.validation import lead_error_from
 from chatbot.leads import tracker
-from chatbot.leads.usecases import NoSuchLead
+from chatbot.leads.touches import NoSuchLead
 from chatbot.team import roster
 
 log = logging.getLogger("chatbot.intake")
@@ -376,8 +375,7 @@ def _touch_from(body: bytes) -> TouchIn:
 def _log_touch(core: Core, team_id: int, touch: TouchIn) -> tracker.TouchLogged:
     try:
         return tracker.log_reported_touch(core, team_id, touch.source, touch.external_id, touch.rep, touch.kind,
-                                          outcome=touch.outcome, at=touch.at,
-                                          touch_id=touch.touch_id or _touch_key(touch))
+                                          outcome=touch.outcome, at=touch.at, touch_id=touch.touch_id)
     except NoSuchLead as exc:
         raise Refused(404, exc.message, "source, external_id") from None
     except UnknownMember as exc:
@@ -390,9 +388,3 @@ def _log_touch(core: Core, team_id: int, touch: TouchIn) -> tracker.TouchLogged:
         raise Refused(422, exc.message, None) from None
     except (OverflowError, ValueError) as exc:
         raise Refused(422, f"the touch cannot be stored: {exc}", "at") from None
-
-
-def _touch_key(touch: TouchIn) -> str:
-    """A retry of the same activity without an id is the same touch."""
-    key = "|".join([touch.kind, whole_seconds(touch.at).isoformat(), touch.rep.strip().lower()])
-    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -47,7 +47,8 @@ from chatbot.core import bootstrap  # noqa: E402
 from chatbot.domain.clock import ManualClock  # noqa: E402
 from chatbot.domain.hours import BusinessHours  # noqa: E402
 from chatbot.messaging.phrasebook import PLAIN  # noqa: E402
-from chatbot.reports.figures import baseline, period_for  # noqa: E402
+from chatbot.reports.figures import baseline  # noqa: E402
+from chatbot.reports.periods import period_for  # noqa: E402
 from chatbot.store.db import transaction  # noqa: E402
 from chatbot.store.models import Lead, Member, Team, Touch  # noqa: E402
 from chatbot.team import roster  # noqa: E402

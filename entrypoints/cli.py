@@ -61,7 +61,9 @@ from chatbot.messaging.outbox import pending_count
 from chatbot.messaging.platforms import Platforms
 from chatbot.messaging.views import baseline_text, warning_texts
 from chatbot.reports.baseline_json import baseline_document
-from chatbot.reports.figures import CSV_COLUMNS, PeriodError, after_hours_split, cohort_rows, compare, period_for
+from chatbot.reports.cohort import CSV_COLUMNS, cohort_rows
+from chatbot.reports.figures import after_hours_split, compare
+from chatbot.reports.periods import PeriodError, period_for
 from chatbot.reports.spreadsheet import write_csv
 from chatbot.secret_keys import SecretKeyError
 from chatbot.store.db import transaction

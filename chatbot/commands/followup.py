@@ -10,7 +10,7 @@ from chatbot.ladder.deadlines import chains_of, hours_of, windows_of
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import Reply, ladder_lines
 from chatbot.store import queries
-from chatbot.team import settings
+from chatbot.team import holidays, schedule, settings
 from chatbot.team.managers import make_managers
 
 USAGE = ("followup settings | set NAME VALUE | oncall @rep ... | holiday [remove] DATE | "
@@ -34,9 +34,9 @@ def followup(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -
                                            also=("digest",)))
     if action == "oncall":
         people = [member(work.session, caller.team_id, word).chat_user_id for word in rest]
-        return say(settings.set_rotation(work, caller.team_id, caller.user_id, people))
+        return say(schedule.set_rotation(work, caller.team_id, caller.user_id, people))
     if action in ("holiday", "holidays"):
-        return say(settings.change_holiday(work, caller.team_id, caller.user_id, rest))
+        return say(holidays.change_holiday(work, caller.team_id, caller.user_id, rest))
     if action == "managers":
         people = [member(work.session, caller.team_id, word).chat_user_id for word in rest]
         return say(make_managers(work, caller.team_id, caller.user_id, people))

@@ -16,7 +16,7 @@ from chatbot.errors import FollowUpError
 from chatbot.ladder.rules import Act
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import Reply
-from chatbot.reports.figures import PeriodError
+from chatbot.reports.periods import PeriodError
 from chatbot.team import availability
 
 MAX_LINE = 2000

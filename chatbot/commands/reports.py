@@ -9,7 +9,7 @@ from chatbot.commands.base import Caller, say
 from chatbot.commands.people import oncall as oncall_schedule
 from chatbot.core import Work
 from chatbot.ladder.deadlines import hours_of
-from chatbot.ladder.rules import Act, is_manager
+from chatbot.ladder.rules import Act, may, may_nudge
 from chatbot.leads.nudge import nudge as nudge_owner
 from chatbot.messaging.next_up import next_up
 from chatbot.messaging.phrasebook import Phrasebook
@@ -26,14 +26,12 @@ from chatbot.messaging.views import (
     stalled_title,
     work_row,
 )
-from chatbot.reports.figures import (
+from chatbot.reports.figures import after_hours_split, by_group, compare
+from chatbot.reports.periods import period_for
+from chatbot.reports.worklists import (
     StalledLead,
-    after_hours_split,
-    by_group,
-    compare,
     never_contacted_leads,
     open_leads,
-    period_for,
     stalled_leads,
     work_list_counts,
 )
@@ -127,10 +125,10 @@ def _work_table(shown: list[StalledLead], total: int, is_stalled: bool, title: s
     actions = []
     for row in shown:
         acts = []
-        if is_manager(asker) and row.owner_name:
+        if may_nudge(asker, row.owner_id):
             acts.append(RowAction("nudge", row.lead_id, "Nudge",
                                   phrases.command(f"{NUDGE_USAGE.split()[0]} {row.lead_id}")))
-        if is_manager(asker) or row.owner_user_id in (None, asker.chat_user_id):
+        if may(Act.REASSIGN, asker, row.owner_id):
             hand_to = tuple((m.chat_user_id, m.name) for m in people if m.chat_user_id != row.owner_user_id)
             if hand_to:
                 acts.append(RowAction(Act.REASSIGN.value, row.lead_id, "Reassign",

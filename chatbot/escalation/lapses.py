@@ -2,7 +2,7 @@
 
 A lapse is counted when the first step at or after a window's deadline fires for a lead whose
 owner is on the floor, in business hours only (nobody is expected to call at midnight). A call,
-text, e-mail or appointment the rep logs resets their count (leads/usecases.py), and so does
+text, e-mail or appointment the rep logs resets their count (leads/touches.py), and so does
 `/back`. When the count reaches `team.away_after_lapses` (default 3; 0: never) the rep is set
 away until they say `/back`: their leads' escalations go to the on-call rep meanwhile, they are
 told why, and the managers are told. The count is kept on the member row and changed in the

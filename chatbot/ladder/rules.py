@@ -6,6 +6,8 @@
   escalation notice): its owner is told.
 - A claimed lead's calls, texts, e-mails and appointments, and closing, releasing or handing
   it on, belong to its owner or a manager.
+- Nudging a lead's owner is a manager's; so is changing the team's settings (its windows, hours,
+  holidays, chains and on-call rotation).
 """
 
 from __future__ import annotations
@@ -63,14 +65,41 @@ def require_open(lead: Lead) -> None:
         raise LeadClosed(f"Lead #{lead.id} ({lead.customer_name}) is closed {lead.status}; nothing to do.")
 
 
+def may(act: Act, member: Member, owner_id: int | None) -> bool:
+    """Whether `member` may do `act` to an open lead owned by `owner_id` (None: unclaimed): what
+    `require_allowed` enforces, asked without a refusal (a list offers each row only what its
+    reader may do). An unclaimed lead is anyone's: an attempt claims it, anyone may triage it."""
+    if act in ANYONE or is_manager(member) or (member.id is not None and owner_id == member.id):
+        return True
+    return owner_id is None and act is not Act.RELEASE
+
+
 def require_allowed(session: Session, act: Act, lead: Lead, member: Member) -> None:
     """Raise NotAllowed (nothing changes) unless `member` may do `act` to this open lead."""
     require_open(lead)
-    if act in ANYONE or is_manager(member) or lead.owner_id == member.id:
+    if may(act, member, lead.owner_id):
         return
     if lead.owner_id is None:
-        if act is Act.RELEASE:
-            raise NotAllowed(f"{lead.customer_name} is not claimed: there is nothing to release.")
-        return  # an unclaimed lead is anyone's: an attempt claims it, and anyone may triage it
+        raise NotAllowed(f"{lead.customer_name} is not claimed: there is nothing to release.")
     owner = session.get(Member, lead.owner_id)
     raise NotAllowed(f"{owner.name} owns {lead.customer_name}; only they or a manager can {VERBS[act]}.")
+
+
+def may_nudge(member: Member, owner_id: int | None) -> bool:
+    """Whether `member` may nudge the owner of an open lead owned by `owner_id` (None: nobody to nudge)."""
+    return is_manager(member) and owner_id is not None
+
+
+def require_nudge_allowed(lead: Lead, member: Member) -> None:
+    """Raise NotAllowed unless `member` may nudge this open lead's owner."""
+    require_open(lead)
+    if not is_manager(member):
+        raise NotAllowed("Nudges are for managers. Ask your sales manager.")
+    if lead.owner_id is None:
+        raise NotAllowed(f"{lead.customer_name} is unclaimed: nobody to nudge. Reassign it to a rep.")
+
+
+def require_settings_allowed(member: Member) -> None:
+    """Raise NotAllowed unless `member` may read and change the team's settings."""
+    if not is_manager(member):
+        raise NotAllowed("Settings are for managers. Ask your sales manager to change them.")

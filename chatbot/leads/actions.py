@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from chatbot.core import Work
 from chatbot.errors import FollowUpError
 from chatbot.ladder.rules import Act
-from chatbot.leads import usecases
+from chatbot.leads import ownership, touches
 from chatbot.store.models import LoggedVia
 
 CALL_OUTCOMES = ("reached", "voicemail", "no answer")
@@ -71,22 +71,22 @@ def perform(work: Work, team_id: int, lead_id: int, user_id: str, act: Act, deta
     if detail and len(detail) > MAX_TEXT:
         raise ActionError(f"Keep it under {MAX_TEXT} characters (that was {len(detail)}).")
     if act is Act.WON:
-        return usecases.close(work, team_id, lead_id, user_id, won=True, reason=detail).message
+        return touches.close(work, team_id, lead_id, user_id, won=True, reason=detail).message
     if act is Act.LOST:
         if not detail:
             raise ActionError("Say why it was lost, e.g. bought elsewhere.")
-        return usecases.close(work, team_id, lead_id, user_id, won=False, reason=detail).message
+        return touches.close(work, team_id, lead_id, user_id, won=False, reason=detail).message
     if act is Act.TAKE:
-        return usecases.take(work, team_id, lead_id, user_id).message
+        return ownership.take(work, team_id, lead_id, user_id).message
     if act is Act.RELEASE:
-        return usecases.release(work, team_id, lead_id, user_id).message
+        return ownership.release(work, team_id, lead_id, user_id).message
     if act is Act.REASSIGN:
         if not detail:
             raise ActionError("Say who takes it over.")
-        return usecases.reassign(work, team_id, lead_id, user_id, detail).message
+        return ownership.reassign(work, team_id, lead_id, user_id, detail).message
     if act is Act.NOTE:
         if not detail:
             raise ActionError("A note needs text, e.g. customer's wife called back.")
-        return usecases.log_touch(work, team_id, lead_id, user_id, "note", outcome=detail, via=via).message
+        return touches.log_touch(work, team_id, lead_id, user_id, "note", outcome=detail, via=via).message
     outcome = outcome_of(detail) if act is Act.CALL else detail
-    return usecases.log_touch(work, team_id, lead_id, user_id, act.value, outcome=outcome, via=via).message
+    return touches.log_touch(work, team_id, lead_id, user_id, act.value, outcome=outcome, via=via).message

@@ -7,8 +7,7 @@ changes no figure and does not postpone "stalled" (only the owner's own work on 
 from __future__ import annotations
 
 from chatbot.core import Core, Work, run
-from chatbot.errors import NotAllowed
-from chatbot.ladder.rules import is_manager, require_open
+from chatbot.ladder.rules import require_nudge_allowed
 from chatbot.messaging import queue
 from chatbot.messaging.views import nudge_text
 from chatbot.store import queries
@@ -21,11 +20,7 @@ def nudge(work: Work, team_id: int, lead_id: int, by_user_id: str) -> str:
     team = queries.team(session, team_id)
     by = queries.member_by_chat_id(session, team_id, by_user_id)
     lead = queries.lead_in_team(session, team_id, lead_id)
-    require_open(lead)
-    if not is_manager(by):
-        raise NotAllowed("Nudges are for managers. Ask your sales manager.")
-    if lead.owner_id is None:
-        raise NotAllowed(f"{lead.customer_name} is unclaimed: nobody to nudge. Reassign it to a rep.")
+    require_nudge_allowed(lead, by)
     owner = session.get(Member, lead.owner_id)
     queue.enqueue_direct(session, lead, owner.chat_user_id, nudge_text(lead, by, team, now), now)
     return f"{owner.name} is nudged about {lead.customer_name} (lead #{lead.id}) by direct message."

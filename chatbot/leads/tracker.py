@@ -1,7 +1,7 @@
 """The lead use cases as adapters call them: each in a transaction of its own.
 
-The work itself is in `chatbot.leads.usecases` (functions on a `Work`, composable in one
-transaction); each function here is the thin wrapper that opens the transaction.
+The work itself is in `chatbot.leads.ingest`, `ownership` and `touches` (functions on a `Work`,
+composable in one transaction); each function here is the thin wrapper that opens the transaction.
 """
 
 from __future__ import annotations
@@ -9,8 +9,11 @@ from __future__ import annotations
 from chatbot.core import Core, run
 from chatbot.errors import FollowUpError
 from chatbot.ladder.rules import Act
-from chatbot.leads import actions, usecases
-from chatbot.leads.usecases import Claimed, Closed, Ingested, Reassigned, Released, Taken, TouchLogged
+from chatbot.leads import actions, ownership, touches
+from chatbot.leads.ingest import Ingested
+from chatbot.leads.ingest import ingest as store_lead
+from chatbot.leads.ownership import Claimed, Reassigned, Released, Taken
+from chatbot.leads.touches import Closed, TouchLogged
 from chatbot.store import queries
 
 __all__ = ["Claimed", "Closed", "Ingested", "Reassigned", "Released", "Taken", "TouchLogged", "ingest", "claim",
@@ -19,36 +22,36 @@ __all__ = ["Claimed", "Closed", "Ingested", "Reassigned", "Released", "Taken", "
 
 
 def ingest(core: Core, team_id: int, incoming) -> Ingested:
-    return run(core, usecases.ingest, team_id, incoming)
+    return run(core, store_lead, team_id, incoming)
 
 
 def claim(core: Core, team_id: int, lead_id: int, chat_user_id: str, *, emoji: str | None = None) -> Claimed | None:
-    return run(core, usecases.claim, team_id, lead_id, chat_user_id, emoji=emoji)
+    return run(core, ownership.claim, team_id, lead_id, chat_user_id, emoji=emoji)
 
 
 def log_touch(core: Core, team_id: int, lead_id: int, chat_user_id: str, kind: str, **details) -> TouchLogged:
-    return run(core, usecases.log_touch, team_id, lead_id, chat_user_id, kind, **details)
+    return run(core, touches.log_touch, team_id, lead_id, chat_user_id, kind, **details)
 
 
 def log_reported_touch(core: Core, team_id: int, source: str, external_id: str, rep: str, kind: str,
                        **details) -> TouchLogged:
-    return run(core, usecases.log_reported_touch, team_id, source, external_id, rep, kind, **details)
+    return run(core, touches.log_reported_touch, team_id, source, external_id, rep, kind, **details)
 
 
 def close(core: Core, team_id: int, lead_id: int, chat_user_id: str, *, won: bool, reason: str | None = None) -> Closed:
-    return run(core, usecases.close, team_id, lead_id, chat_user_id, won=won, reason=reason)
+    return run(core, touches.close, team_id, lead_id, chat_user_id, won=won, reason=reason)
 
 
 def reassign(core: Core, team_id: int, lead_id: int, by_user_id: str, to_user_id: str) -> Reassigned:
-    return run(core, usecases.reassign, team_id, lead_id, by_user_id, to_user_id)
+    return run(core, ownership.reassign, team_id, lead_id, by_user_id, to_user_id)
 
 
 def take(core: Core, team_id: int, lead_id: int, chat_user_id: str) -> Taken:
-    return run(core, usecases.take, team_id, lead_id, chat_user_id)
+    return run(core, ownership.take, team_id, lead_id, chat_user_id)
 
 
 def release(core: Core, team_id: int, lead_id: int, chat_user_id: str) -> Released:
-    return run(core, usecases.release, team_id, lead_id, chat_user_id)
+    return run(core, ownership.release, team_id, lead_id, chat_user_id)
 
 
 def perform(core: Core, team_id: int, lead_id: int, user_id: str, act: Act, detail: str | None = None,
@@ -60,7 +63,7 @@ def perform(core: Core, team_id: int, lead_id: int, user_id: str, act: Act, deta
 def refusal(core: Core, team_id: int, lead_id: int, user_id: str, act: Act) -> str | None:
     """Why this person may not do `act` to this lead now, or None when they may."""
     try:
-        run(core, usecases.check_allowed, team_id, lead_id, user_id, act)
+        run(core, ownership.check_allowed, team_id, lead_id, user_id, act)
     except FollowUpError as refused:
         return refused.message
     return None

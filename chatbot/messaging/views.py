@@ -22,7 +22,8 @@ from chatbot.domain.oncall import Schedule, Shift
 from chatbot.domain.policy import OpenWindow, Plan, Rule, Rung, Windows, ladder
 from chatbot.domain.wording import format_duration, format_moment, relative
 from chatbot.ladder.rules import card_offers
-from chatbot.reports.figures import Baseline, FirstContactSplit, GroupFigures, StalledLead
+from chatbot.reports.figures import Baseline, FirstContactSplit, GroupFigures
+from chatbot.reports.worklists import StalledLead
 from chatbot.store.models import Lead, LeadStatus, Member, Team
 
 RULE_NAMES = {

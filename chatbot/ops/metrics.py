@@ -31,7 +31,7 @@ from sqlmodel import col, select
 
 from chatbot.domain.policy import Rule
 from chatbot.ops.heartbeat import last_beat
-from chatbot.reports.figures import seconds_between
+from chatbot.reports.cohort import seconds_between
 from chatbot.store.db import transaction
 from chatbot.store.models import Escalation, Lead, OutboxMessage, Team
 

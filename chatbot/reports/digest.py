@@ -20,19 +20,9 @@ from sqlmodel import Session, col, select
 from chatbot.domain.hours import BusinessHours, upcoming_shifts
 from chatbot.domain.wording import format_duration
 from chatbot.errors import FollowUpError
-from chatbot.reports.figures import (
-    CONTACTED,
-    FEW_ATTEMPTS,
-    FIVE_MINUTES,
-    TO_FIRST,
-    Baseline,
-    FirstContactSplit,
-    Period,
-    after_hours_split,
-    baseline,
-    cohort,
-    count_where,
-)
+from chatbot.reports.cohort import CONTACTED, FEW_ATTEMPTS, FIVE_MINUTES, TO_FIRST, cohort, count_where
+from chatbot.reports.figures import Baseline, FirstContactSplit, after_hours_split, baseline
+from chatbot.reports.periods import Period
 from chatbot.store import queries
 from chatbot.store.models import Lead, LeadStatus, Member, Team, Touch
 

@@ -129,7 +129,7 @@ class Lead(SQLModel, table=True):
         # Returning shoppers are found by phone or e-mail on every ingest.
         Index("ix_lead_team_phone", "team_id", "phone"),
         Index("ix_lead_team_email", "team_id", "email"),
-        # Reports (chatbot/reports/figures.py): a cohort's figures read only this index (SQLite
+        # Reports (chatbot/reports/cohort.py): a cohort's figures read only this index (SQLite
         # and PostgreSQL scan it without visiting the table); /stalled reads a team's open leads.
         Index("ix_lead_report", "team_id", "submitted_at", "first_contact_at", "second_contact_at", "claimed_at",
               "status", "last_activity_at", "attempts", "after_hours", "owner_id", "source"),

@@ -7,7 +7,7 @@ a person can act on; one that may find nothing returns None.
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_
+from sqlalchemy import Connection, func, or_
 from sqlmodel import Session, col, select
 
 from chatbot.errors import UnknownLead, UnknownMember, UnknownTeam
@@ -87,6 +87,15 @@ def lead_in_team(session: Session, team_id: int, lead_id: int, *, lock: bool = F
     if lead is None:
         raise UnknownLead(f"There is no lead #{lead_id} on this team.")
     return lead
+
+
+def lead_id_at_source(connection: Connection | Session, team_id: int, source: str, external_id: str) -> int | None:
+    """The id of the team's lead that `source` delivered as `external_id`, or None (a plain
+    SELECT: intake's hot path runs it on the connection, without the ORM)."""
+    lead = Lead.__table__.c
+    return connection.execute(
+        select(lead.id).where(lead.team_id == team_id, lead.source == source, lead.external_id == external_id)
+    ).scalar()
 
 
 def lead_for_message(session: Session, channel: str, message_id: str) -> tuple[int, int] | None:

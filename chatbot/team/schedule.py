@@ -12,6 +12,7 @@ manager's cover, a swap, a day off) are rows of their own and win over both.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -21,10 +22,11 @@ from chatbot.core import Work
 from chatbot.domain.oncall import KEEP_DAYS, KEPT, OVERRIDE, Away, Schedule, Shift
 from chatbot.errors import FollowUpError, NotAllowed
 from chatbot.ladder.deadlines import hours_of
-from chatbot.ladder.rules import is_manager
+from chatbot.ladder.rules import is_manager, require_settings_allowed
 from chatbot.store import queries
 from chatbot.store.models import Member, OncallShift, Team
 
+log = logging.getLogger(__name__)
 LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
 MAX_RANGE_DAYS = 31
 
@@ -90,6 +92,31 @@ def keep_coming_shifts(session: Session, team: Team, now: datetime) -> date | No
     team.oncall_anchor = first
     session.add(team)
     return first
+
+
+def set_rotation(work: Work, team_id: int, by_user_id: str, chat_user_ids: list[str]) -> str:
+    """The after-hours rotation, in this order; everyone else leaves it. A manager's setting:
+    the shifts already scheduled stay (`keep_coming_shifts`)."""
+    if not chat_user_ids:
+        raise ScheduleError("Name the reps in rotation order, e.g. @sam @alex @jordan.")
+    session = work.session
+    require_settings_allowed(queries.member_by_chat_id(session, team_id, by_user_id))
+    people = [queries.member_by_chat_id(session, team_id, user_id) for user_id in chat_user_ids]
+    if len({m.id for m in people}) != len(people):
+        raise ScheduleError("Name each rep once; the rotation takes them in the order given.")
+    team = queries.team(session, team_id)
+    before = [m.id for m in queries.rotation(session, team_id)]
+    starts = None if before == [m.id for m in people] else keep_coming_shifts(session, team, work.now)
+    for member in session.exec(select(Member).where(Member.team_id == team_id)).all():
+        member.oncall_order = None
+        session.add(member)
+    session.flush()
+    for order, member in enumerate(people, start=1):
+        member.oncall_order = order
+        session.add(member)
+    if starts is not None:  # the shifts before `starts` stay as they were scheduled
+        log.info("rotation changed team=%d new order from=%s", team_id, starts.isoformat())
+    return "On-call rotation: " + ", ".join(m.name for m in people) + ", one evening each, in turn."
 
 
 def parse_days(text: str) -> list[date]:

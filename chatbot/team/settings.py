@@ -1,7 +1,8 @@
 """What a manager may change about their team, each setting read and checked one way.
 
 Slack's `/followup set NAME VALUE`, the console's `/followup set ...` and any future settings
-screen call `change_setting`; a rep who tries gets a clear refusal and nothing changes.
+screen call `change_setting`; a rep who tries gets a clear refusal and nothing changes (the
+holidays are in holidays.py, the on-call rotation in schedule.py).
 A setting changes what happens from now on, never what has been set in motion: each open
 window keeps the plan (window length and chain) it took when it opened, snapshotted on the lead
 before any change is applied, so nothing already sent is re-sent or re-timed; windows that open
@@ -10,11 +11,10 @@ afterwards take the new values.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,20 +23,19 @@ from sqlmodel import col, select
 
 from chatbot.core import Work
 from chatbot.domain.chains import ChainError, chain_text, parse_chain
-from chatbot.domain.hours import DAY_NAMES, holidays_from_text, holidays_text, week_spec
+from chatbot.domain.hours import DAY_NAMES, week_spec
 from chatbot.domain.policy import Rule
 from chatbot.domain.wording import format_duration
-from chatbot.errors import FollowUpError, NotAllowed
+from chatbot.errors import FollowUpError
 from chatbot.ladder.deadlines import chains_of, hours_of, ladder_key, refresh_due, source_key
-from chatbot.ladder.rules import is_manager
+from chatbot.ladder.rules import require_settings_allowed
 from chatbot.store import queries
-from chatbot.store.models import Lead, LeadStatus, Member, Team
-from chatbot.team import schedule
+from chatbot.store.models import Lead, LeadStatus, Team
+from chatbot.team.holidays import holidays_line
 
 if TYPE_CHECKING:  # an annotation only: the caller hands the phrasebook in (team sits below messaging)
     from chatbot.messaging.phrasebook import Phrasebook
 
-log = logging.getLogger(__name__)
 DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
 
@@ -296,13 +295,6 @@ WINDOW_SETTINGS = ("claim", "first-contact", "second-contact", "stall", "claim-l
                    "second-contact-ladder", "stall-ladder")
 
 
-def _manager(session, team_id: int, chat_user_id: str) -> Member:
-    member = queries.member_by_chat_id(session, team_id, chat_user_id)
-    if not is_manager(member):
-        raise NotAllowed("Settings are for managers. Ask your sales manager to change them.")
-    return member
-
-
 def change_setting(work: Work, team_id: int, by_user_id: str, name: str, value: str,
                    also: tuple[str, ...] = ()) -> str:
     """Change one setting; returns the confirmation to show. `also`: settings the caller handles
@@ -313,7 +305,7 @@ def change_setting(work: Work, team_id: int, by_user_id: str, name: str, value: 
         raise SettingError(f"'{shown}' is not a setting. Settings: {', '.join([*SETTINGS, *also])} "
                            f"(a chain for one lead source: first-contact-ladder@walk-in).")
     session = work.session
-    _manager(session, team_id, by_user_id)
+    require_settings_allowed(queries.member_by_chat_id(session, team_id, by_user_id))
     team = queries.team(session, team_id)
     # Every open window keeps the plan it opened with: snapshot it before the change (a lead
     # stored before snapshots existed takes the old values here, not the new ones).
@@ -330,73 +322,13 @@ def change_setting(work: Work, team_id: int, by_user_id: str, name: str, value: 
     return f"{name} is now {shown}.{kept}"
 
 
-def set_rotation(work: Work, team_id: int, by_user_id: str, chat_user_ids: list[str]) -> str:
-    """The after-hours rotation, in this order; everyone else leaves it."""
-    if not chat_user_ids:
-        raise SettingError("Name the reps in rotation order, e.g. @sam @alex @jordan.")
-    session = work.session
-    _manager(session, team_id, by_user_id)
-    people = [queries.member_by_chat_id(session, team_id, user_id) for user_id in chat_user_ids]
-    if len({m.id for m in people}) != len(people):
-        raise SettingError("Name each rep once; the rotation takes them in the order given.")
-    team = queries.team(session, team_id)
-    before = [m.id for m in queries.rotation(session, team_id)]
-    starts = None if before == [m.id for m in people] else schedule.keep_coming_shifts(session, team, work.now)
-    for member in session.exec(select(Member).where(Member.team_id == team_id)).all():
-        member.oncall_order = None
-        session.add(member)
-    session.flush()
-    for order, member in enumerate(people, start=1):
-        member.oncall_order = order
-        session.add(member)
-    if starts is not None:  # the shifts before `starts` stay as they were scheduled
-        log.info("rotation changed team=%d new order from=%s", team_id, starts.isoformat())
-    return "On-call rotation: " + ", ".join(m.name for m in people) + ", one evening each, in turn."
-
-
-MAX_HOLIDAYS = 60
-
-
-def change_holiday(work: Work, team_id: int, by_user_id: str, words: list[str]) -> str:
-    """`DATE` makes it a holiday (closed all day: on-call covers); `remove DATE` undoes it."""
-    session = work.session
-    _manager(session, team_id, by_user_id)
-    team = queries.team(session, team_id)
-    removing = bool(words) and words[0].lower() in ("remove", "rm", "delete")
-    dates = words[1:] if removing else words
-    if len(dates) != 1:
-        raise SettingError("Give one date: followup holiday 2026-11-26, or followup holiday remove 2026-11-26.")
-    try:
-        day = date.fromisoformat(dates[0])
-    except ValueError:
-        raise SettingError(f"'{dates[0][:40]}' is not a date like 2026-11-26.") from None
-    days = set(holidays_from_text(team.holidays))
-    if removing:
-        if day not in days:
-            raise SettingError(f"{day:%a %b} {day.day}, {day.year} is not a holiday.")
-        days.discard(day)
-    else:
-        if len(days) >= MAX_HOLIDAYS:
-            raise SettingError(f"At most {MAX_HOLIDAYS} holidays; remove past ones first.")
-        days.add(day)
-    team.holidays = holidays_text(days) or None
-    session.add(team)
-    state = "is a holiday: closed all day, on-call covers" if not removing else "is no longer a holiday"
-    return f"{day:%a %b} {day.day}, {day.year} {state}. Holidays: {holidays_line(team)}."
-
-
-def holidays_line(team: Team) -> str:
-    days = sorted(holidays_from_text(team.holidays))
-    return ", ".join(f"{d:%b} {d.day} {d.year}" for d in days) or "none"
-
-
 def show_settings(work: Work, team_id: int, by_user_id: str, phrases: Phrasebook) -> list[str]:
     """The team's settings as a manager reads them, each with the name to change it by.
 
     A rep is refused: settings are managers' business.
     """
     session = work.session
-    _manager(session, team_id, by_user_id)
+    require_settings_allowed(queries.member_by_chat_id(session, team_id, by_user_id))
     team = queries.team(session, team_id)
     rotation = [member.name for member in queries.rotation(session, team_id)]
 

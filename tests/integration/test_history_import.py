@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from chatbot.core import bootstrap
 from chatbot.intake.history import CannotImport, import_history
 from chatbot.ladder.deadlines import hours_of
-from chatbot.reports.figures import baseline, period_for
+from chatbot.reports.figures import baseline
+from chatbot.reports.periods import period_for
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, OutboxMessage, Touch
 from chatbot.team import roster

@@ -20,7 +20,8 @@ from chatbot.ladder.deadlines import hours_of
 from chatbot.leads import tracker
 from chatbot.leads.nudge import nudge_lead
 from chatbot.messaging.phrasebook import Phrasebook
-from chatbot.reports.figures import by_group, compare, period_for
+from chatbot.reports.figures import by_group, compare
+from chatbot.reports.periods import period_for
 from chatbot.store.db import transaction
 from chatbot.store.models import OutboxMessage
 from entrypoints.cli import app

@@ -11,7 +11,9 @@ from sqlmodel import select
 from chatbot.ladder.deadlines import hours_of
 from chatbot.leads import tracker
 from chatbot.messaging.views import baseline_text
-from chatbot.reports.figures import after_hours_split, baseline, compare, period_for, stalled_leads
+from chatbot.reports.figures import after_hours_split, baseline, compare
+from chatbot.reports.periods import period_for
+from chatbot.reports.worklists import stalled_leads
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, Member
 from tests.helpers import new_lead

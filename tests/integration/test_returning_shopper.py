@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from chatbot.domain.hours import BusinessHours
 from chatbot.leads import tracker
 from chatbot.messaging import outbox
-from chatbot.reports import figures as reports
+from chatbot.reports.figures import baseline
+from chatbot.reports.periods import period_for
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, OutboxMessage
 from tests.helpers import new_lead
@@ -81,7 +82,7 @@ class TestReturningShopper:
         clock.advance(timedelta(hours=1))
         new_lead(core, team, external_id="B")
         hours = BusinessHours.parse(team.timezone, team.business_days, team.opens_at, team.closes_at)
-        period = reports.period_for("2026-11-24..2026-11-24", hours, start)
+        period = period_for("2026-11-24..2026-11-24", hours, start)
         with transaction(core.engine) as session:
-            assert reports.baseline(session, team, period, clock.now()).leads == 2
+            assert baseline(session, team, period, clock.now()).leads == 2
             assert session.scalar(select(func.count()).select_from(Lead)) == 2

@@ -18,7 +18,7 @@ from chatbot.errors import LeadClosed
 from chatbot.escalation.sweeper import sweep
 from chatbot.ladder.deadlines import hours_of
 from chatbot.ladder.rules import Act, card_offers
-from chatbot.leads import tracker, usecases
+from chatbot.leads import ownership, tracker
 from chatbot.messaging.outbox import deliver_pending
 from chatbot.messaging.ports import Channel, Direct, Thread
 from chatbot.store.db import transaction
@@ -110,7 +110,7 @@ def test_two_racing_takes_on_postgres_give_exactly_one_new_owner(core, team):
     second: list = []
     racer = threading.Thread(target=lambda: second.append(tracker.take(core, team.id, lead_id, "jordan")))
     with unit_of_work(core) as work:
-        first = usecases.take(work, team.id, lead_id, "alex")
+        first = ownership.take(work, team.id, lead_id, "alex")
         racer.start()
         racer.join(timeout=0.5)
         assert racer.is_alive()  # Jordan's UPDATE waits on Alex's uncommitted one

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -153,6 +154,18 @@ class TestTouches:
         again = tracker.log_touch(core, team.id, lead_id, "sam", "call", via="webhook", external_id="crm-1")
         assert again.message == "Already logged."
         assert lead(core, lead_id).attempts == 1
+
+    def test_a_crm_report_without_an_id_is_one_touch_however_its_moment_is_written(self, core, team, clock):
+        """No CRM id: the kind, the moment and the rep make it the same touch (chatbot.leads.touches)."""
+        lead_id = new_lead(core, team, external_id="CRM-5")
+        report = {"outcome": None, "at": clock.now()}
+        first = tracker.log_reported_touch(core, team.id, "Cars.com", "CRM-5", "sam", "call", **report)
+        chicago = clock.now().astimezone(ZoneInfo("America/Chicago")).replace(microsecond=400_000)
+        again = tracker.log_reported_touch(core, team.id, "Cars.com", "CRM-5", "sam", "call", outcome=None, at=chicago)
+        a_text = tracker.log_reported_touch(core, team.id, "Cars.com", "CRM-5", "sam", "text", **report)
+        assert (first.duplicate, again.duplicate, a_text.duplicate) == (False, True, False)
+        assert again.touch_id == first.touch_id and again.message == "Already logged."
+        assert lead(core, lead_id).attempts == 2
 
 
 class TestClose:

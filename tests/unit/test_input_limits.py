@@ -12,7 +12,7 @@ from chatbot.domain.hours import BusinessHours
 from chatbot.errors import FollowUpError
 from chatbot.intake.errors import LeadFormatError
 from chatbot.intake.typed import typed_lead
-from chatbot.reports.figures import PeriodError, period_for
+from chatbot.reports.periods import PeriodError, period_for
 from chatbot.team.settings import SettingError, parse_duration
 
 CHICAGO = ZoneInfo("America/Chicago")

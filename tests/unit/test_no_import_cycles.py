@@ -78,7 +78,7 @@ def module_graph() -> dict[str, set[str]]:
 
 
 def package_of(module: str) -> str:
-    """chatbot.leads.usecases -> chatbot.leads; a top-level file is its own: chatbot.core."""
+    """chatbot.leads.ownership -> chatbot.leads; a top-level file is its own: chatbot.core."""
     return ".".join(module.split(".")[:2])
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from chatbot.domain.hours import BusinessHours, on_call, upcoming_shifts
 from chatbot.domain.wording import format_duration
-from chatbot.reports.figures import PeriodError, period_for
+from chatbot.reports.periods import PeriodError, period_for
 
 CHICAGO = ZoneInfo("America/Chicago")
 HOURS = BusinessHours.parse("America/Chicago", "mon tue wed thu fri sat", "09:00", "19:00")
