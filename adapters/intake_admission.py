@@ -19,7 +19,7 @@ from starlette.formparsers import FormParser, MultiPartException, MultiPartParse
 
 from adapters.http_errors import Refused, error_response, read_capped
 from chatbot.core import Core
-from chatbot.intake import apikeys
+from chatbot.inbound import apikeys
 
 log = logging.getLogger("chatbot.intake")
 

@@ -22,8 +22,8 @@ def ingest(core: Core, team_id: int, incoming) -> Ingested:
     return run(core, usecases.ingest, team_id, incoming)
 
 
-def claim(core: Core, team_id: int, lead_id: int, chat_user_id: str, *, emoji: str | None = None) -> Claimed | None:
-    return run(core, usecases.claim, team_id, lead_id, chat_user_id, emoji=emoji)
+def claim(core: Core, team_id: int, lead_id: int, chat_user_id: str) -> Claimed:
+    return run(core, usecases.claim, team_id, lead_id, chat_user_id)
 
 
 def log_touch(core: Core, team_id: int, lead_id: int, chat_user_id: str, kind: str, **details) -> TouchLogged:
