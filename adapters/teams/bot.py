@@ -184,7 +184,7 @@ class LeadBot(ActivityHandler):
             return
         team_id = self._team(turn_context)
         if team_id is None or not message_reactions:
-            return  # lead cards live in a team's channel
+            return  # lead cards live in a team's channel; and something must have been reacted
         told = await self.core(reaction_on_message, self.services.core, team_id,
                                base_conversation(activity.conversation.id), activity.reply_to_id,
                                message_reactions[0].type or "", Person(user.id, user.name))

@@ -118,10 +118,10 @@ class TeamsServices:
 
     # -- who ----------------------------------------------------------------------------------
 
-    def ensure_member(self, team_id: int, user_id: str, name: str | None, *, installer: bool = False):
-        """Who this Teams user is on the rooftop, added the first time they act in its team (the
-        rules, and what the installer becomes, are the core's: chatbot.inbound.people)."""
-        return inbound.person_seen(self.core, team_id, Person(user_id, name, installer=installer))
+    def ensure_member(self, team_id: int, user_id: str, name: str | None):
+        """Who this Teams user is on the rooftop, added the first time they act in its team (as a
+        rep: the rules are the core's, chatbot.inbound.people; the installer's: app_installed)."""
+        return inbound.person_seen(self.core, team_id, Person(user_id, name))
 
     # -- where --------------------------------------------------------------------------------
 
