@@ -20,8 +20,7 @@ from starlette.formparsers import FormParser, MultiPartException, MultiPartParse
 
 from adapters.http_errors import Refused, error_response, read_capped
 from chatbot.core import Core
-from chatbot.intake import apikeys
-from chatbot.intake.rate_limits import DEFAULT_PER_MINUTE, KeyBuckets
+from chatbot.inbound import DEFAULT_PER_MINUTE, KeyBuckets, apikeys
 
 log = logging.getLogger("chatbot.intake")
 

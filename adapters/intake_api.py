@@ -37,20 +37,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from starlette.concurrency import run_in_threadpool
 
 from adapters.intake_admission import Refused, admit, media_type, read_form, refusal
+from chatbot import inbound
 from chatbot.core import Core
-from chatbot.domain.clock import whole_seconds
 from chatbot.errors import FollowUpError, InvalidTouch, LeadClosed, UnknownLead, UnknownMember
-from chatbot.intake import apikeys
-from chatbot.intake.adf import parse_adf
-from chatbot.intake.email import parse_email, parse_inbound_form
-from chatbot.intake.errors import LeadFormatError, TooLarge
-from chatbot.intake.json_lead import load_json, parse_json
-from chatbot.intake.lead import IncomingLead
-from chatbot.intake.rate_limits import KeyBuckets
-from chatbot.intake.validation import lead_error_from
-from chatbot.leads import tracker
-from chatbot.leads.touches import NoSuchLead
-from chatbot.team import roster
+from chatbot.inbound import (
+    IncomingLead,
+    KeyBuckets,
+    LeadFormatError,
+    NoSuchLead,
+    TooLarge,
+    apikeys,
+    lead_error_from,
+    load_json,
+    parse_adf,
+    parse_email,
+    parse_inbound_form,
+    parse_json,
+    whole_seconds,
+)
 
 log = logging.getLogger("chatbot.intake")
 
@@ -221,7 +225,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
         results = []
         for lead in leads:
             try:
-                done = await run_in_threadpool(tracker.ingest, core, caller.team_id, lead)
+                done = await run_in_threadpool(inbound.ingest, core, caller.team_id, lead)
             except (OverflowError, ValueError) as exc:  # a date the database cannot hold
                 raise Refused(422, f"the lead cannot be stored: {exc}", "submitted_at") from None
             results.append(LeadResult(lead_id=done.lead_id, duplicate=done.duplicate, warnings=list(done.warnings)))
@@ -354,7 +358,7 @@ def _storable(lead: IncomingLead) -> None:
 
 
 def _team_zone(core: Core, team_id: int) -> str:
-    return roster.team(core, team_id).timezone
+    return inbound.team(core, team_id).timezone
 
 
 # ---------------------------------------------------------------- touches
@@ -372,9 +376,9 @@ def _touch_from(body: bytes) -> TouchIn:
     return touch
 
 
-def _log_touch(core: Core, team_id: int, touch: TouchIn) -> tracker.TouchLogged:
+def _log_touch(core: Core, team_id: int, touch: TouchIn) -> inbound.TouchLogged:
     try:
-        return tracker.log_reported_touch(core, team_id, touch.source, touch.external_id, touch.rep, touch.kind,
+        return inbound.log_reported_touch(core, team_id, touch.source, touch.external_id, touch.rep, touch.kind,
                                           outcome=touch.outcome, at=touch.at, touch_id=touch.touch_id)
     except NoSuchLead as exc:
         raise Refused(404, exc.message, "source, external_id") from None

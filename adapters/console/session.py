@@ -23,21 +23,27 @@ from rich.table import Table
 
 from adapters.console.chat import PHRASES, ConsoleChat
 from adapters.console.words import literal
-from chatbot.commands import Caller, help_lines, run_command
-from chatbot.commands.arguments import lead_number
+from chatbot import inbound
 from chatbot.core import Core
-from chatbot.domain.clock import ManualClock
 from chatbot.errors import FollowUpError
-from chatbot.escalation.sweeper import sweep
-from chatbot.intake.errors import LeadFormatError
-from chatbot.intake.lead import IncomingLead
-from chatbot.intake.typed import typed_lead
-from chatbot.ladder.deadlines import hours_of
-from chatbot.leads import lookups, tracker
-from chatbot.messaging.outbox import deliver_pending, retry_now
+from chatbot.inbound import (
+    Caller,
+    IncomingLead,
+    LeadFormatError,
+    ManualClock,
+    Person,
+    deliver_pending,
+    help_lines,
+    hours_of,
+    lead_number,
+    parse_duration,
+    reaction_on_lead,
+    retry_now,
+    run_command,
+    sweep,
+    typed_lead,
+)
 from chatbot.messaging.views import Reply
-from chatbot.team import roster
-from chatbot.team.settings import parse_duration
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +80,12 @@ class ConsoleError(Exception):
 class ConsoleSession:
     def __init__(self, core: Core, clock: ManualClock, console: Console) -> None:
         self.core, self.clock, self.out = core, clock, console
-        team = roster.ensure_team(core, platform="console", platform_team_id="console", **DEMO_TEAM)
+        team = inbound.ensure_team(core, platform="console", platform_team_id="console", **DEMO_TEAM)
         self.team_id = team.id
-        if not roster.members(core, team.id):
+        if not inbound.members(core, team.id):
             for name, role, order in DEMO_PEOPLE:
-                roster.add_member(core, team.id, name=name, chat_user_id=name.lower(), role=role, oncall_order=order)
-        people = roster.members(core, team.id)
+                inbound.add_member(core, team.id, name=name, chat_user_id=name.lower(), role=role, oncall_order=order)
+        people = inbound.members(core, team.id)
         self.chat = ConsoleChat(console, {m.chat_user_id: m.name for m in people})
         self.speaker = people[0].chat_user_id if people else "sam"
         self._demo = json.loads(resources.files("adapters.console").joinpath("demo_leads.json").read_text())
@@ -179,16 +185,16 @@ class ConsoleSession:
 
     @property
     def team(self):
-        return roster.team(self.core, self.team_id)
+        return inbound.team(self.core, self.team_id)
 
     def now_text(self) -> str:
         here = self.clock.now().astimezone(ZoneInfo(self.team.timezone))
         return f"{here:%a %b} {here.day} {here:%H:%M} {here.tzname()}"
 
     def _member(self, name: str):
-        member = roster.member_named(self.core, self.team_id, name)
+        member = inbound.member_named(self.core, self.team_id, name)
         if member is None:
-            names = ", ".join(m.name for m in roster.members(self.core, self.team_id))
+            names = ", ".join(m.name for m in inbound.members(self.core, self.team_id))
             raise ConsoleError(f"Nobody called {name.lstrip('@')[:40]} is on this team. People: {names}.")
         return member
 
@@ -199,7 +205,7 @@ class ConsoleSession:
         fields = [f.strip() for f in " ".join(args).split("|")]
         if len(fields) not in (4, 5):
             raise ConsoleError(f"A lead is a name, phone, e-mail and vehicle, split by |. Usage: {usage}")
-        number = lookups.lead_count(self.core, self.team_id) + 1
+        number = inbound.lead_count(self.core, self.team_id) + 1
         external_id = f"console-{self.clock.now():%Y%m%d%H%M%S}-{number}"
         self._ingest(typed_lead(*fields[:4], fields[4] if len(fields) == 5 else None, external_id,
                                 region=self.team.phone_region))
@@ -208,13 +214,13 @@ class ConsoleSession:
         if len(args) > 1 or (args and not (re.fullmatch(r"[0-9]{1,2}", args[0]) and 1 <= int(args[0]) <= 50)):
             raise ConsoleError("/demo takes 1 to 50 leads.")
         for _ in range(int(args[0]) if args else 1):
-            number = lookups.lead_count(self.core, self.team_id) + 1
+            number = inbound.lead_count(self.core, self.team_id) + 1
             data = dict(self._demo[(number - 1) % len(self._demo)])
             data["external_id"] = f"demo-{self.clock.now():%Y%m%d%H%M%S}-{number}"
             self._ingest(IncomingLead.model_validate(data))
 
     def _ingest(self, incoming: IncomingLead) -> None:
-        result = tracker.ingest(self.core, self.team_id, incoming)
+        result = inbound.ingest(self.core, self.team_id, incoming)
         if result.duplicate:
             self.say(f"Lead #{result.lead_id} already has this delivery; nothing new.")
 
@@ -231,11 +237,11 @@ class ConsoleSession:
             raise ConsoleError(f"One lead and one emoji. Usage: {usage}")
         lead_id = lead_number(args, usage)
         emoji = args[1].strip(":") if len(args) > 1 else "eyes"
-        result = tracker.claim(self.core, self.team_id, lead_id, speaker, emoji=emoji)
-        if result is None:
-            self.say(f":{emoji}: does not claim here; react with :{self.team.claim_emoji}: to claim.", to=speaker)
-        else:
-            self.say(result.message, to=speaker)
+        told = reaction_on_lead(self.core, self.team_id, lead_id, emoji, Person(speaker))
+        if told is not None and told.refused:
+            self.refuse(told.text)
+        elif told is not None:
+            self.say(told.text, to=speaker)
 
     def cmd_wait(self, args: list[str], speaker: str) -> None:
         if not args:
@@ -245,7 +251,7 @@ class ConsoleSession:
             raise ConsoleError(f"/wait moves the clock at most {MAX_WAIT_DAYS} days at a time.")
         target = self.clock.now() + span
         # Stop at every deadline on the way, so each escalation carries the time it fell due.
-        while (due := lookups.next_due(self.core, self.team_id)) is not None and due <= target:
+        while (due := inbound.next_due(self.core, self.team_id)) is not None and due <= target:
             self.clock.set(max(due, self.clock.now()))
             self.after_command()
         self.clock.set(target)

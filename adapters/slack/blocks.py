@@ -34,8 +34,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from adapters.slack.words import PHRASES, literal
-from chatbot.ladder.rules import ANYONE, ATTEMPTS, Act
-from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, NOTICE_ACTIONS, TAKE_ACTION, CardAction
+from chatbot.inbound import ANYONE, ATTEMPTS, CARD_ACTIONS, MAX_TEXT, NOTICE_ACTIONS, TAKE_ACTION, Act, CardAction
 from chatbot.messaging.views import CardRef, LeadCard, Notice, Reply, RowAction, Table
 
 SHARE_ACTION = "share_report"

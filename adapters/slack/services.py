@@ -20,11 +20,9 @@ from slack_sdk.errors import SlackApiError
 from adapters.slack.chat import SlackChat
 from adapters.slack.settings import SlackSettings
 from chatbot.core import Core
-from chatbot.domain.vocabulary import Role
-from chatbot.messaging import outbox
+from chatbot.inbound import Delivery, Describe, Person, deliver_pending, ensure_team, person_seen, team_on_platform
 from chatbot.messaging.platforms import ChatFor, Platforms
 from chatbot.secret_keys import SecretKeyError
-from chatbot.team import roster
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"  # Team.platform, and the name in delivery log lines and outage tracking
@@ -55,7 +53,7 @@ class SlackServices:
         """The core team for a workspace that has just become a tenant (the configured one at start, an
         installed one at the end of its install), created with the settings the first time."""
         s = self.settings
-        team = roster.ensure_team(self.core, name=s.team_name, platform=PLATFORM,
+        team = ensure_team(self.core, name=s.team_name, platform=PLATFORM,
                                   platform_team_id=slack_team_id, timezone=s.timezone,
                                   leads_channel=s.leads_channel, managers_channel=s.managers_channel)
         self._teams[slack_team_id] = team.id
@@ -71,38 +69,38 @@ class SlackServices:
 
     def _known(self, slack_team_id: str) -> int | None:
         if slack_team_id not in self._teams:
-            team = roster.team_on_platform(self.core, PLATFORM, slack_team_id)
+            team = team_on_platform(self.core, PLATFORM, slack_team_id)
             if team is None:
                 return None
             self._teams[slack_team_id] = team.id
         return self._teams[slack_team_id]
 
     def ensure_member(self, team_id: int, user_id: str, client: WebClient):
-        """Who this Slack user is on the team, added the first time they act.
+        """Who this Slack user is on the team, added the first time they act (the rules are the
+        core's: chatbot.inbound.people); Slack is asked about them only then (`describe`)."""
+        return person_seen(self.core, team_id, Person(user_id), self.describer(user_id, client))
 
-        Someone already on the team by Slack id is returned as they are (a removed member stays
-        removed). Someone a manager added by e-mail before they used Slack is matched by the
-        e-mail users.info gives (profile.email, with the users:read.email scope) and their row
-        takes this Slack id. Anyone else becomes a rep (workspace admins and owners: managers).
-        """
-        known = roster.member_with_chat_id(self.core, team_id, user_id)
-        if known is not None:
-            return known
-        name, role, email = user_id, Role.REP, None
-        try:
-            user = client.users_info(user=user_id)["user"]
-            profile = user.get("profile") or {}
-            name = profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
-            email = profile.get("email")
-            if user.get("is_admin") or user.get("is_owner"):
-                role = Role.MANAGER
-        except SlackApiError as exc:
-            log.warning("users.info for %s failed (%s); adding them by id", user_id, exc.response.get("error"))
-        return roster.member_from_chat(self.core, team_id, chat_user_id=user_id, name=name, email=email, role=role)
+    def describer(self, user_id: str, client: WebClient) -> Describe:
+        """How to ask Slack about a person the core has not seen: `describe(user_id, client)`."""
+        return lambda: describe(user_id, client)
 
-    def deliver(self, client: WebClient, team_id: int | None = None) -> outbox.Delivery:
+    def deliver(self, client: WebClient, team_id: int | None = None) -> Delivery:
         """Send what the use case queued (card updates, notices) for this workspace; failures stay queued."""
-        return outbox.deliver_pending(self.core, SlackChat(client), team_id=team_id, platform=PLATFORM)
+        return deliver_pending(self.core, SlackChat(client), team_id=team_id, platform=PLATFORM)
+
+
+def describe(user_id: str, client: WebClient) -> Person:
+    """What Slack says of a user (users.info): their display name, the e-mail of their profile
+    (with the users:read.email scope: it matches someone a manager added by e-mail), and whether
+    they are a workspace admin or owner. Slack refusing: the id alone (they are added by it)."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError as exc:
+        log.warning("users.info for %s failed (%s); adding them by id", user_id, exc.response.get("error"))
+        return Person(user_id)
+    profile = user.get("profile") or {}
+    return Person(user_id, name=profile.get("display_name") or user.get("real_name") or user.get("name") or user_id,
+                  email=profile.get("email"), admin=bool(user.get("is_admin") or user.get("is_owner")))
 
 
 def slack_chat_for(core: Core, settings: SlackSettings, client: WebClient | None = None) -> ChatFor:

@@ -34,16 +34,9 @@ from adapters.teams import cards
 from adapters.teams.chat import base_conversation
 from adapters.teams.services import TeamsServices, picked_channel
 from adapters.teams.words import PHRASES, literal_plain, to_core_text
-from chatbot.commands import Caller, run_command
-from chatbot.domain.vocabulary import LoggedVia
-from chatbot.errors import FollowUpError
-from chatbot.ladder.rules import Act
-from chatbot.leads import tracker
-from chatbot.messaging import conversations
-from chatbot.messaging.deliveries import first_delivery
+from chatbot.inbound import Caller, Person, app_installed, first_delivery, press, reaction_on_message, run_command
 from chatbot.messaging.ports import Direct
 from chatbot.messaging.views import Notice
-from chatbot.team import roster
 
 log = logging.getLogger(__name__)
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
@@ -119,16 +112,10 @@ class LeadBot(ActivityHandler):
         if team_id is None:
             await self._personal_install(turn_context)
             return
-        if activity.from_property is not None:
-            await self.core(self.services.ensure_member, team_id, activity.from_property.id,
-                            activity.from_property.name, installer=True)
-        picked = picked_channel(activity)
-        if picked:  # the installer picked it, and is told below that new leads go there
-            before = await self.core(roster.team, self.services.core, team_id)  # TEAMS_LEADS_CHANNEL stays
-            keep = before.leads_channel and before.leads_channel == self.services.settings.teams_leads_channel
-            await self.core(conversations.adopt_leads_channel, self.services.core, team_id, picked, replace=not keep)
-        team = await self.core(roster.team, self.services.core, team_id)
-        here = team.leads_channel == picked or not picked
+        installer = activity.from_property
+        here = await self.core(app_installed, self.services.core, team_id,
+                               Person(installer.id, installer.name) if installer is not None else None,
+                               picked_channel(activity), self.services.settings.teams_leads_channel)
         await turn_context.send_activity(card_message(cards.text_card(WELCOME if here else WELCOME_ELSEWHERE),
                                                       "Lead follow-up is here"))
         await self._deliver(team_id)  # leads that waited for the install
@@ -196,22 +183,16 @@ class LeadBot(ActivityHandler):
         if activity.recipient and user.id == activity.recipient.id:
             return
         team_id = self._team(turn_context)
-        if team_id is None:
-            return  # lead cards live in a team's channel
-        found = await self.core(tracker.lead_for_message, self.services.core,
-                                base_conversation(activity.conversation.id), activity.reply_to_id)
-        if found is None or found[0] != team_id:
-            return  # not a lead card
-        await self.core(self.services.ensure_member, team_id, user.id, user.name)
-        emoji = (message_reactions[0].type if message_reactions else None)
-        try:
-            result = await self.core(tracker.claim, self.services.core, team_id, found[1], user.id, emoji=emoji)
-        except FollowUpError as error:
-            await self._tell(team_id, user.id, error.message)
-            return
-        if result is not None:
-            await self._tell(team_id, user.id, result.message)
-        await self._deliver(team_id)
+        if team_id is None or not message_reactions:
+            return  # lead cards live in a team's channel; and something must have been reacted
+        told = await self.core(reaction_on_message, self.services.core, team_id,
+                               base_conversation(activity.conversation.id), activity.reply_to_id,
+                               message_reactions[0].type or "", Person(user.id, user.name))
+        if told is None:
+            return  # not a lead card, or an emoji that does not claim here
+        await self._tell(team_id, user.id, told.text)
+        if not told.refused:
+            await self._deliver(team_id)
 
     async def on_reactions_removed(self, message_reactions, turn_context: TurnContext):
         """Taking a reaction back does not release the lead (the card's Release does)."""
@@ -239,21 +220,12 @@ class LeadBot(ActivityHandler):
             team_id = await self.core(self.services.personal_rooftop, activity, lead_id)
             if team_id is None:
                 return answer(NOT_YOURS)
-        else:
-            await self.core(self.services.ensure_member, team_id, user.id, user.name)
-        try:
-            if act is Act.CLAIM:
-                claimed = await self.core(tracker.claim, self.services.core, team_id, lead_id, user.id)
-                said = claimed.message if claimed is not None else "Nothing to claim."
-            else:
-                detail = data.get(cards.detail_id(act)) if isinstance(data, dict) else None
-                detail = detail if isinstance(detail, str) and detail.strip() else None
-                said = await self.core(tracker.perform, self.services.core, team_id, lead_id, user.id, act, detail,
-                                       via=LoggedVia.BUTTON)
-        except FollowUpError as error:
-            return answer(error.message)
-        await self._deliver(team_id)
-        return answer(said)
+        detail = data.get(cards.detail_id(act)) if isinstance(data, dict) else None
+        detail = detail if isinstance(detail, str) and detail.strip() else None
+        told = await self.core(press, self.services.core, team_id, Person(user.id, user.name), lead_id, act, detail)
+        if not told.refused:
+            await self._deliver(team_id)
+        return answer(told.text)
 
 
 def is_install(activity) -> bool:

@@ -18,8 +18,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from adapters.teams.words import PHRASES, literal, literal_plain
-from chatbot.ladder.rules import ANYONE, ATTEMPTS, Act
-from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, TAKE_ACTION, CardAction
+from chatbot.inbound import ANYONE, ATTEMPTS, CARD_ACTIONS, MAX_TEXT, TAKE_ACTION, Act, CardAction
 from chatbot.messaging.views import LeadCard, Notice, Reply
 
 VERSION = "1.5"

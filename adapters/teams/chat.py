@@ -54,7 +54,7 @@ from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
 from adapters.teams import cards
 from adapters.teams.words import literal, literal_plain, literal_xml
-from chatbot.messaging import conversations
+from chatbot.inbound import SERVICE, recall, remember, user_address
 from chatbot.messaging.ports import (
     Channel,
     ChatDown,
@@ -245,7 +245,7 @@ class TeamsChat:
     # -- where ------------------------------------------------------------------------------
 
     def _service(self) -> dict:
-        service = conversations.recall(self.core, self.team_id, conversations.SERVICE)
+        service = recall(self.core, self.team_id, SERVICE)
         if not service or not service.get("service_url"):
             raise ChatUnavailable("Teams: the app has not been installed in this team yet (no service URL known)")
         if self.hosts is not None and not host_allowed(service["service_url"], self.hosts):
@@ -262,8 +262,8 @@ class TeamsChat:
         return activity
 
     def _personal_chat(self, service: dict, user_id: str) -> str:
-        address = conversations.user_address(user_id)
-        known = conversations.recall(self.core, self.team_id, address)
+        address = user_address(user_id)
+        known = recall(self.core, self.team_id, address)
         if known and known.get("conversation_id"):
             return known["conversation_id"]
         tenant = service.get("tenant_id")
@@ -275,7 +275,7 @@ class TeamsChat:
                           lambda client: client.conversations.create_conversation(parameters), repeatable=True)
         if not made.id:
             raise ChatUnavailable("Teams did not open a personal chat")
-        conversations.remember(self.core, self.team_id, address,
+        remember(self.core, self.team_id, address,
                                {"conversation_id": made.id, "service_url": service["service_url"]})
         return made.id
 

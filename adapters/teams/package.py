@@ -16,7 +16,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from chatbot.commands import COMMANDS
+from chatbot.inbound import COMMANDS
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "manifest.json"

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 
 from adapters.teams.chat import TeamsChat, base_conversation
 from adapters.teams.settings import TeamsSettings
+from chatbot import inbound
 from chatbot.core import Core
-from chatbot.leads import lookups
-from chatbot.messaging import access, conversations, outbox
+from chatbot.inbound import Person
 from chatbot.messaging.platforms import ChatFor, Platforms
 from chatbot.messaging.ports import ChatUnavailable
-from chatbot.team import roster
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
@@ -42,7 +41,7 @@ class TeamsServices:
 
     def rooftop_id(self, tenant_id: str | None, teams_team_id: str) -> int | None:
         """The rooftop of this tenant's Teams team, if the bot has met it (nothing is created)."""
-        found = roster.find_team(self.core, PLATFORM, rooftop_key(tenant_id, teams_team_id))
+        found = inbound.find_team(self.core, PLATFORM, rooftop_key(tenant_id, teams_team_id))
         return found.id if found is not None else None
 
     def rooftop(self, activity, *, create: bool = True) -> int | None:
@@ -59,9 +58,9 @@ class TeamsServices:
         if taken is not None:
             return taken
         s = self.settings
-        first = not any(t.platform == PLATFORM for t in roster.all_teams(self.core))
+        first = not any(t.platform == PLATFORM for t in inbound.all_teams(self.core))
         # the configured channels are one team's: only a deployment's first rooftop starts with them
-        team = roster.ensure_team(self.core, name=s.teams_team_name, also=team_name, platform=PLATFORM,
+        team = inbound.ensure_team(self.core, name=s.teams_team_name, also=team_name, platform=PLATFORM,
                                   platform_team_id=rooftop_key(tenant, team_id), timezone=s.teams_timezone,
                                   leads_channel=s.teams_leads_channel if first else None,
                                   managers_channel=s.teams_managers_channel if first else None)
@@ -70,14 +69,14 @@ class TeamsServices:
     def _take_over_tenant_rooftop(self, tenant: str | None, team_id: str, activity) -> int | None:
         """A rooftop from before rooftops were per team (keyed by the tenant alone) becomes this
         team's when its leads channel, or a channel it has heard from, is this team's."""
-        legacy = roster.find_team(self.core, PLATFORM, tenant or "unknown")
+        legacy = inbound.find_team(self.core, PLATFORM, tenant or "unknown")
         if legacy is None:
             return None
         ours = {team_id, *channels_of(activity)}
-        heard = any(conversations.recall(self.core, legacy.id, conversations.channel_address(c)) for c in ours)
+        heard = any(inbound.recall(self.core, legacy.id, inbound.channel_address(c)) for c in ours)
         if legacy.leads_channel not in ours and not heard:
             return None
-        moved = roster.rekey_team(self.core, PLATFORM, legacy.platform_team_id, rooftop_key(tenant, team_id))
+        moved = inbound.rekey_team(self.core, PLATFORM, legacy.platform_team_id, rooftop_key(tenant, team_id))
         if moved is not None:
             log.info("Teams: rooftop %s now belongs to its team (it was keyed by the tenant alone)", moved.id)
         return moved.id if moved is not None else self.rooftop_id(tenant, team_id)
@@ -89,7 +88,7 @@ class TeamsServices:
         if activity.from_property is None:
             return []
         prefix = rooftop_key(tenant_of(activity), "")
-        known = roster.teams_of_member(self.core, PLATFORM, activity.from_property.id, within=prefix)
+        known = inbound.teams_of_member(self.core, PLATFORM, activity.from_property.id, within=prefix)
         if known or not ask_teams:
             return known
         return self._join_from_teams(activity, prefix)
@@ -97,7 +96,7 @@ class TeamsServices:
     def _join_from_teams(self, activity, prefix: str) -> list:
         user = activity.from_property
         joined = []
-        for team in roster.all_teams(self.core):
+        for team in inbound.all_teams(self.core):
             if (team.platform != PLATFORM or not team.platform_team_id.startswith(prefix)
                     or team.chat_lost_at is not None or not self.installed(team.id)):
                 continue
@@ -106,8 +105,7 @@ class TeamsServices:
             except ChatUnavailable as exc:  # Teams would not say: they can still act in the team's channel
                 log.info("Teams: could not read rooftop %s's team members (%s)", team.id, exc.error)
                 continue
-            if in_team and roster.member_from_chat(self.core, team.id, chat_user_id=user.id,
-                                                   name=user.name or user.id).active:
+            if in_team and inbound.person_seen(self.core, team.id, Person(user.id, user.name)).active:
                 joined.append(team)
         if joined:
             self.remember(None, activity)  # their personal chat, under the rooftops they joined
@@ -115,20 +113,15 @@ class TeamsServices:
 
     def personal_rooftop(self, activity, lead_id: int) -> int | None:
         """A button pressed in a personal chat: the lead's rooftop, when the person is on it."""
-        team_id = lookups.team_of_lead(self.core, lead_id)
+        team_id = inbound.team_of_lead(self.core, lead_id)
         return team_id if team_id in {r.id for r in self.rooftops_of(activity)} else None
 
     # -- who ----------------------------------------------------------------------------------
 
-    def ensure_member(self, team_id: int, user_id: str, name: str | None, *, installer: bool = False):
-        """Who this Teams user is on the rooftop, added (as a rep) the first time they act in its
-        team. The person who adds the app to a team with no manager yet becomes its first manager."""
-        if installer:
-            return roster.member_who_installed(self.core, team_id, chat_user_id=user_id, name=name or user_id)
-        known = roster.member_with_chat_id(self.core, team_id, user_id)
-        if known is not None:
-            return known
-        return roster.member_from_chat(self.core, team_id, chat_user_id=user_id, name=name or user_id)
+    def ensure_member(self, team_id: int, user_id: str, name: str | None):
+        """Who this Teams user is on the rooftop, added the first time they act in its team (as a
+        rep: the rules are the core's, chatbot.inbound.people; the installer's: app_installed)."""
+        return inbound.person_seen(self.core, team_id, Person(user_id, name))
 
     # -- where --------------------------------------------------------------------------------
 
@@ -142,16 +135,16 @@ class TeamsServices:
         personal = conversation is not None and conversation.conversation_type == "personal"
         if team_id is not None:
             bot = activity.recipient
-            conversations.remember(self.core, team_id, conversations.SERVICE, {
+            inbound.remember(self.core, team_id, inbound.SERVICE, {
                 "service_url": activity.service_url, "tenant_id": tenant_of(activity),
                 "bot_id": bot.id if bot else None, "bot_name": bot.name if bot else None})
             if conversation is not None and conversation.id and conversation.conversation_type == "channel":
                 channel = base_conversation(conversation.id)
-                conversations.remember(self.core, team_id, conversations.channel_address(channel),
+                inbound.remember(self.core, team_id, inbound.channel_address(channel),
                                        {"conversation_id": channel, "service_url": activity.service_url})
         elif personal and conversation.id and activity.from_property is not None:
             for rooftop in self.rooftops_of(activity):
-                conversations.remember(self.core, rooftop.id, conversations.user_address(activity.from_property.id),
+                inbound.remember(self.core, rooftop.id, inbound.user_address(activity.from_property.id),
                                        {"conversation_id": conversation.id, "service_url": activity.service_url})
 
     def forget_personal_chat(self, activity) -> None:
@@ -159,22 +152,22 @@ class TeamsServices:
         if activity.from_property is None:
             return
         for rooftop in self.rooftops_of(activity):
-            conversations.forget(self.core, rooftop.id, conversations.user_address(activity.from_property.id))
+            inbound.forget(self.core, rooftop.id, inbound.user_address(activity.from_property.id))
 
     # -- removed and back ---------------------------------------------------------------------
 
     def removed(self, team_id: int) -> bool:
         """Teams says the app was removed from the rooftop's team: park it, tell its managers."""
-        return access.lose(self.core, self.chat(team_id), team_id, REMOVED, PLATFORM)
+        return inbound.app_removed(self.core, self.chat(team_id), team_id, REMOVED, PLATFORM)
 
     def back(self, team_id: int) -> bool:
         """An activity from the rooftop's team: the app is there. A parked rooftop resumes."""
-        return access.is_parked(self.core, team_id) and access.resume(self.core, team_id, PLATFORM)
+        return inbound.app_present(self.core, team_id, PLATFORM)
 
     def chat(self, team_id: int) -> TeamsChat:
         if team_id not in self.chats:
             def name_of(user_id: str, team_id=team_id) -> str | None:
-                member = roster.member_with_chat_id(self.core, team_id, user_id)
+                member = inbound.member_with_chat_id(self.core, team_id, user_id)
                 return member.name if member else None
 
             extra = {"sleep": self.sleep} if self.sleep else {}
@@ -184,14 +177,14 @@ class TeamsServices:
 
     def installed(self, team_id: int) -> bool:
         """Has the app been installed for this team (is a service URL known to post through)?"""
-        return conversations.recall(self.core, team_id, conversations.SERVICE) is not None
+        return inbound.recall(self.core, team_id, inbound.SERVICE) is not None
 
-    def deliver(self, team_id: int) -> outbox.Delivery:
+    def deliver(self, team_id: int) -> inbound.Delivery:
         """Send what the use case queued (card updates, notices) for this team; failures stay queued.
         Before the app is installed nothing can be sent: the messages wait, untried."""
         if not self.installed(team_id):
-            return outbox.Delivery(0, 0, 0)
-        return outbox.deliver_pending(self.core, self.chat(team_id), team_id=team_id, platform=PLATFORM)
+            return inbound.Delivery(0, 0, 0)
+        return inbound.deliver_pending(self.core, self.chat(team_id), team_id=team_id, platform=PLATFORM)
 
 
 REMOVED = "the app was removed from the team in Teams"

@@ -25,8 +25,8 @@ from sqlmodel import col, select
 
 from chatbot.core import Work, run
 from chatbot.errors import FollowUpError
-from chatbot.leads import ownership
 from chatbot.leads.ownership import Claimed
+from chatbot.leads.reactions import claim_by_reaction
 from chatbot.messaging import queue
 from chatbot.messaging.ports import ChatDown, ChatUnavailable, MessageRef
 from chatbot.store import queries
@@ -42,9 +42,9 @@ BATCH = 15  # every LOOK_EVERY_S: at most 45 reactions.get a minute, under Slack
 
 
 def claim_from_reaction(work: Work, team_id: int, lead_id: int, chat_user_id: str, emoji: str) -> Claimed | None:
-    """Claim as the reaction would have (None: that emoji does not claim here); the rep who wins
-    is told why the lead is theirs."""
-    claimed = ownership.claim(work, team_id, lead_id, chat_user_id, emoji=emoji)
+    """Claim as the reaction's event would have (chatbot.leads.reactions, the same rule; None:
+    that emoji does not claim here); the rep who wins is told why the lead is theirs."""
+    claimed = claim_by_reaction(work, team_id, lead_id, chat_user_id, emoji)
     if claimed is not None and claimed.won:
         lead = queries.lead_in_team(work.session, team_id, lead_id)
         queue.enqueue_direct(work.session, lead, chat_user_id,

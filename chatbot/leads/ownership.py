@@ -59,18 +59,15 @@ class Released:
     message: str
 
 
-def claim(work: Work, team_id: int, lead_id: int, chat_user_id: str, *, emoji: str | None = None) -> Claimed | None:
+def claim(work: Work, team_id: int, lead_id: int, chat_user_id: str) -> Claimed:
     """The first rep to claim owns the lead; everyone after is told who has it.
 
     One conditional UPDATE decides: under any number of concurrent claims on PostgreSQL or
-    SQLite exactly one matches `owner_id IS NULL`. `emoji` is the reaction's name (the adapter
-    strips platform markup); returns None for a reaction that does not claim (the team counts
-    only one emoji, and this is another).
+    SQLite exactly one matches `owner_id IS NULL`. (A reaction claims through
+    chatbot.leads.reactions, which first checks its emoji.)
     """
     session, now = work.session, work.now
     team = queries.team(session, team_id)
-    if emoji is not None and team.claim_emoji and emoji != team.claim_emoji:
-        return None
     member = queries.member_by_chat_id(session, team_id, chat_user_id)
     lead = queries.lead_in_team(session, team_id, lead_id)
     require_allowed(session, Act.CLAIM, lead, member)

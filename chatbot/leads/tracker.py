@@ -25,8 +25,8 @@ def ingest(core: Core, team_id: int, incoming) -> Ingested:
     return run(core, store_lead, team_id, incoming)
 
 
-def claim(core: Core, team_id: int, lead_id: int, chat_user_id: str, *, emoji: str | None = None) -> Claimed | None:
-    return run(core, ownership.claim, team_id, lead_id, chat_user_id, emoji=emoji)
+def claim(core: Core, team_id: int, lead_id: int, chat_user_id: str) -> Claimed:
+    return run(core, ownership.claim, team_id, lead_id, chat_user_id)
 
 
 def log_touch(core: Core, team_id: int, lead_id: int, chat_user_id: str, kind: str, **details) -> TouchLogged:

@@ -95,15 +95,6 @@ class TestClaim:
         tracker.claim(core, team.id, lead_id, "sam")
         assert tracker.claim(core, team.id, lead_id, "sam").message == "You already own Maria Gonzalez's lead."
 
-    def test_only_the_configured_emoji_claims_when_the_team_set_one(self, core, team):
-        with transaction(core.engine) as session:
-            stored = session.get(type(team), team.id)
-            stored.claim_emoji = "raising_hand"
-        lead_id = new_lead(core, team)
-        assert tracker.claim(core, team.id, lead_id, "sam", emoji="eyes") is None
-        assert lead(core, lead_id).owner_id is None
-        assert tracker.claim(core, team.id, lead_id, "sam", emoji="raising_hand").won
-
 
 class TestTouches:
     def test_the_first_call_sets_first_contact_and_shows_the_48_hour_deadline(self, core, team, clock):

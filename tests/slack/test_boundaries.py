@@ -72,6 +72,57 @@ def test_adapters_and_entrypoints_reach_the_data_only_through_core_functions():
     assert {path: names for path, names in offenders.items() if names} == {}
 
 
+# What adapters may import from the core: its inbound API, and the few modules that are ports or
+# types an adapter implements or renders (each with why). Anything else is reached through
+# chatbot.inbound, so the rules stay behind it.
+ADAPTERS_MAY_IMPORT = {
+    "chatbot.inbound": "the one door in: reactions, presses, people, installs, commands, leads in",
+    "chatbot.messaging.views": "what a renderer draws: cards, notices, replies",
+    "chatbot.messaging.ports": "the ChatPort an adapter implements, its destinations and its failures",
+    "chatbot.messaging.phrasebook": "the platform's words for how to do something (a Phrasebook)",
+    "chatbot.messaging.platforms": "registering a chat with the platform registry (ChatFor, Platforms)",
+    "chatbot.core": "the Core type an adapter is handed",
+    "chatbot.errors": "the refusals an adapter maps to its answer (an HTTP status, a form error)",
+    "chatbot.secret_keys": "the keys the Slack install store seals tokens with, and its refusal",
+    "chatbot.ops.metrics": "the counter a ChatPort adds to when the platform refuses a call",
+}
+
+
+def _core_names(path: Path) -> set[str]:
+    """Every core name an adapter imports, anywhere in the file: `from chatbot import inbound`
+    gives chatbot.inbound, `from chatbot.inbound import press` chatbot.inbound.press."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.split(".")[0] == "chatbot"}
+
+
+def _allowed(name: str) -> bool:
+    return any(name == allowed or name.startswith(allowed + ".") for allowed in ADAPTERS_MAY_IMPORT)
+
+
+def test_adapters_import_from_the_core_only_its_inbound_api_its_views_and_its_ports():
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(name for name in _core_names(path) if not _allowed(name))
+        for path in (ROOT / "adapters").rglob("*.py")
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_the_adapters_import_reader_sees_imports_inside_functions_and_on_several_lines(tmp_path):
+    source = ("from chatbot import inbound\n"
+              "from chatbot.inbound import (\n    press,\n    Person,\n)\n"
+              "def later():\n    import chatbot.leads.tracker\n    from chatbot.team import roster\n")
+    (tmp_path / "listener.py").write_text(source)
+    names = _core_names(tmp_path / "listener.py")
+    assert names == {"chatbot.inbound", "chatbot.inbound.press", "chatbot.inbound.Person",
+                     "chatbot.leads.tracker", "chatbot.team.roster"}
+    assert sorted(name for name in names if not _allowed(name)) == ["chatbot.leads.tracker", "chatbot.team.roster"]
+
+
 def test_migrations_build_exactly_the_models_schema(core):
     with core.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True,

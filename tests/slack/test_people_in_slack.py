@@ -50,21 +50,6 @@ def test_a_rep_added_by_email_is_matched_when_they_first_react_in_slack(slack):
     assert [c.args["user"] for c in slack.fake.calls_to("users.info")] == [RILEY]
 
 
-def test_someone_slack_knows_by_another_email_becomes_a_new_rep(slack):
-    slack.fake.add_user(RILEY, name="riley", real_name="Riley Stone", is_admin=False,
-                        profile={"display_name": "riley.s", "email": "riley@elsewhere.com"})
-    roster.add_member(slack.core, slack.team_id, name="Riley", email="riley@dealer.com")
-    lead_id, ts = posted(slack)
-
-    slack.post(slack.reaction(RILEY, ts))
-
-    wait_for(lambda: owner(slack.core, lead_id) and slack.fake.calls_to("chat.update"))
-    assert owner(slack.core, lead_id).name == "riley.s"
-    assert rows_called(slack.core, slack.team_id, "riley") == [
-        ("email:riley@dealer.com", "riley@dealer.com", "rep", None, True),
-        (RILEY, "riley@elsewhere.com", "rep", None, True)]
-
-
 def test_a_workspace_admin_still_starts_as_a_manager(slack):
     slack.fake.add_user(RILEY, name="riley", real_name="Riley Stone", is_admin=True,
                         profile={"display_name": "riley.s"})

@@ -29,14 +29,17 @@ from adapters.slack.blocks import (
     reply_message,
 )
 from adapters.slack.words import PHRASES, literal
-from chatbot.commands import Caller, run_command
-from chatbot.domain.vocabulary import LoggedVia
-from chatbot.errors import FollowUpError
-from chatbot.ladder.rules import Act
-from chatbot.leads import tracker
-from chatbot.leads.actions import CardAction
-from chatbot.leads.nudge import nudge_lead
-from chatbot.messaging.deliveries import first_delivery
+from chatbot.inbound import (
+    Act,
+    Caller,
+    CardAction,
+    Person,
+    first_delivery,
+    nudge,
+    press,
+    refusal_before_asking,
+    run_command,
+)
 
 CARD_ACTIONS_PATTERN = re.compile("^" + re.escape(CARD_ACTION_PREFIX))
 # Buttons on cards posted before the card's actions came from the core's list: same actions.
@@ -85,13 +88,12 @@ def run_card_action(services, client: WebClient, slack_team_id: str | None, user
     `refuse` them with the core's sentence: nothing changed), then deliver the card update and
     any notice the core queued (a new owner is told). True when it was done."""
     team_id = services.team_id(slack_team_id)
-    services.ensure_member(team_id, user, client)
-    try:
-        said = tracker.perform(services.core, team_id, lead_id, user, action.act, detail, via=LoggedVia.BUTTON)
-    except FollowUpError as error:
-        refuse(error.message)
+    told = press(services.core, team_id, Person(user), lead_id, action.act, detail,
+                 describe=services.describer(user, client))
+    if told.refused:
+        refuse(told.text)
         return False
-    answer(said)
+    answer(told.text)
     services.deliver(client, team_id)
     return True
 
@@ -114,8 +116,8 @@ def register(app: App, services) -> None:
         lead_id, detail = read
         if control_of(wanted) == "modal":  # it asks for words: a form, whose submission runs it (views.py)
             team_id = services.team_id(context.team_id)
-            services.ensure_member(team_id, user, client)
-            refused = tracker.refusal(services.core, team_id, lead_id, user, wanted.act)
+            refused = refusal_before_asking(services.core, team_id, Person(user), lead_id, wanted.act,
+                                            services.describer(user, client))
             if refused:  # say no now, not after they have typed the reason
                 tell(client, channel, user, refused)
                 return
@@ -143,7 +145,7 @@ def register(app: App, services) -> None:
         respond(text=f"<@{user}> shared {literal(PHRASES.command(action['value']))}:\n{shared}",
                 response_type="in_channel", replace_original=False)
 
-    def nudge(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+    def nudge_owner(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
         """A report row's Nudge: the core queues a direct message to the lead's owner; the
         manager is told privately, and the outbox delivers the DM."""
         ack()
@@ -156,14 +158,10 @@ def register(app: App, services) -> None:
             tell(client, channel, user, UNREADABLE)
             return
         team_id = services.team_id(context.team_id)
-        services.ensure_member(team_id, user, client)
-        try:
-            said = nudge_lead(services.core, team_id, read[0], user)
-        except FollowUpError as error:
-            tell(client, channel, user, error.message)
-            return
-        tell(client, channel, user, said)
-        services.deliver(client, team_id)
+        told = nudge(services.core, team_id, Person(user), read[0], services.describer(user, client))
+        tell(client, channel, user, told.text)
+        if not told.refused:
+            services.deliver(client, team_id)
 
     def availability(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
         """The Home tab's I'm away / I'm back: the same core commands as /followup away and back;
@@ -181,7 +179,7 @@ def register(app: App, services) -> None:
 
     app.action(AWAY_ACTION)(availability)
     app.action(BACK_ACTION)(availability)
-    app.action(NUDGE_ACTION)(nudge)
+    app.action(NUDGE_ACTION)(nudge_owner)
     app.action(CARD_ACTIONS_PATTERN)(card_action)
     for old in OLD_ACTION_IDS:
         app.action(old)(card_action)

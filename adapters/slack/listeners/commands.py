@@ -11,8 +11,7 @@ from slack_sdk import WebClient
 from adapters.slack.blocks import reply_message
 from adapters.slack.listeners.actions import repeated
 from adapters.slack.words import PHRASES, SLASH_COMMANDS, mentioned_users, to_core_text
-from chatbot.commands import Caller, run_command
-from chatbot.commands.followup import SUBCOMMANDS
+from chatbot.inbound import SUBCOMMANDS, Caller, run_command
 
 
 def core_line(command: str, text: str) -> str:

@@ -10,10 +10,7 @@ from slack_sdk import WebClient
 
 from adapters.slack.blocks import home_view
 from adapters.slack.words import PHRASES, literal
-from chatbot.commands import Caller, run_command
-from chatbot.errors import FollowUpError
-from chatbot.leads import tracker
-from chatbot.messaging.deliveries import first_delivery
+from chatbot.inbound import Caller, Person, first_delivery, reaction_on_message, run_command
 
 log = logging.getLogger(__name__)
 
@@ -34,26 +31,18 @@ def register(app: App, services) -> None:
         return run
 
     def reaction_added(event: dict, context: BoltContext, client: WebClient) -> None:
-        """The first reaction on a lead card claims the lead; later reactors hear who has it."""
+        """A reaction on a message: the core decides (a lead card's first claims it; later reactors
+        hear who has it); what it says goes to the reactor alone."""
         item, user = event.get("item") or {}, event.get("user")
         if item.get("type") != "message" or not user or user == context.bot_user_id:
             return
-        found = tracker.lead_for_message(services.core, item.get("channel"), item.get("ts"))
-        if found is None:
-            return  # not a lead card (another message, or a channel the bot does not post leads in)
         team_id = services.team_id(context.team_id)
-        lead_team, lead_id = found
-        if lead_team != team_id:
-            return
-        services.ensure_member(team_id, user, client)
-        try:
-            result = tracker.claim(services.core, team_id, lead_id, user, emoji=event.get("reaction"))
-        except FollowUpError as error:
-            client.chat_postEphemeral(channel=item["channel"], user=user, text=literal(error.message))
-            return
-        if result is not None:
-            client.chat_postEphemeral(channel=item["channel"], user=user, text=literal(result.message))
-        services.deliver(client, team_id)
+        told = reaction_on_message(services.core, team_id, item.get("channel"), item.get("ts"),
+                                   event.get("reaction") or "", Person(user), services.describer(user, client))
+        if told is not None:
+            client.chat_postEphemeral(channel=item["channel"], user=user, text=literal(told.text))
+        if told is not None and not told.refused:
+            services.deliver(client, team_id)
 
     def reaction_removed(event: dict, context: BoltContext, client: WebClient) -> None:
         """Taking a reaction back does not release the lead (use a manager's reassign); acked only."""
