@@ -8,8 +8,8 @@
   personal chat (forgotten). Any other activity from a parked rooftop's team resumes it.
 - message (an @mention in a channel, or a personal chat): a core command; the reply is a card.
 - messageReaction on a lead card: the first reaction claims it; others hear who has it, privately.
-- invoke adaptiveCard/action (Action.Execute): Claim, or one of the core's card actions; the
-  person is answered in the invoke's response, the card is updated for everyone by the outbox.
+- invoke adaptiveCard/action (Action.Execute): one of the core's card actions (Claim among
+  them); the person is answered in the invoke's response, the card is updated for everyone by the outbox.
 
 The core is synchronous (SQLAlchemy); each call runs in a worker thread so the event loop
 stays free. Nothing here decides who may do what: the core does, once.
@@ -37,7 +37,6 @@ from adapters.teams.words import PHRASES, literal_plain, to_core_text
 from chatbot.commands import Caller, run_command
 from chatbot.domain.vocabulary import LoggedVia
 from chatbot.errors import FollowUpError
-from chatbot.ladder.rules import Act
 from chatbot.leads import tracker
 from chatbot.messaging import conversations
 from chatbot.messaging.deliveries import first_delivery
@@ -241,15 +240,11 @@ class LeadBot(ActivityHandler):
                 return answer(NOT_YOURS)
         else:
             await self.core(self.services.ensure_member, team_id, user.id, user.name)
+        detail = data.get(cards.detail_id(act)) if isinstance(data, dict) else None
+        detail = detail if isinstance(detail, str) and detail.strip() else None
         try:
-            if act is Act.CLAIM:
-                claimed = await self.core(tracker.claim, self.services.core, team_id, lead_id, user.id)
-                said = claimed.message if claimed is not None else "Nothing to claim."
-            else:
-                detail = data.get(cards.detail_id(act)) if isinstance(data, dict) else None
-                detail = detail if isinstance(detail, str) and detail.strip() else None
-                said = await self.core(tracker.perform, self.services.core, team_id, lead_id, user.id, act, detail,
-                                       via=LoggedVia.BUTTON)
+            said = await self.core(tracker.perform, self.services.core, team_id, lead_id, user.id, act, detail,
+                                   via=LoggedVia.BUTTON)
         except FollowUpError as error:
             return answer(error.message)
         await self._deliver(team_id)
