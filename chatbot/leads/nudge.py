@@ -10,7 +10,7 @@ from chatbot.core import Core, Work, run
 from chatbot.errors import NotAllowed
 from chatbot.ladder.rules import is_manager, require_open
 from chatbot.messaging import queue
-from chatbot.messaging.views import nudge_text
+from chatbot.messaging.views.stalled import nudge_text
 from chatbot.store import queries
 from chatbot.store.models import Member
 

@@ -28,13 +28,8 @@ from chatbot.intake.lead import IncomingLead
 from chatbot.ladder.deadlines import due_window, hours_of, keep_plans_and_due, refresh_due
 from chatbot.ladder.rules import Act, is_manager, require_allowed, require_open
 from chatbot.messaging import queue
-from chatbot.messaging.views import (
-    claimed_elsewhere_text,
-    closed_text,
-    shopper_back_text,
-    touch_logged_text,
-    warning_texts,
-)
+from chatbot.messaging.views.card import warning_texts
+from chatbot.messaging.views.work import claimed_elsewhere_text, closed_text, shopper_back_text, touch_logged_text
 from chatbot.store import queries
 from chatbot.store.models import Lead, LeadStatus, LoggedVia, Member, Touch, TouchKind
 
@@ -50,7 +45,7 @@ RETURNING_WITHIN = timedelta(days=30)
 class Ingested:
     lead_id: int
     duplicate: bool
-    warnings: tuple[str, ...] = ()  # what intake guessed or dropped, in words (views.warning_texts)
+    warnings: tuple[str, ...] = ()  # what intake guessed or dropped, in words (views.card.warning_texts)
 
 
 @dataclass(frozen=True)
