@@ -237,8 +237,8 @@ def test_release_puts_the_lead_back_unclaimed(slack):
     offered = [e["action_id"] for e in elements(slack, ts)]
     assert offered[0] == "lead:claim" and "lead:release" not in offered  # Claim again; nothing left to release
     press(slack, ALEX, ts, "lead:claim")  # and the next press claims it
-    wait_for(lambda: owner_of(slack, lead_id) == ALEX)
-    assert slack.ephemeral_to(ALEX)[-1].startswith("Maria Gonzalez is yours (claimed ")
+    (said,) = wait_for(lambda: slack.ephemeral_to(ALEX))
+    assert said.startswith("Maria Gonzalez is yours (claimed ") and owner_of(slack, lead_id) == ALEX
 
 
 def test_lost_from_the_modal_closes_the_lead_with_its_reason(slack):
