@@ -163,7 +163,7 @@ def _label(action: CardAction, text: str | None = None) -> str:
     return f"{icon} {text}" if icon else text
 
 
-def filled(text: str, name: str, lead_id: int, *, bold: bool = False) -> str:
+def _filled(text: str, name: str, lead_id: int, *, bold: bool = False) -> str:
     """A core action's text in mrkdwn, with the customer's name (shown as typed; bold in forms)
     and the lead's number where it says {name} and {lead_id}."""
     shown = literal(name)
@@ -195,7 +195,7 @@ def _element(action: CardAction, card: LeadCard):
     confirm = None
     if action.confirm:
         confirm = ConfirmObject(title=clip(action.heading or action.label, 100), deny="Cancel",
-                                text=clip(filled(action.confirm, clip(card.customer_name, 80), card.lead_id), 300),
+                                text=clip(_filled(action.confirm, clip(card.customer_name, 80), card.lead_id), 300),
                                 confirm=clip(action.submit or action.label, 30))
     return ButtonElement(text=clip(_label(action), 75), action_id=action_id, value=lead_value(card.lead_id),
                          style=STYLES.get(action.style), confirm=confirm)
@@ -317,7 +317,7 @@ def customer_of(message: dict | None) -> str | None:
 def action_modal(action: CardAction, lead_id: int, customer_name: str | None, channel: str | None = None) -> dict:
     """Asks what a card action needs in words (a note, the reason it was lost); the lead id (and
     the channel to answer in) ride in private_metadata, the action in callback_id."""
-    prompt = filled(action.prompt or action.label, customer_name or f"lead #{lead_id}", lead_id, bold=True)
+    prompt = _filled(action.prompt or action.label, customer_name or f"lead #{lead_id}", lead_id, bold=True)
     return View(
         type="modal", callback_id=card_action_id(action.act), private_metadata=lead_value(lead_id, channel),
         title=clip(action.heading or action.label, 24), submit=clip(action.submit or action.label, 24), close="Cancel",
