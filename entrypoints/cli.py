@@ -59,7 +59,8 @@ from chatbot.intake.history import CannotImport, check_header, import_history
 from chatbot.ladder.deadlines import hours_of
 from chatbot.messaging.outbox import pending_count
 from chatbot.messaging.platforms import Platforms
-from chatbot.messaging.views import baseline_text, warning_texts
+from chatbot.messaging.views.baseline import baseline_text
+from chatbot.messaging.views.card import warning_texts
 from chatbot.reports.baseline_json import baseline_document
 from chatbot.reports.cohort import CSV_COLUMNS, cohort_rows
 from chatbot.reports.figures import after_hours_split, compare

@@ -1,7 +1,9 @@
 """Block Kit for the core's views: the lead card, notices, report answers and the card's modals.
 
 The card's controls are drawn from the core's one list of actions (chatbot.leads.actions
-CARD_ACTIONS). Context travels with each control, so an action needs no server-side session:
+CARD_ACTIONS), each as it says: its row, style, confirmation, form and placeholder map to Block
+Kit here; Slack adds only its icons. Context travels with each control, so an action needs no
+server-side session:
 
 - action_id ``lead:<act>`` (``lead:call``, ``lead:reassign``, ...), one per CardAction; an
   escalation notice for a colleague or manager carries ``lead:take`` ("Take it", NOTICE_ACTIONS);
@@ -34,7 +36,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from adapters.slack.words import PHRASES, literal
-from chatbot.inbound import ANYONE, ATTEMPTS, CARD_ACTIONS, MAX_TEXT, NOTICE_ACTIONS, TAKE_ACTION, Act, CardAction
+from chatbot.inbound import CARD_ACTIONS, MAX_TEXT, NOTICE_ACTIONS, TAKE_ACTION, Act, CardAction, Row, Style
 from chatbot.messaging.views import CardRef, LeadCard, Notice, Reply, RowAction, Table
 
 SHARE_ACTION = "share_report"
@@ -50,18 +52,8 @@ MAX_LEAD_ID_DIGITS = 9  # lead ids are database integers; longer digit strings a
 ICONS = {Act.CALL: ":telephone_receiver:", Act.TEXT: ":speech_balloon:", Act.EMAIL: ":email:",
          Act.APPOINTMENT: ":calendar:", Act.NOTE: ":memo:", Act.WON: ":trophy:", Act.RELEASE: ":leftwards_arrow_with_hook:",
          Act.REASSIGN: ":busts_in_silhouette:"}
-DANGER = {Act.LOST}
-CONFIRM = {  # acts a mis-tap would undo work for: Slack asks "are you sure?" first
-    Act.WON: ("Close as won?", "{name} is closed won and its timers stop.", "Close as won"),
-    Act.RELEASE: ("Release this lead?", "{name} goes back to the channel for anyone to claim.", "Release"),
-}
-# What a modal asks, by what the action asks for (CardAction.asks): title, prompt, placeholder, submit.
-ASKS = {
-    "note": ("Add a note", "A note on *{name}* (lead #{lead_id}). Notes are not counted as attempts.",
-             "customer's wife called back, wants a trade-in quote", "Save note"),
-    "reason": ("Close lead as lost", "Why was *{name}* (lead #{lead_id}) lost?",
-               "bought elsewhere, no answer after 5 tries, ...", "Close as lost"),
-}
+STYLES = {Style.POSITIVE: "primary", Style.DANGER: "danger"}
+ROWS = {Row.PRIMARY: "lead_actions", Row.SECONDARY: "lead_outcome"}  # block ids, in the order drawn
 
 
 def clip(text: str, limit: int) -> str:
@@ -112,7 +104,7 @@ def card_blocks(card: LeadCard) -> list[Block]:
     if card.owner_name:
         owner = f"*Owner:* {mention(card.owner_user_id, card.owner_name)} · " + literal(" · ".join(card.facts))
     else:
-        owner = "*Unclaimed.* React to this message to claim it. · " + literal(" · ".join(card.facts))
+        owner = f"*Unclaimed.* {literal(PHRASES.claim_card)} · " + literal(" · ".join(card.facts))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(owner, MAX_SECTION))))
     if card.due:
         icon = ":rotating_light:" if card.due.overdue else ":alarm_clock:"
@@ -165,9 +157,16 @@ def control_of(action: CardAction) -> str:
     return "modal" if action.asks else "button"
 
 
-def _label(action: CardAction) -> str:
-    icon = ICONS.get(action.act)
-    return f"{icon} {action.label}" if icon else action.label
+def _label(action: CardAction, text: str | None = None) -> str:
+    icon, text = ICONS.get(action.act), text or action.label
+    return f"{icon} {text}" if icon else text
+
+
+def _filled(text: str, name: str, lead_id: int, *, bold: bool = False) -> str:
+    """A core action's text in mrkdwn, with the customer's name (shown as typed; bold in forms)
+    and the lead's number where it says {name} and {lead_id}."""
+    shown = literal(name)
+    return literal(text).format(name=f"*{shown}*" if bold else shown, lead_id=lead_id)
 
 
 def _option(text: str, value: str) -> Option:
@@ -178,10 +177,10 @@ def _element(action: CardAction, card: LeadCard):
     """One Block Kit element for one core action on this card, or None when it does not apply."""
     if action.act not in card.offers:
         return None
-    action_id, name = card_action_id(action.act), literal(clip(card.customer_name, 80))
-    control = control_of(action)
+    action_id, control = card_action_id(action.act), control_of(action)
     if control == "choices":
-        return StaticSelectElement(action_id=action_id, placeholder=clip(f"{_label(action)} ▾", 150), options=[
+        placeholder = clip(f"{_label(action, action.placeholder)} ▾", 150)
+        return StaticSelectElement(action_id=action_id, placeholder=placeholder, options=[
             _option(choice, lead_value(card.lead_id, choice)) for choice in action.choices[:MAX_OPTIONS]
             if len(lead_value(card.lead_id, choice)) <= MAX_OPTION_VALUE])
     if control == "rep":
@@ -190,28 +189,28 @@ def _element(action: CardAction, card: LeadCard):
                    and len(lead_value(card.lead_id, user_id)) <= MAX_OPTION_VALUE][:MAX_OPTIONS]
         if not options:
             return None  # nobody else on the team to hand it to
-        return StaticSelectElement(action_id=action_id, placeholder=clip(f"{_label(action)} to… ▾", 150),
+        return StaticSelectElement(action_id=action_id, placeholder=clip(f"{_label(action, action.placeholder)} ▾", 150),
                                    options=options)
-    style = "primary" if action.primary else "danger" if action.act in DANGER else None
     confirm = None
-    if action.act in CONFIRM:
-        title, text, yes = CONFIRM[action.act]
-        confirm = ConfirmObject(title=title, text=clip(text.format(name=name), 300), confirm=yes, deny="Cancel")
+    if action.confirm:
+        confirm = ConfirmObject(title=clip(action.heading or action.label, 100), deny="Cancel",
+                                text=clip(_filled(action.confirm, clip(card.customer_name, 80), card.lead_id), 300),
+                                confirm=clip(action.submit or action.label, 30))
     return ButtonElement(text=clip(_label(action), 75), action_id=action_id, value=lead_value(card.lead_id),
-                         style=style, confirm=confirm)
+                         style=STYLES.get(action.style), confirm=confirm)
 
 
 def card_actions(card: LeadCard) -> list[Block]:
-    """The open card's controls, one per core CARD_ACTION that applies, in the core's order: the
-    work on the lead (attempts, notes) on one row, what ends or moves it on a second."""
+    """The open card's controls, one per core CARD_ACTION that applies, in the core's order, each
+    in the row it names."""
     if not card.is_open:
         return []
-    rows: dict[str, list] = {"lead_actions": [], "lead_outcome": []}
+    rows: dict[Row, list] = {row: [] for row in ROWS}
     for action in CARD_ACTIONS:
         element = _element(action, card)
         if element is not None:
-            rows["lead_actions" if action.act in ATTEMPTS | ANYONE else "lead_outcome"].append(element)
-    return [ActionsBlock(block_id=block_id, elements=elements[:25]) for block_id, elements in rows.items() if elements]
+            rows[action.row].append(element)
+    return [ActionsBlock(block_id=ROWS[row], elements=elements[:25]) for row, elements in rows.items() if elements]
 
 
 def render_card(card: LeadCard) -> dict:
@@ -232,7 +231,7 @@ def render_notice(notice: Notice) -> dict:
             SectionBlock(text=MarkdownTextObject(text=clip(message["text"], MAX_SECTION))).to_dict(),
             ActionsBlock(block_id="notice_actions", elements=[ButtonElement(
                 text=clip(TAKE_ACTION.label, 75), action_id=card_action_id(TAKE_ACTION.act),
-                value=lead_value(notice.lead_id), style="primary")]).to_dict(),
+                value=lead_value(notice.lead_id), style=STYLES.get(TAKE_ACTION.style))]).to_dict(),
         ]
     return message
 
@@ -317,18 +316,16 @@ def customer_of(message: dict | None) -> str | None:
 def action_modal(action: CardAction, lead_id: int, customer_name: str | None, channel: str | None = None) -> dict:
     """Asks what a card action needs in words (a note, the reason it was lost); the lead id (and
     the channel to answer in) ride in private_metadata, the action in callback_id."""
-    name = literal(customer_name or f"lead #{lead_id}")
-    title, prompt, placeholder, submit = ASKS.get(action.asks, (
-        action.label, f"{action.label}: *{{name}}* (lead #{{lead_id}})", "", action.label))
+    prompt = _filled(action.prompt or action.label, customer_name or f"lead #{lead_id}", lead_id, bold=True)
     return View(
         type="modal", callback_id=card_action_id(action.act), private_metadata=lead_value(lead_id, channel),
-        title=clip(title, 24), submit=clip(submit, 24), close="Cancel",
+        title=clip(action.heading or action.label, 24), submit=clip(action.submit or action.label, 24), close="Cancel",
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=clip(prompt.format(name=name, lead_id=lead_id), MAX_SECTION))),
+            SectionBlock(text=MarkdownTextObject(text=clip(prompt, MAX_SECTION))),
             InputBlock(block_id=DETAIL_BLOCK, label=clip(action.label, 2000),
                        element=PlainTextInputElement(action_id=DETAIL_INPUT, max_length=MAX_TEXT,
                                                      multiline=action.asks == "note",
-                                                     placeholder=clip(placeholder, 150) or None)),
+                                                     placeholder=clip(action.placeholder or "", 150) or None)),
         ],
     ).to_dict()
 

@@ -32,7 +32,7 @@ class SlackPhrasebook(Phrasebook):
         return f"/{line}" if name in SLASH_COMMANDS else f"/followup {line}"
 
 
-PHRASES = SlackPhrasebook(claim="React to the card to claim it.")
+PHRASES = SlackPhrasebook(claim="React to the card to claim it.", claim_card="React to this message to claim it.")
 
 
 def mentioned_users(text: str) -> list[str]:

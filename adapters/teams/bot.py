@@ -8,8 +8,8 @@
   personal chat (forgotten). Any other activity from a parked rooftop's team resumes it.
 - message (an @mention in a channel, or a personal chat): a core command; the reply is a card.
 - messageReaction on a lead card: the first reaction claims it; others hear who has it, privately.
-- invoke adaptiveCard/action (Action.Execute): Claim, or one of the core's card actions; the
-  person is answered in the invoke's response, the card is updated for everyone by the outbox.
+- invoke adaptiveCard/action (Action.Execute): one of the core's card actions (Claim among
+  them); the person is answered in the invoke's response, the card is updated for everyone by the outbox.
 
 The core is synchronous (SQLAlchemy); each call runs in a worker thread so the event loop
 stays free. Nothing here decides who may do what: the core does, once.

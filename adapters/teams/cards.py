@@ -1,13 +1,16 @@
 """Adaptive Cards (version 1.5, the highest Teams renders) for the core's views.
 
 The lead card's controls are drawn from the core's one list of actions (CARD_ACTIONS), only
-those the card offers now. Every control is an `Action.Execute` (Universal Actions: an invoke
-named `adaptiveCard/action`) whose verb names the action and whose data carries the lead:
+those the card offers now, each as it says: its row, style, confirmation, prompt, placeholder
+and submit button map to Adaptive Card elements here. Every control is an `Action.Execute`
+(Universal Actions: an invoke named `adaptiveCard/action`) whose verb names the action and whose
+data carries the lead:
 
 - verb ``lead:<act>`` (``lead:claim``, ``lead:call``, ...), data ``{"lead": 42}``;
 - what an action asks for is an input inside an `Action.ShowCard` under the button: a choice
   (a call's outcome, the rep to hand it to) or text (a note, why it was lost), with the id
-  ``<act>_detail``; Teams sends the inputs' values in the invoke's data.
+  ``<act>_detail``; Teams sends the inputs' values in the invoke's data. An action that
+  confirms first (Won, Release) shows its question there instead.
 
 Every text from the core's views is shown as typed: `words.literal` in TextBlocks and facts,
 `words.literal_plain` in labels, choices and the notification summary.
@@ -18,28 +21,17 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from adapters.teams.words import PHRASES, literal, literal_plain
-from chatbot.inbound import ANYONE, ATTEMPTS, CARD_ACTIONS, MAX_TEXT, TAKE_ACTION, Act, CardAction
+from chatbot.inbound import CARD_ACTIONS, MAX_TEXT, TAKE_ACTION, Act, CardAction, Row, Style
 from chatbot.messaging.views import LeadCard, Notice, Reply
 
 VERSION = "1.5"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 VERB_PREFIX = "lead:"
-CLAIM_VERB = f"{VERB_PREFIX}{Act.CLAIM.value}"
 MAX_TEXT_BLOCK = 2000
 MAX_LEAD_ID_DIGITS = 9
-CONFIRM = {  # acts a mis-tap would undo work for: asked once more under the button
-    Act.WON: "Close {name} as won? Its timers stop.",
-    Act.RELEASE: "Give {name} back to the channel for anyone to claim?",
-}
-ASKS = {
-    "outcome": "How did the call go?",
-    "note": "customer's wife called back, wants a trade-in quote",
-    "reason": "bought elsewhere, no answer after 5 tries, ...",
-    "rep": "Hand it to",
-}
-SUBMIT = {Act.CALL: "Log call", Act.NOTE: "Save note", Act.LOST: "Close as lost", Act.REASSIGN: "Hand over",
-          Act.WON: "Close as won", Act.RELEASE: "Release"}
+STYLES = {Style.POSITIVE: "positive", Style.DANGER: "destructive"}
+ROWS = {Row.PRIMARY: "lead_actions", Row.SECONDARY: "lead_outcome"}  # ActionSet ids, in the order drawn
 
 
 def clip(text: str, limit: int = MAX_TEXT_BLOCK) -> str:
@@ -101,54 +93,60 @@ def execute(title: str, act: Act, lead_id: int, style: str | None = None) -> dic
     return made
 
 
-def _shown(action: CardAction, card_: LeadCard, inputs: list[dict], prompt: str | None = None) -> dict:
-    body = ([block(prompt)] if prompt else []) + inputs
-    style = "destructive" if action.act is Act.LOST else None
-    return {"type": "Action.ShowCard", "title": action.label,
-            "card": card(body, [execute(SUBMIT.get(action.act, action.label), action.act, card_.lead_id, style)])}
+def _filled(text: str, card_: LeadCard) -> str:
+    """A core action's text with the customer's name and the lead's number put in (not escaped)."""
+    return text.format(name=clip(card_.customer_name, 80), lead_id=card_.lead_id)
+
+
+def _shown(action: CardAction, card_: LeadCard, body: list[dict]) -> dict:
+    """An action that asks first: a card under its button with `body`, and the button that runs it."""
+    submit = execute(action.submit or action.label, action.act, card_.lead_id, STYLES.get(action.style))
+    return {"type": "Action.ShowCard", "title": action.label, "card": card(body, [submit])}
+
+
+def _input(action: CardAction, card_: LeadCard, made: dict) -> dict:
+    """The input for what an action asks: its id, label, placeholder and what an empty one says."""
+    made = {"id": detail_id(action.act), **made, "label": literal_plain(_filled(action.prompt or action.label, card_))}
+    if action.placeholder:
+        made["placeholder"] = literal_plain(action.placeholder)
+    if action.missing:
+        made.update(isRequired=True, errorMessage=literal_plain(action.missing))
+    return made
 
 
 def control(action: CardAction, card_: LeadCard) -> dict | None:
     """One Adaptive Card action for one core action on this card, or None when it does not apply."""
     if action.act not in card_.offers:
         return None
-    name = card_.customer_name
     if action.choices:
-        return _shown(action, card_, [{"type": "Input.ChoiceSet", "id": detail_id(action.act), "style": "expanded",
-                                       "label": ASKS.get(action.asks, action.label),
-                                       "choices": [{"title": literal_plain(c), "value": c} for c in action.choices]}])
+        return _shown(action, card_, [_input(action, card_, {
+            "type": "Input.ChoiceSet", "style": "expanded",
+            "choices": [{"title": literal_plain(c), "value": c} for c in action.choices]})])
     if action.asks == "rep":
         choices = [{"title": clip(literal_plain(rep_name or user_id), 100), "value": user_id} for user_id, rep_name in card_.reps
                    if user_id]
         if not choices:
             return None
-        return _shown(action, card_, [{"type": "Input.ChoiceSet", "id": detail_id(action.act), "isRequired": True,
-                                       "label": ASKS["rep"], "errorMessage": "Pick who takes it over.",
-                                       "choices": choices[:100]}])
+        return _shown(action, card_, [_input(action, card_, {"type": "Input.ChoiceSet", "choices": choices[:100]})])
     if action.asks:
-        return _shown(action, card_, [{"type": "Input.Text", "id": detail_id(action.act), "maxLength": MAX_TEXT,
-                                       "isMultiline": action.asks == "note", "isRequired": True,
-                                       "label": literal_plain(f"{action.label}: {clip(name, 80)}"),
-                                       "placeholder": ASKS.get(action.asks, ""),
-                                       "errorMessage": "Write a few words first."}])
-    if action.act in CONFIRM:
-        return _shown(action, card_, [], CONFIRM[action.act].format(name=literal(name)))
-    return execute(action.label, action.act, card_.lead_id, "positive" if action.primary else None)
+        return _shown(action, card_, [_input(action, card_, {"type": "Input.Text", "maxLength": MAX_TEXT,
+                                                              "isMultiline": action.asks == "note"})])
+    if action.confirm:
+        return _shown(action, card_, [block(literal(action.heading or action.label), weight="Bolder"),
+                                      block(literal(_filled(action.confirm, card_)))])
+    return execute(action.label, action.act, card_.lead_id, STYLES.get(action.style))
 
 
 def card_actions(card_: LeadCard) -> list[dict]:
-    """The open card's controls in the core's order: Claim and the work on the lead in one row,
-    what ends or moves it in a second."""
+    """The open card's controls in the core's order, each in the row it names."""
     if not card_.is_open:
         return []
-    work = [execute("Claim", Act.CLAIM, card_.lead_id, "positive")] if not card_.owner_name else []
-    outcome: list[dict] = []
+    rows: dict[Row, list[dict]] = {row: [] for row in ROWS}
     for action in CARD_ACTIONS:
         made = control(action, card_)
         if made is not None:
-            (work if action.act in ATTEMPTS | ANYONE else outcome).append(made)
-    return [{"type": "ActionSet", "id": row_id, "actions": row} for row_id, row in
-            (("lead_actions", work), ("lead_outcome", outcome)) if row]
+            rows[action.row].append(made)
+    return [{"type": "ActionSet", "id": ROWS[row], "actions": made} for row, made in rows.items() if made]
 
 
 def lead_card(card_: LeadCard) -> dict:
@@ -179,7 +177,7 @@ def lead_card(card_: LeadCard) -> dict:
     if card_.owner_name:
         body.append(block(f"**Owner:** {literal(card_.owner_name)} · {facts_line}", id="status"))
     else:
-        body.append(block(f"**Unclaimed.** React to this message or press Claim. · {facts_line}", id="status"))
+        body.append(block(f"**Unclaimed.** {literal(PHRASES.claim_card)} · {facts_line}", id="status"))
     if card_.due:
         body.append(block(f"**{literal(card_.due.text)}**", color="Attention" if card_.due.overdue else "Default",
                           id="due"))
@@ -204,8 +202,8 @@ def notice_card(notice: Notice) -> dict | None:
     """The card under an escalation notice that offers "Take it" (None: it offers nothing)."""
     if not notice.take or notice.lead_id is None:
         return None
-    return card([block("Take it over: the lead becomes yours and its owner is told.", isSubtle=True)],
-                [execute(TAKE_ACTION.label, TAKE_ACTION.act, notice.lead_id, "positive")])
+    return card([block(literal(TAKE_ACTION.explains), isSubtle=True)],
+                [execute(TAKE_ACTION.label, TAKE_ACTION.act, notice.lead_id, STYLES.get(TAKE_ACTION.style))])
 
 
 def reply_card(reply: Reply) -> dict:

@@ -34,7 +34,8 @@ class TeamsPhrasebook(Phrasebook):
         return f"'{line}'"
 
 
-PHRASES = TeamsPhrasebook(claim="React to the card or press Claim to claim it.", command_prefix="/",
+PHRASES = TeamsPhrasebook(claim="React to the card or press Claim to claim it.",
+                          claim_card="React to this message or press Claim.", command_prefix="/",
                           reinstall="To resume, add the app to the team again in Teams (Apps, Manage your apps, "
                                     "Lead follow-up, Add to a team) and pick the channel for new leads.")
 

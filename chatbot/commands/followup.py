@@ -8,7 +8,8 @@ from chatbot.core import Work
 from chatbot.escalation import team_jobs
 from chatbot.ladder.deadlines import chains_of, hours_of, windows_of
 from chatbot.messaging.phrasebook import Phrasebook
-from chatbot.messaging.views import Reply, ladder_lines
+from chatbot.messaging.views import Reply
+from chatbot.messaging.views.ladder import ladder_lines
 from chatbot.store import queries
 from chatbot.team import holidays, schedule, settings
 from chatbot.team.managers import make_managers

@@ -6,7 +6,8 @@ from chatbot.commands.arguments import CommandError, member
 from chatbot.commands.base import Caller, say
 from chatbot.core import Work
 from chatbot.messaging.phrasebook import Phrasebook
-from chatbot.messaging.views import Reply, oncall_lines
+from chatbot.messaging.views import Reply
+from chatbot.messaging.views.oncall import oncall_lines
 from chatbot.store import queries
 from chatbot.store.models import Member
 from chatbot.team import availability, schedule

@@ -34,8 +34,7 @@ class Command:
 
 def _work(act: Act, summary: str, aliases: tuple[str, ...] = ()) -> Command:
     usage = work.USAGE[act].split(" ", 1)[1]
-    handler = work.claim if act is Act.CLAIM else work.acting(act)
-    return Command(work.USAGE[act].split(" ", 1)[0], usage, summary, "Work", handler, aliases)
+    return Command(work.USAGE[act].split(" ", 1)[0], usage, summary, "Work", work.acting(act), aliases)
 
 
 COMMANDS: tuple[Command, ...] = (

@@ -8,24 +8,16 @@ from chatbot.commands.arguments import lead_number, member, report_query
 from chatbot.commands.base import Caller, say
 from chatbot.commands.people import oncall as oncall_schedule
 from chatbot.core import Work
+from chatbot.domain.wording import relative
 from chatbot.ladder.deadlines import hours_of
 from chatbot.ladder.rules import Act, may, may_nudge
 from chatbot.leads.nudge import nudge as nudge_owner
 from chatbot.messaging.next_up import next_up
 from chatbot.messaging.phrasebook import Phrasebook
-from chatbot.messaging.views import (
-    CardRef,
-    Reply,
-    RowAction,
-    Table,
-    baseline_text,
-    breakdown_table,
-    due_line,
-    never_contacted_title,
-    relative,
-    stalled_title,
-    work_row,
-)
+from chatbot.messaging.views import CardRef, Reply, RowAction, Table
+from chatbot.messaging.views.baseline import baseline_text, breakdown_table
+from chatbot.messaging.views.card import due_line
+from chatbot.messaging.views.stalled import never_contacted_title, stalled_title, work_row
 from chatbot.reports.figures import after_hours_split, by_group, compare
 from chatbot.reports.periods import period_for
 from chatbot.reports.worklists import (

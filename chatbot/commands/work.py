@@ -7,7 +7,7 @@ from chatbot.commands.arguments import CommandError, lead_number, member
 from chatbot.commands.base import Caller, Handler, say
 from chatbot.core import Work
 from chatbot.ladder.rules import Act
-from chatbot.leads import actions, ownership
+from chatbot.leads import actions
 from chatbot.messaging.phrasebook import Phrasebook
 from chatbot.messaging.views import Reply
 from chatbot.store.models import LoggedVia
@@ -25,11 +25,6 @@ USAGE = {
     Act.REASSIGN: "reassign N @rep",
     Act.TAKE: "take N",
 }
-
-
-def claim(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:
-    lead_id = lead_number(args, phrases.command(USAGE[Act.CLAIM]))
-    return say(ownership.claim(work, caller.team_id, lead_id, caller.user_id).message)
 
 
 def acting(act: Act) -> Handler:

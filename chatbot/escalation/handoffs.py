@@ -21,7 +21,8 @@ from sqlmodel import Session, col, select
 from chatbot.domain.oncall import Schedule
 from chatbot.ladder.deadlines import due_window, hours_of
 from chatbot.messaging.ports import ChatUnavailable, Direct
-from chatbot.messaging.views import Notice, due_short, handoff_text
+from chatbot.messaging.views import Notice
+from chatbot.messaging.views.oncall import due_short, handoff_text
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, LeadStatus, Member, OncallHandoff, Team
 from chatbot.team.availability import return_expired

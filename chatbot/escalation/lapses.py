@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from chatbot.messaging import queue
-from chatbot.messaging.views import set_away_managers_text, set_away_text
+from chatbot.messaging.views.escalations import set_away_managers_text, set_away_text
 from chatbot.store.models import Lead, Member, Team
 
 log = logging.getLogger(__name__)

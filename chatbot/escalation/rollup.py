@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 from chatbot.domain.policy import past_ladder
 from chatbot.ladder.deadlines import facts_of, hours_of, snapshots_of, windows_of
 from chatbot.messaging import queue
-from chatbot.messaging.views import morning_text
+from chatbot.messaging.views.morning import morning_text
 from chatbot.store.db import transaction
 from chatbot.store.models import Escalation, Lead, LeadStatus, Member, Rollup, Team
 

@@ -33,7 +33,7 @@ from chatbot.ladder.deadlines import (
     windows_of,
 )
 from chatbot.messaging import queue
-from chatbot.messaging.views import Told, escalation_text, moved_away_text, moved_to_you_text
+from chatbot.messaging.views.escalations import Told, escalation_text, moved_away_text, moved_to_you_text
 from chatbot.store.db import transaction
 from chatbot.store.models import Escalation, Lead, LeadStatus, Member, Team
 from chatbot.team.duty import Duty, same_voice, told_members

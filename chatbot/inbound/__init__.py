@@ -46,8 +46,8 @@ from chatbot.intake.rate_limits import DEFAULT_PER_MINUTE, KeyBuckets
 from chatbot.intake.typed import typed_lead
 from chatbot.intake.validation import lead_error_from
 from chatbot.ladder.deadlines import hours_of
-from chatbot.ladder.rules import ANYONE, ATTEMPTS, Act
-from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, NOTICE_ACTIONS, TAKE_ACTION, CardAction
+from chatbot.ladder.rules import ANYONE, Act
+from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, NOTICE_ACTIONS, TAKE_ACTION, CardAction, Row, Style
 from chatbot.leads.lookups import lead_count, next_due, team_of_lead
 from chatbot.leads.touches import NoSuchLead
 from chatbot.leads.tracker import TouchLogged, ingest, log_reported_touch
@@ -76,7 +76,7 @@ __all__ = [
     # commands, and deliveries seen before
     "COMMANDS", "Caller", "SUBCOMMANDS", "help_lines", "lead_number", "run_command", "first_delivery",
     # the card's actions as data: what a press names, what a renderer draws
-    "ANYONE", "ATTEMPTS", "Act", "CARD_ACTIONS", "MAX_TEXT", "NOTICE_ACTIONS", "TAKE_ACTION", "CardAction",
+    "ANYONE", "Act", "CARD_ACTIONS", "MAX_TEXT", "NOTICE_ACTIONS", "TAKE_ACTION", "CardAction", "Row", "Style",
     # rooftops and people
     "add_member", "all_teams", "ensure_team", "find_team", "member_named", "member_with_chat_id", "members",
     "rekey_team", "team", "team_on_platform", "teams_of_member", "team_of_lead",

@@ -23,8 +23,6 @@ def press(core: Core, team_id: int, person: Person, lead_id: int, act: Act, deta
     refused (nothing changed)."""
     person_seen(core, team_id, person, describe)
     try:
-        if act is Act.CLAIM:  # Teams' Claim button: not among the card's actions (rules.card_offers)
-            return Told(tracker.claim(core, team_id, lead_id, person.chat_user_id).message)
         return Told(tracker.perform(core, team_id, lead_id, person.chat_user_id, act, detail, via=LoggedVia.BUTTON))
     except FollowUpError as refused:
         return Told(refused.message, refused=True)

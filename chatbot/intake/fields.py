@@ -2,7 +2,7 @@
 `chatbot lead check`, so what the check prints is exactly what intake would store.
 
 Whatever had to be guessed or dropped on the way is recorded in ``details["warnings"]`` (a
-list of small dicts, see ``lead_warnings``; chatbot.messaging.views words them), so the card,
+list of small dicts, see ``lead_warnings``; chatbot.messaging.views.card words them), so the card,
 the API answer and the check all say it: a date that could not be read, a date in the future,
 a phone or e-mail that is not one. The lead itself is always stored."""
 

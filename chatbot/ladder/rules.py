@@ -1,7 +1,7 @@
 """Who may do what to a lead, decided once for every chat and every command.
 
-- Anyone on the team may claim an unclaimed lead, log an attempt on it (which claims it), or
-  add a note to any open lead.
+- Anyone on the team may claim an unclaimed lead (a reaction on its card, or its Claim), log an
+  attempt on it (which claims it), or add a note to any open lead.
 - Anyone on the team may take an open lead over from its owner (the "Take it" button on an
   escalation notice): its owner is told.
 - A claimed lead's calls, texts, e-mails and appointments, and closing, releasing or handing
@@ -37,20 +37,19 @@ class Act(StrEnum):
 
 
 ANYONE = frozenset({Act.CLAIM, Act.NOTE, Act.TAKE})
-ATTEMPTS = frozenset({Act.CALL, Act.TEXT, Act.EMAIL, Act.APPOINTMENT})
 VERBS = {Act.CALL: "log a call on it", Act.TEXT: "log a text on it", Act.EMAIL: "log an e-mail on it",
          Act.APPOINTMENT: "set an appointment on it", Act.WON: "close it", Act.LOST: "close it",
          Act.RELEASE: "release it", Act.REASSIGN: "hand it on"}
 
 
 def card_offers(lead: Lead, can_hand_to: int) -> frozenset[Act]:
-    """What the lead's card offers now: nothing once it is closed, release only while someone owns
-    it, reassign only when there is someone to hand it to (`can_hand_to` people)."""
+    """What the lead's card offers now: nothing once it is closed; claim only while nobody owns it
+    (a reaction claims too), release only while someone does; reassign only when there is someone
+    to hand it to (`can_hand_to` people). Take is a notice's button, never the card's."""
     if lead.status != LeadStatus.OPEN:
         return frozenset()
-    offers = set(Act) - {Act.CLAIM, Act.TAKE}  # a reaction claims, a notice's button takes; the card works it
-    if lead.owner_id is None:
-        offers.discard(Act.RELEASE)
+    offers = set(Act) - {Act.TAKE}
+    offers.discard(Act.RELEASE if lead.owner_id is None else Act.CLAIM)
     if not can_hand_to:
         offers.discard(Act.REASSIGN)
     return frozenset(offers)

@@ -19,7 +19,8 @@ from chatbot.intake.fields import lead_fields
 from chatbot.intake.lead import IncomingLead
 from chatbot.ladder.deadlines import hours_of, keep_plans_and_due
 from chatbot.messaging import queue
-from chatbot.messaging.views import shopper_back_text, warning_texts
+from chatbot.messaging.views.card import warning_texts
+from chatbot.messaging.views.work import shopper_back_text
 from chatbot.store import queries
 from chatbot.store.models import Lead, LeadStatus, Member
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from chatbot.core import Core, Work, run
 from chatbot.ladder.rules import require_nudge_allowed
 from chatbot.messaging import queue
-from chatbot.messaging.views import nudge_text
+from chatbot.messaging.views.stalled import nudge_text
 from chatbot.store import queries
 from chatbot.store.models import Member
 

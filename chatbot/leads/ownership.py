@@ -20,7 +20,7 @@ from chatbot.domain.wording import format_duration
 from chatbot.ladder.deadlines import refresh_due
 from chatbot.ladder.rules import Act, is_manager, require_allowed, require_open
 from chatbot.messaging import queue
-from chatbot.messaging.views import claimed_elsewhere_text
+from chatbot.messaging.views.work import claimed_elsewhere_text
 from chatbot.store import queries
 from chatbot.store.models import Lead, LeadStatus, Member
 

@@ -23,7 +23,7 @@ from chatbot.ladder.deadlines import due_window, hours_of, refresh_due
 from chatbot.ladder.rules import Act, require_allowed, require_open
 from chatbot.leads.ownership import take_ownership
 from chatbot.messaging import queue
-from chatbot.messaging.views import closed_text, touch_logged_text
+from chatbot.messaging.views.work import closed_text, touch_logged_text
 from chatbot.store import queries
 from chatbot.store.models import Lead, LeadStatus, LoggedVia, Touch, TouchKind
 

@@ -27,7 +27,8 @@ from sqlmodel import col, func, select
 
 from chatbot.messaging import queue
 from chatbot.messaging.ports import ChatPort, ChatUnavailable, Direct
-from chatbot.messaging.views import Notice, chat_lost_text
+from chatbot.messaging.views import Notice
+from chatbot.messaging.views.parked import chat_lost_text
 from chatbot.store.db import transaction
 from chatbot.store.models import Member, OutboxMessage, Role, Team
 from chatbot.store.queries import PLACEHOLDER_PREFIX

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from chatbot.domain.policy import Action
 from chatbot.ladder.deadlines import due_window, hours_of, pending_step
-from chatbot.messaging.views import NextUp
+from chatbot.messaging.views.card import NextUp
 from chatbot.store.models import Escalation, Lead, LeadStatus, Member, Team
 from chatbot.team.duty import Duty, told_members
 

@@ -61,7 +61,8 @@ from chatbot.messaging.ports import (
     Thread,
 )
 from chatbot.messaging.queue import CARD, NOTICE, kv, pending_count, retry_now
-from chatbot.messaging.views import Notice, lead_card, returning_note
+from chatbot.messaging.views import Notice
+from chatbot.messaging.views.card import lead_card, returning_note
 from chatbot.store import queries
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, LeadStatus, Member, OutboxMessage, Team

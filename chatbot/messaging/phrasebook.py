@@ -13,6 +13,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Phrasebook:
     claim: str = "React to the card to claim it."
+    claim_card: str = "React to this message to claim it."  # on an unclaimed card, after "Unclaimed."
     command_prefix: str = "/"
     reinstall: str = "Add the app to the rooftop's chat again to resume."
 

@@ -103,7 +103,7 @@ def return_expired(session: Session, now: datetime) -> int:
     return len(expired)
 
 
-# What /away and /back answer: worded here, not in messaging/views.py, because team sits below
+# What /away and /back answer: worded here, not in messaging/views/, because team sits below
 # messaging (messaging's next_up asks team/duty.py who hears a step).
 
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from chatbot.ladder.deadlines import hours_of
 from chatbot.leads import tracker
-from chatbot.messaging.views import baseline_text
+from chatbot.messaging.views.baseline import baseline_text
 from chatbot.reports.figures import after_hours_split, baseline, compare
 from chatbot.reports.periods import period_for
 from chatbot.reports.worklists import stalled_leads

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from chatbot.errors import InvalidTouch, LeadClosed, NotAllowed, UnknownLead, UnknownMember, UnknownTeam
+from chatbot.ladder.rules import Act
 from chatbot.leads import tracker
 from chatbot.messaging.outbox import deliver_pending
 from chatbot.store.db import transaction
-from chatbot.store.models import Lead, OutboxMessage
+from chatbot.store.models import Lead, Member, OutboxMessage
 from tests.conftest import TUESDAY_10AM
 from tests.fakes.chat import FakeChat
 from tests.helpers import incoming, new_lead, snapshot
@@ -94,6 +95,18 @@ class TestClaim:
         lead_id = new_lead(core, team)
         tracker.claim(core, team.id, lead_id, "sam")
         assert tracker.claim(core, team.id, lead_id, "sam").message == "You already own Maria Gonzalez's lead."
+
+    def test_claim_pressed_on_a_card_claims_through_perform_and_a_second_press_does_not_steal_it(
+            self, core, team, clock):
+        lead_id = new_lead(core, team)
+        first = tracker.perform(core, team.id, lead_id, "sam", Act.CLAIM)
+        clock.advance(timedelta(minutes=2))
+        second = tracker.perform(core, team.id, lead_id, "alex", Act.CLAIM)
+        assert first.startswith("Maria Gonzalez is yours (claimed 0s after posting).")
+        assert second == "Sam has this lead since 10:00 (2 min ago)."
+        assert lead(core, lead_id).claimed_at == clock.now() - timedelta(minutes=2)
+        with transaction(core.engine) as session:
+            assert session.get(Member, lead(core, lead_id).owner_id).chat_user_id == "sam"
 
 
 class TestTouches:

@@ -119,7 +119,8 @@ def test_the_card_offers_every_core_action_and_none_once_closed(slack):
     lead_id, ts = claimed_by_sam(slack)
 
     offered = elements(slack, ts)
-    assert [e["action_id"] for e in offered] == ALL_ACTION_IDS  # the core's list, in its order
+    # the core's list, in its order; claimed, so no Claim
+    assert [e["action_id"] for e in offered] == [a for a in ALL_ACTION_IDS if a != "lead:claim"]
     call = control(slack, ts, "lead:call")
     assert call["type"] == "static_select"
     assert [(o["text"]["text"], o["value"]) for o in call["options"]] == [
@@ -233,9 +234,11 @@ def test_release_puts_the_lead_back_unclaimed(slack):
     assert owner_of(slack, lead_id) is None and lead(slack, lead_id).claimed_at is None
     assert slack.ephemeral_to(SAM)[-1] == "Maria Gonzalez is back in the channel for anyone to claim."
     assert "*Unclaimed.*" in slack.card_text(ts)
-    assert "lead:release" not in [e["action_id"] for e in elements(slack, ts)]  # nothing left to release
-    slack.post(slack.reaction(ALEX, ts))  # and the next reaction claims it
-    wait_for(lambda: owner_of(slack, lead_id) == ALEX)
+    offered = [e["action_id"] for e in elements(slack, ts)]
+    assert offered[0] == "lead:claim" and "lead:release" not in offered  # Claim again; nothing left to release
+    press(slack, ALEX, ts, "lead:claim")  # and the next press claims it
+    (said,) = wait_for(lambda: slack.ephemeral_to(ALEX))
+    assert said.startswith("Maria Gonzalez is yours (claimed ") and owner_of(slack, lead_id) == ALEX
 
 
 def test_lost_from_the_modal_closes_the_lead_with_its_reason(slack):
@@ -312,7 +315,7 @@ def test_a_forged_button_value_is_answered_with_one_line(slack):
         (lambda: press(slack, SAM, ts, "lead:won", "99999999999999999999"), unreadable),  # no database id
         (lambda: press(slack, SAM, ts, "lead:won", "-3"), unreadable),
         (lambda: press(slack, SAM, ts, "lead:text", f"{lead_id}|voicemail"), unreadable),  # a button has no detail
-        (lambda: press(slack, SAM, ts, "lead:claim", str(lead_id)), unreadable),  # not a card action
+        (lambda: press(slack, SAM, ts, "lead:frobnicate", str(lead_id)), unreadable),  # not a card action
         (lambda: choose(slack, SAM, ts, "lead:call", {"text": {"type": "plain_text", "text": "x"},
                                                       "value": f"{lead_id}|exploded"}), unreadable),
         (lambda: choose(slack, SAM, ts, "lead:reassign", {"text": {"type": "plain_text", "text": "x"},

@@ -57,8 +57,10 @@ def test_a_new_lead_is_posted_as_a_card_with_buttons_and_a_tap_to_call_link(slac
     assert "2022 Toyota RAV4" in text and "Cars.com" in text and "Unclaimed" in text
     assert "Claim it by 10:05, in 5 min; the channel hears at 10:05" in text
     actions = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [a["action_id"] for a in actions] == ["lead:call", "lead:text", "lead:email", "lead:appointment",
-                                                 "lead:note", "lead:won", "lead:lost"]  # unclaimed: no release
+    assert [a["action_id"] for a in actions] == ["lead:claim", "lead:call", "lead:text", "lead:email",
+                                                 "lead:appointment", "lead:note", "lead:won",
+                                                 "lead:lost"]  # unclaimed: Claim, and no release
+    assert actions[0]["style"] == "primary"
     assert {a["value"] for a in actions if a["type"] == "button"} == {str(lead_id)}
     assert lead(slack.core, lead_id).chat_message_id == ts
 

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chatbot.domain.policy import DEFAULT_CHAINS, Audience, Rule, Rung, Windows
-from chatbot.messaging.views import NextUp, due_line, ladder_lines, rung_words
+from chatbot.messaging.views.card import NextUp, due_line
+from chatbot.messaging.views.ladder import ladder_lines, rung_words
 
 CHICAGO = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 11, 24, 10, 9, tzinfo=CHICAGO)  # a Tuesday

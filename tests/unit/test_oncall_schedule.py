@@ -15,7 +15,7 @@ import pytest
 
 from chatbot.domain.hours import BusinessHours, week_from_spec
 from chatbot.domain.oncall import Away, Schedule
-from chatbot.messaging.views import oncall_lines
+from chatbot.messaging.views.oncall import oncall_lines
 
 CHICAGO = ZoneInfo("America/Chicago")
 MON_SAT = BusinessHours.parse("America/Chicago", "mon tue wed thu fri sat", "09:00", "19:00")

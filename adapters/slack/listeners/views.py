@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from adapters.slack.blocks import DETAIL_BLOCK, DETAIL_INPUT, card_action_for, clip, read_lead_value
+from adapters.slack.blocks import DETAIL_BLOCK, DETAIL_INPUT, card_action_for, clip, control_of, read_lead_value
 from adapters.slack.listeners.actions import CARD_ACTIONS_PATTERN, repeated, run_card_action, tell
 
 MAX_FIELD_ERROR = 150
@@ -24,7 +24,7 @@ def register(app: App, services) -> None:
         user = body["user"]["id"]
         action = card_action_for(view.get("callback_id"))
         read = read_lead_value(view.get("private_metadata"))
-        if action is None or read is None:
+        if action is None or control_of(action) != "modal" or read is None:  # no form of ours asks that
             ack(response_action="errors", errors={DETAIL_BLOCK: UNREADABLE})
             return
         lead_id, channel = read
