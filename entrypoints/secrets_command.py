@@ -33,7 +33,7 @@ def check(report, probe) -> None:
 
     line = "secret keys"
     settings = probe.settings
-    wanted = bool(settings.secret_keys) or settings.slack().oauth
+    wanted = bool(settings.secret_keys) or any(chat.keeps_tokens(settings.of(chat)) for chat in settings.platforms)
     if not probe.reachable:
         if wanted:
             report.skip(line, "not checked: see the database line above")
@@ -79,7 +79,7 @@ def _keys_count(keys) -> str:
 
 
 def register(app) -> None:
-    """Add `chatbot secrets ...` to the CLI (entrypoints/cli.py)."""
+    """Add `chatbot secrets ...` to the CLI (entrypoints/cli/)."""
     import typer
 
     secrets_app = typer.Typer(help="The keys that encrypt stored secrets: chat tokens, intake signing secrets.")
@@ -97,7 +97,8 @@ def register(app) -> None:
         """Re-encrypt every stored secret with SECRET_KEYS's first key; then the other keys can be dropped."""
         from chatbot.store import sealed
         from chatbot.store.db import make_engine
-        from entrypoints.cli import _fail, _settings
+        from entrypoints.cli.common import fail as _fail
+        from entrypoints.cli.common import settings as _settings
 
         settings = _settings()
         try:
