@@ -5,8 +5,9 @@ TEAMS) and entrypoints/platforms.py lists them. From that object alone the entry
 platform's variables (its pydantic-settings class, composed into entrypoints.config.Settings and the
 README's table), whether they configure it, how it reaches a team's chat (`register`, into the core's
 Platforms registry), its web routes (`mount`), a connection it opens itself instead (`connection`:
-Slack's Socket Mode), its `chatbot doctor` checks, the secrets the logs and the doctor mask, and any
-`chatbot` command of its own. Adding a chat is one folder under adapters/ and one line in that list.
+Slack's Socket Mode), its `chatbot doctor` checks, the secrets the logs and the doctor mask (and,
+for entrypoints/logs.py, its SDK's loggers and the shape of its tokens), and any `chatbot` command
+of its own. Adding a chat is one folder under adapters/ and one line in that list.
 
 The console is not one: it is what `chatbot run` starts when no platform is configured, and it shows
 its own messages. A plugin imports its SDK only inside its methods, so listing it costs nothing.
@@ -14,6 +15,7 @@ its own messages. A plugin imports its SDK only inside its methods, so listing i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -63,6 +65,10 @@ class ChatPlatform:
     """The variables that configure it, e.g. "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack"."""
     reinstall: ClassVar[str]
     """What to do when a rooftop's chat refuses us for good (the app was removed)."""
+    sdk_loggers: ClassVar[tuple[str, ...]] = ()
+    """Its SDK's loggers, which log request bodies at DEBUG: the logs keep them at WARNING."""
+    token_shapes: ClassVar[tuple[tuple[re.Pattern[str], str], ...]] = ()
+    """(pattern, replacement) for the shape of its tokens: the logs mask any a library quotes."""
     shown_defaults: ClassVar[dict[str, str]] = {}
     """A default as the README's table says it, where the field's own default is not what applies."""
 
@@ -100,6 +106,11 @@ class ChatPlatform:
     def keeps_tokens(self, settings: Any) -> bool:
         """Does it keep chat tokens in the database, sealed with SECRET_KEYS (Slack's OAuth installs)?"""
         return False
+
+    def sealed_columns(self) -> dict[str, tuple[str, ...]]:
+        """The database columns (table -> columns) where it keeps credentials sealed with SECRET_KEYS, for
+        `chatbot secrets rotate` and the doctor's secret keys line."""
+        return {}
 
     def commands(self, app: Any) -> None:
         """Add its own `chatbot` commands to the CLI (a typer app)."""

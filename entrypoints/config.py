@@ -26,7 +26,6 @@ ENV_FILE = ".env"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-
 class ProcessSettings(BaseSettings):
     """The bot's configuration: the process's variables here, the platforms' added by `compose`. Each
     field is one variable (its name in capitals); `description` is its meaning, as the README's table

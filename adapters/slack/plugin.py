@@ -3,6 +3,7 @@ registry, its routes (or Socket Mode), its doctor line. The SDK is imported only
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adapters.platform import ChatPlatform
@@ -17,6 +18,8 @@ class Slack(ChatPlatform):
     how_to_configure = "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack"
     reinstall = "reinstall the app in that workspace (/slack/install); its waiting messages then go out"
     shown_defaults = {"slack_api_url": "`https://slack.com/api/`"}
+    sdk_loggers = ("slack_sdk", "slack_bolt")
+    token_shapes = ((re.compile(r"\bx(?:ox[abposer]|app)-[A-Za-z0-9-]+"), "xox?-(redacted)"),)
 
     def configured(self, settings: SlackSettings) -> bool:
         return settings.enabled
@@ -28,6 +31,11 @@ class Slack(ChatPlatform):
     def keeps_tokens(self, settings: SlackSettings) -> bool:
         """Under OAuth each workspace's bot token is stored, sealed."""
         return settings.oauth
+
+    def sealed_columns(self) -> dict[str, tuple[str, ...]]:
+        from adapters.slack.oauth import SEALED_COLUMNS
+
+        return SEALED_COLUMNS
 
     def register(self, platforms, core, settings: SlackSettings) -> None:
         from adapters.slack.services import register_slack

@@ -20,6 +20,8 @@ class Teams(ChatPlatform):
     reinstall = ("add the app to that team again (in Teams: Apps → Manage your apps → the app → Add to a team), "
                  "picking the channel for new leads; its waiting messages then go out")
 
+    sdk_loggers = ("microsoft_agents", "msal", "aiohttp")
+
     def configured(self, settings: TeamsSettings) -> bool:
         return settings.enabled
 

@@ -15,6 +15,7 @@ from adapters.teams.settings import TeamsSettings
 from chatbot.store.db import DEFAULT_DATABASE_URL, database_url, normalize_url
 from entrypoints import config
 from entrypoints.cli import app
+from entrypoints.platforms import PLATFORMS
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIABLES = [name.upper() for name in config.Settings.model_fields]
@@ -105,11 +106,11 @@ def test_with_nothing_set_the_defaults_are_the_console_on_sqlite(clean_env):
     assert settings.chats() == []
 
 
-@pytest.mark.parametrize("adapter_settings", [SlackSettings, TeamsSettings])
-def test_the_adapters_settings_read_the_same_names_with_the_same_defaults(adapter_settings):
+@pytest.mark.parametrize("chat", PLATFORMS, ids=lambda chat: chat.name)
+def test_every_platforms_variables_are_read_with_the_same_names_and_defaults(chat):
     ours = config.Settings.model_fields
-    for name, field in adapter_settings.model_fields.items():
-        assert name in ours, f"{name.upper()} ({adapter_settings.__name__}) is missing from entrypoints.config"
+    for name, field in chat.settings.model_fields.items():
+        assert name in ours, f"{name.upper()} ({chat.settings.__name__}) is missing from entrypoints.config"
         assert ours[name].default == field.default, name
         assert ours[name].annotation == field.annotation, name
 
