@@ -16,6 +16,7 @@ its own messages. A plugin imports its SDK only inside its methods, so listing i
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -49,9 +50,9 @@ class Probe(Protocol):
     options: dict[str, Any]  # what a test gives a check (e.g. Teams' token provider factory)
 
 
-class ChatPlatform:
-    """One chat platform, as the entry points see it. Subclasses set the class attributes and override
-    `configured` and `register`; every other hook has a default that does nothing."""
+class ChatPlatform(ABC):
+    """One chat platform, as the entry points see it. Subclasses set the class attributes and implement
+    `configured` and `register`; every other hook has a default for a platform with nothing to add there."""
 
     name: ClassVar[str]
     """Its `Team.platform`: the registry's key, e.g. "slack"."""
@@ -72,13 +73,13 @@ class ChatPlatform:
     shown_defaults: ClassVar[dict[str, str]] = {}
     """A default as the README's table says it, where the field's own default is not what applies."""
 
+    @abstractmethod
     def configured(self, settings: Any) -> bool:
         """Do these settings turn the platform on?"""
-        raise NotImplementedError
 
+    @abstractmethod
     def register(self, platforms: Platforms, core: Core, settings: Any) -> None:
         """Give the registry this platform's ChatFor (called only when configured)."""
-        raise NotImplementedError
 
     def start_problem(self, settings: Any) -> str | None:
         """Why a process must not start with these settings, in one sentence; None: it may."""
