@@ -34,6 +34,7 @@ from adapters.slack.app import create_slack_app  # noqa: E402
 from adapters.slack.chat import make_client  # noqa: E402
 from adapters.slack.services import SlackServices, register_slack  # noqa: E402
 from adapters.slack.settings import SlackSettings  # noqa: E402
+from adapters.slack.web import mount_slack
 from chatbot.core import bootstrap  # noqa: E402
 from chatbot.leads import tracker  # noqa: E402
 from chatbot.messaging.platforms import Platforms  # noqa: E402
@@ -148,8 +149,8 @@ def main() -> None:
                                    "authorizations.0.user_id": fake.bot_user_id})
 
         platforms = register_slack(Platforms(), core, settings, client)
-        ours = create_web_app(core, platforms, slack_app=create_slack_app(core, settings, client))
-        bare = create_web_app(core, platforms, slack_app=bare_bolt_app(client))
+        ours = mount_slack(create_web_app(core, platforms), create_slack_app(core, settings, client))
+        bare = mount_slack(create_web_app(core, platforms), bare_bolt_app(client))
         results: dict[tuple[str, str], list[float]] = {}
         with Served(ours) as ours_url, Served(bare) as bare_url, httpx.Client(timeout=10) as http:
             for name, endpoint in (("bare Bolt", bare_url), ("create_web_app", ours_url)):  # warm up

@@ -177,7 +177,7 @@ def _name(dialect: str) -> str:
 
 
 def register(app: typer.Typer, settings) -> None:
-    """Add `chatbot backup` and `chatbot restore` to the CLI (entrypoints/cli.py); `settings()`: the configuration."""
+    """Add `chatbot backup` and `chatbot restore` to the CLI (entrypoints/cli/); `settings()`: the configuration."""
 
     def target(database: str | None) -> str:
         url = database_url(database or settings().database_url)

@@ -23,6 +23,8 @@ import time
 from collections.abc import Iterable
 from typing import IO, Any
 
+from entrypoints.platforms import PLATFORMS
+
 _BARE = re.compile(r"[^\s=\"\\]+")
 _EVENT = re.compile(r"(?P<name>[A-Za-z][\w ]*?) (?P<fields>[a-z_]+=\S.*)\Z", re.DOTALL)
 
@@ -40,12 +42,12 @@ def kv(**fields: Any) -> str:
 
 
 # Libraries that log request and message bodies (card text holds a customer's phone and e-mail)
-# at DEBUG: they stay at INFO when the app's own level is DEBUG.
-CHATTY = ("slack_sdk", "slack_bolt", "httpx", "httpcore", "urllib3", "sqlalchemy", "apscheduler", "multipart",
-          "asyncio", "hypothesis", "microsoft_agents", "msal", "aiohttp")
+# at DEBUG: they stay at INFO when the app's own level is DEBUG. Each chat platform names its SDK's.
+CHATTY = ("httpx", "httpcore", "urllib3", "sqlalchemy", "apscheduler", "multipart", "asyncio", "hypothesis",
+          *(name for chat in PLATFORMS for name in chat.sdk_loggers))
 
 _MASKS = (
-    (re.compile(r"\bx(?:ox[abposer]|app)-[A-Za-z0-9-]+"), "xox?-(redacted)"),  # Slack tokens
+    *(mask for chat in PLATFORMS for mask in chat.token_shapes),  # Slack's xoxb-..., xapp-...
     (re.compile(r"\b(lf_[0-9a-f]+)\.[A-Za-z0-9_-]+"), r"\1.(redacted)"),  # an API key: its prefix only
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "(e-mail)"),
     (re.compile(r"(?<![\w.])\+\d{8,15}\b"), "(phone)"),  # E.164

@@ -98,7 +98,7 @@ def ready_or_exit(database: str | None, secret_keys: str | None = None) -> Core:
 
 
 def register(app: typer.Typer, db_app: typer.Typer, settings) -> None:
-    """Add `chatbot db upgrade` to the CLI (entrypoints/cli.py); `settings()`: the configuration."""
+    """Add `chatbot db upgrade` to the CLI (entrypoints/cli/); `settings()`: the configuration."""
 
     @db_app.command("upgrade")
     def db_upgrade(database: str = typer.Option(None, "--database-url", help="Overrides DATABASE_URL.")) -> None:

@@ -8,9 +8,9 @@ Rotating a key, with no downtime: make a new key; set SECRET_KEYS=NEW,OLD everyw
 (the new key encrypts, both decrypt); run `chatbot secrets rotate`; set SECRET_KEYS=NEW and
 restart. `chatbot doctor` says when no stored secret needs the old key any more.
 
-Which columns hold chat tokens is the Slack adapter's to say (adapters/slack/oauth.py:
-SEALED_COLUMNS), and the core's own are in chatbot/intake/apikeys.py; the work is
-`chatbot.store.sealed.reseal`, in one transaction: all re-encrypted, or nothing.
+Which columns hold chat tokens is each platform's to say (`ChatPlatform.sealed_columns`: Slack's
+are adapters/slack/oauth.py's SEALED_COLUMNS), and the core's own are in chatbot/intake/apikeys.py;
+the work is `chatbot.store.sealed.reseal`, in one transaction: all re-encrypted, or nothing.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from chatbot.secret_keys import MAKE_ONE, SecretKeyError, SecretKeys
 
 def token_columns() -> dict[str, tuple[str, ...]]:
     """Every column the product stores a secret in: chat tokens (Teams stores none), signing secrets."""
-    from adapters.slack.oauth import SEALED_COLUMNS
     from chatbot.intake import apikeys
+    from entrypoints.platforms import PLATFORMS
 
-    return {**SEALED_COLUMNS, **apikeys.SEALED_COLUMNS}
+    columns = {table: names for chat in PLATFORMS for table, names in chat.sealed_columns().items()}
+    return {**columns, **apikeys.SEALED_COLUMNS}
 
 
 def check(report, probe) -> None:
@@ -33,7 +34,7 @@ def check(report, probe) -> None:
 
     line = "secret keys"
     settings = probe.settings
-    wanted = bool(settings.secret_keys) or settings.slack().oauth
+    wanted = bool(settings.secret_keys) or any(chat.keeps_tokens(settings.of(chat)) for chat in settings.platforms)
     if not probe.reachable:
         if wanted:
             report.skip(line, "not checked: see the database line above")
@@ -79,7 +80,7 @@ def _keys_count(keys) -> str:
 
 
 def register(app) -> None:
-    """Add `chatbot secrets ...` to the CLI (entrypoints/cli.py)."""
+    """Add `chatbot secrets ...` to the CLI (entrypoints/cli/)."""
     import typer
 
     secrets_app = typer.Typer(help="The keys that encrypt stored secrets: chat tokens, intake signing secrets.")
@@ -97,7 +98,8 @@ def register(app) -> None:
         """Re-encrypt every stored secret with SECRET_KEYS's first key; then the other keys can be dropped."""
         from chatbot.store import sealed
         from chatbot.store.db import make_engine
-        from entrypoints.cli import _fail, _settings
+        from entrypoints.cli.common import fail as _fail
+        from entrypoints.cli.common import settings as _settings
 
         settings = _settings()
         try:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from adapters.platform import SECRET
 from chatbot.secret_keys import MAKE_ONE, SecretKeyError, SecretKeys
 
 # The bot scopes the app asks for at install time: manifest.json's, checked by a test.
@@ -26,17 +28,29 @@ class SlackSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
-    slack_client_id: str | None = None
-    slack_client_secret: str | None = None
-    slack_api_url: str | None = None
-    leads_channel: str = "leads"
-    managers_channel: str | None = None
-    team_name: str = "Dealership"
-    timezone: str = "America/Chicago"
-    secret_keys: str | None = None
+    slack_bot_token: str | None = Field(
+        None, description="Slack: the Bot User OAuth Token (`xoxb-...`) of a single-workspace install. "
+        "Unset (and no SLACK_CLIENT_ID): no Slack", json_schema_extra=SECRET)
+    slack_signing_secret: str | None = Field(
+        None, description="Slack: the app's Signing Secret; requests to `/slack/events` are checked with it",
+        json_schema_extra=SECRET)
+    slack_app_token: str | None = Field(
+        None, description="Slack: an App-Level Token (`xapp-...`, `connections:write`) for Socket Mode: "
+        "no public URL needed", json_schema_extra=SECRET)
+    slack_client_id: str | None = Field(
+        None, description="Slack: the app's Client ID, for many workspaces installed through `/slack/install`")
+    slack_client_secret: str | None = Field(None, description="Slack: the app's Client Secret (with SLACK_CLIENT_ID)",
+                                            json_schema_extra=SECRET)
+    slack_api_url: str | None = Field(
+        None, description="Slack: another Web API base URL (tests point it at a fake)")
+    leads_channel: str = Field("leads", description="Slack: a new workspace's channel for new leads (a channel id)")
+    managers_channel: str | None = Field(
+        None, description="Slack: a new workspace's managers' channel. Unset: managers' notices go to the leads channel")
+    team_name: str = Field("Dealership", description="Slack: a new workspace's team name")
+    timezone: str = Field("America/Chicago", description="Slack: a new workspace's time zone (IANA name)")
+    secret_keys: str | None = Field(
+        None, description="The Fernet keys that encrypt each workspace's stored token (the process's SECRET_KEYS)",
+        json_schema_extra=SECRET)
 
     @property
     def enabled(self) -> bool:

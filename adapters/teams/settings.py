@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from adapters.platform import SECRET
 
 log = logging.getLogger(__name__)
 PUBLIC_CLOUD_HOSTS = "smba.trafficmanager.net"  # where Teams' Bot Connector lives (an activity's serviceUrl)
@@ -28,17 +31,33 @@ class TeamsSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    teams_app_id: str | None = None
-    teams_app_password: str | None = None
-    teams_cert_pfx_file: str | None = None
-    teams_tenant_id: str | None = None
-    teams_allowed_tenants: str | None = None
-    teams_service_url_hosts: str = PUBLIC_CLOUD_HOSTS
-    teams_allow_anonymous: bool = False
-    teams_leads_channel: str | None = None
-    teams_managers_channel: str | None = None
-    teams_team_name: str = "Dealership"
-    teams_timezone: str = "America/Chicago"
+    teams_app_id: str | None = Field(
+        None, description="Teams: the bot's Microsoft Entra app id (the Azure Bot's Microsoft App ID). "
+        "Unset: no Teams")
+    teams_app_password: str | None = Field(None, description="Teams: the app's client secret",
+                                           json_schema_extra=SECRET)
+    teams_cert_pfx_file: str | None = Field(
+        None, description="Teams: a certificate (.pfx file) instead of TEAMS_APP_PASSWORD")
+    teams_tenant_id: str | None = Field(
+        None, description="Teams: the app's home tenant (single-tenant bots). Unset: multi-tenant")
+    teams_allowed_tenants: str | None = Field(
+        None, description="Teams: the Microsoft tenant ids (comma-separated) whose Teams may use the bot; others "
+        "are refused (403). Unset: any tenant that installs it")
+    teams_service_url_hosts: str = Field(
+        PUBLIC_CLOUD_HOSTS, description="Teams: the hosts (comma-separated, each with its subdomains) an "
+        "activity's serviceUrl may name, where the bot sends its token; add your cloud's Teams host for GCC, "
+        "GCC High or DoD")
+    teams_allow_anonymous: bool = Field(
+        False, description="Teams: `true` accepts requests without a token: development only (Agents Playground); "
+        "refused beside TEAMS_APP_ID, and /readyz stays red")
+    teams_leads_channel: str | None = Field(
+        None, description="Teams: the first rooftop's channel id for new leads (one team's channel: later "
+        "rooftops never get it). Unset: the channel picked when the app is added to the team")
+    teams_managers_channel: str | None = Field(
+        None, description="Teams: the first rooftop's managers' channel id (later rooftops never get it)")
+    teams_team_name: str = Field("Dealership", description="Teams: a new rooftop's name; a second one is called "
+                                 "'NAME (its Teams team's name)'")
+    teams_timezone: str = Field("America/Chicago", description="Teams: a new team's time zone (IANA name)")
 
     @property
     def enabled(self) -> bool:

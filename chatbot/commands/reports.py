@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from chatbot.commands.arguments import lead_number, member, report_query
@@ -18,8 +19,9 @@ from chatbot.messaging.views import CardRef, Reply, RowAction, Table
 from chatbot.messaging.views.baseline import baseline_text, breakdown_table
 from chatbot.messaging.views.card import due_line
 from chatbot.messaging.views.stalled import never_contacted_title, stalled_title, work_row
-from chatbot.reports.figures import after_hours_split, by_group, compare
-from chatbot.reports.periods import period_for
+from chatbot.reports.cohort import cohort_rows
+from chatbot.reports.figures import Comparison, FirstContactSplit, after_hours_split, by_group, compare
+from chatbot.reports.periods import Period, period_for
 from chatbot.reports.worklists import (
     StalledLead,
     never_contacted_leads,
@@ -63,21 +65,51 @@ def leads(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> R
     return Reply(lines=(title,), table=table, share=line)
 
 
+@dataclass(frozen=True)
+class PeriodFigures:
+    """A team's follow-up figures for a period, against the period before, with the first contacts
+    split inside and after hours: what `/baseline` and `chatbot baseline` show."""
+
+    team: Team
+    period: Period
+    figures: Comparison
+    split: list[FirstContactSplit]
+
+    def text(self, scope: str) -> str:
+        """The figures in words, headed by `scope` (the team's name, or the rep or source asked for)."""
+        return baseline_text(self.figures.now, scope, before=self.figures.before, split=self.split)
+
+
+def period_figures(work: Work, team_id: int, period: str | None = None, *, owner_id: int | None = None,
+                   source: str | None = None) -> PeriodFigures:
+    """The figures of `period` (7d, 30d, last-week, this-week, 2026-11-09..2026-11-15; default the last
+    7 days) on the team's business hours, for one rep or source when given. PeriodError: not a period."""
+    team = queries.team(work.session, team_id)
+    chosen = period_for(period, hours_of(team), work.now)
+    scope = {"owner_id": owner_id, "source": source}
+    return PeriodFigures(team, chosen, compare(work.session, team, chosen, work.now, **scope),
+                         after_hours_split(work.session, team, chosen, **scope))
+
+
+def cohort(work: Work, team_id: int, period: str | None = None) -> list[dict]:
+    """The leads of `period`'s cohort one by one, each with every figure's inputs and tests
+    (`chatbot baseline --csv`). PeriodError: not a period."""
+    team = queries.team(work.session, team_id)
+    return cohort_rows(work.session, team, period_for(period, hours_of(team), work.now), work.now)
+
+
 def baseline_report(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:
     """The figures for a period against the period before and the team's targets; `by rep` /
     `by source` adds a table split that way."""
-    session, now = work.session, work.now
-    team = queries.team(session, caller.team_id)
-    query = report_query(session, team.id, args, phrases.command("baseline"), groups=True)
-    period = period_for(query.period, hours_of(team), now)
+    query = report_query(work.session, caller.team_id, args, phrases.command("baseline"), groups=True)
     scope = {"owner_id": query.rep.id if query.rep else None, "source": query.source}
-    both = compare(session, team, period, now, **scope)
-    split = after_hours_split(session, team, period, **scope)
-    lines = baseline_text(both.now, query.scope(), before=both.before, split=split).splitlines()
+    shown = period_figures(work, caller.team_id, query.period, **scope)
     table = None
     if query.by:
-        table = breakdown_table(by_group(session, team, period, now, query.by, **scope), query.by, both.now)
-    return Reply(lines=tuple(lines), table=table, share=" ".join(["baseline", *args]))
+        table = breakdown_table(by_group(work.session, shown.team, shown.period, work.now, query.by, **scope),
+                                query.by, shown.figures.now)
+    return Reply(lines=tuple(shown.text(query.scope()).splitlines()), table=table,
+                 share=" ".join(["baseline", *args]))
 
 
 def stalled(work: Work, caller: Caller, args: list[str], phrases: Phrasebook) -> Reply:

@@ -23,6 +23,7 @@ from adapters.slack.app import create_slack_app
 from adapters.slack.chat import make_client
 from adapters.slack.services import SlackServices, register_slack
 from adapters.slack.settings import SlackSettings
+from adapters.slack.web import mount_slack
 from chatbot.messaging.platforms import Platforms
 from entrypoints.web import create_web_app
 from tests.fakes.slack_signing import fill, load_fixture, signed_request, to_body
@@ -114,7 +115,7 @@ class SlackHarness:
         self.platforms = register_slack(Platforms(), core, self.settings, self.client)
         self.slack_app = create_slack_app(core, self.settings, self.client)
         self.listeners = count_listeners(self.slack_app)
-        self.web = create_web_app(core, self.platforms, slack_app=self.slack_app)
+        self.web = mount_slack(create_web_app(core, self.platforms), self.slack_app)
         self.http = TestClient(self.web)
         self._events = 0
 

@@ -26,6 +26,7 @@ from adapters.slack.app import create_slack_app
 from adapters.slack.chat import make_client
 from adapters.slack.services import SlackServices, register_slack
 from adapters.slack.settings import SlackSettings
+from adapters.slack.web import mount_slack
 from adapters.teams.settings import TeamsSettings
 from adapters.teams.web import mount_teams
 from chatbot.core import bootstrap
@@ -192,7 +193,7 @@ def test_every_route_at_debug_logs_no_secret_no_oauth_code_or_state_and_no_custo
                                                         teams_team_name="Lakeside Honda",
                                                         teams_service_url_hosts=LOCAL_CONNECTOR))
             slack_app = create_slack_app(core, slack_settings, make_client(None, fake.base_url))
-            web = create_web_app(core, platforms, slack_app=slack_app, metrics_token=settings.metrics_token)
+            web = mount_slack(create_web_app(core, platforms, metrics_token=settings.metrics_token), slack_app)
             mount_teams(web, teams.app)
 
             with served(web) as http:

@@ -16,6 +16,7 @@ from adapters.slack.chat import make_client
 from adapters.slack.oauth import installation_store
 from adapters.slack.services import SlackServices, register_slack
 from adapters.slack.settings import BOT_SCOPES, SlackSettings
+from adapters.slack.web import mount_slack
 from chatbot.core import bootstrap
 from chatbot.domain.clock import ManualClock
 from chatbot.leads import tracker
@@ -49,7 +50,7 @@ def oauth(tmp_path, fake):
                              secret_keys=KEY)
     platforms = register_slack(Platforms(), core, settings)
     slack_app = create_slack_app(core, settings, make_client(None, fake.base_url))
-    web = TestClient(create_web_app(core, platforms, slack_app=slack_app))
+    web = TestClient(mount_slack(create_web_app(core, platforms), slack_app))
     yield core, settings, web
     web.close()
 

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text
 from adapters.slack.app import create_slack_app
 from adapters.slack.chat import make_client
 from adapters.slack.settings import SlackSettings
+from adapters.slack.web import mount_slack
 from entrypoints.web import create_web_app
 from tests.fakes.slack_signing import FORM, JSON
 from tests.helpers import incoming, snapshot
@@ -162,7 +163,7 @@ def oauth_http(tmp_path, clock):
                                   slack_client_secret=fake.client_secret, slack_signing_secret=SECRET,
                                   slack_api_url=fake.base_url, secret_keys=KEY)
         app = create_slack_app(oauth_core, settings_, make_client(None, fake.base_url))
-        with TestClient(create_web_app(oauth_core, slack_app=app)) as http:
+        with TestClient(mount_slack(create_web_app(oauth_core), app)) as http:
             yield http, oauth_core
 
 

@@ -15,6 +15,7 @@ from adapters.slack.app import create_slack_app
 from adapters.slack.chat import make_client
 from adapters.slack.services import NotServed, SlackServices, register_slack
 from adapters.slack.settings import SlackSettings
+from adapters.slack.web import mount_slack
 from chatbot.domain.clock import ManualClock
 from chatbot.messaging.platforms import Platforms
 from chatbot.team import roster
@@ -93,7 +94,7 @@ def test_the_workspace_is_learned_from_auth_test_when_the_app_starts(core, fake)
     assert [(t.name, t.platform, t.platform_team_id) for t in roster.all_teams(core)] == [
         ("Dealership", "slack", "T0DEALER1")]
     asked = len(fake.calls_to("auth.test"))
-    web = TestClient(create_web_app(core, register_slack(Platforms(), core, settings), slack_app=app))
+    web = TestClient(mount_slack(create_web_app(core, register_slack(Platforms(), core, settings)), app))
     for n in range(3):
         command = fill(load_fixture("bolt_slash_command_request_body.txt"), channel=LEADS, user=SAM,
                        team=fake.team_id, overrides={"command": "/leads", "response_url": fake.response_url,
@@ -124,7 +125,7 @@ def oauth(tmp_path, oauth_fake):
                              secret_keys=KEY)
     slack_app = create_slack_app(core, settings, make_client(None, fake.base_url))
     count_listeners(slack_app)
-    web = TestClient(create_web_app(core, register_slack(Platforms(), core, settings), slack_app=slack_app))
+    web = TestClient(mount_slack(create_web_app(core, register_slack(Platforms(), core, settings)), slack_app))
     yield core, settings, web, fake
     slack_app.listener_runner.listener_executor.shutdown(wait=True)
     web.close()

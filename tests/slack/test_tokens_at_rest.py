@@ -20,6 +20,7 @@ from adapters.slack.chat import make_client
 from adapters.slack.oauth import installation_store
 from adapters.slack.services import SlackServices, register_slack
 from adapters.slack.settings import SlackSettings
+from adapters.slack.web import mount_slack
 from chatbot.core import alembic_config, bootstrap, head_revision, upgrade_database
 from chatbot.domain.clock import ManualClock
 from chatbot.leads import tracker
@@ -70,8 +71,8 @@ def test_after_an_oauth_install_no_row_holds_a_token_and_the_tokens_still_work(d
         settings = SlackSettings(_env_file=None, slack_client_id=fake.client_id, slack_client_secret=fake.client_secret,
                                  slack_signing_secret=SECRET, slack_api_url=fake.base_url, leads_channel=LEADS,
                                  secret_keys=KEY)
-        web = TestClient(create_web_app(core, register_slack(Platforms(), core, settings),
-                                        slack_app=create_slack_app(core, settings, make_client(None, fake.base_url))))
+        web = TestClient(mount_slack(create_web_app(core, register_slack(Platforms(), core, settings)),
+                                     create_slack_app(core, settings, make_client(None, fake.base_url))))
         install(web)
         web.close()
 

@@ -1,6 +1,6 @@
 """The guard in front of Bolt: whatever arrives at a Slack route gets a 4xx with a short reason, never a 5xx.
 
-Order of checks (entrypoints/web.py): body read up to the cap (413), timestamp and signature
+Order of checks (adapters/slack/web.py): body read up to the cap (413), timestamp and signature
 with Slack's algorithm on the raw bytes (401), then the Content-Type (415) and the body read as
 Slack's JSON or form (400). Every refusal is the intake API's body, `{"error": ..., "where": ...}`.
 Each refusal is one `refused route=... status=... reason=...` log line. The requests are the
@@ -25,8 +25,9 @@ from typer.testing import CliRunner
 from adapters.slack.app import create_slack_app
 from adapters.slack.chat import make_client
 from adapters.slack.settings import SlackSettings
+from adapters.slack.web import MAX_SLACK_BODY, mount_slack
 from entrypoints.cli import app as cli
-from entrypoints.web import MAX_SLACK_BODY, create_web_app
+from entrypoints.web import create_web_app
 from tests.fakes.slack_signing import FORM, JSON, load_fixture, sign_headers, signed_request
 from tests.helpers import snapshot
 from tests.slack.harness import SECRET, wait_for
@@ -130,10 +131,10 @@ def test_slack_own_requests_still_work(slack):
 
 
 def test_every_refusal_is_one_structured_log_line(slack, caplog):
-    caplog.set_level(logging.INFO, logger="entrypoints.web")
+    caplog.set_level(logging.INFO, logger="adapters.slack.web")
     post(slack, b"{not json", raw_signed(b"{not json"))
     post(slack, b"{}", {"Content-Type": JSON})
-    lines = [r.getMessage() for r in caplog.records if r.name == "entrypoints.web"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "adapters.slack.web"]
     assert lines == [
         'refused route=/slack/events status=400 reason="the body is not Slack\'s JSON or form"',
         'refused route=/slack/events status=401 reason="X-Slack-Signature and X-Slack-Request-Timestamp are required"',
@@ -206,7 +207,7 @@ def oauth_web(tmp_path, clock):
         core = bootstrap(f"sqlite:///{tmp_path / 'oauth.db'}", clock)
         settings = SlackSettings(_env_file=None, slack_client_id=fake.client_id, slack_client_secret=fake.client_secret,
                                  slack_signing_secret=SECRET, slack_api_url=fake.base_url, secret_keys=KEY)
-        web = create_web_app(core, slack_app=create_slack_app(core, settings, make_client(None, fake.base_url)))
+        web = mount_slack(create_web_app(core), create_slack_app(core, settings, make_client(None, fake.base_url)))
         with TestClient(web) as http:
             yield http, web, core
         assert fake.errors == []
@@ -226,8 +227,8 @@ def test_without_a_signing_secret_http_requests_are_refused(core, fake):
     """Socket Mode needs no signing secret; then nothing over HTTP is trusted."""
     settings = SlackSettings(_env_file=None, slack_bot_token=fake.token, slack_app_token="xapp-1-A-1-x",
                              slack_api_url=fake.base_url)
-    web = TestClient(create_web_app(core, slack_app=create_slack_app(core, settings, make_client(fake.token,
-                                                                                                fake.base_url))))
+    web = TestClient(mount_slack(create_web_app(core), create_slack_app(core, settings, make_client(fake.token,
+                                                                                                   fake.base_url))))
     signed = signed_request(load_fixture("bolt_url_verification.json"), "anything")
     response = web.post("/slack/events", content=signed.body.encode(), headers=signed.headers)
     assert response.status_code == 401

@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from adapters.slack.plugin import SLACK
 from adapters.slack.settings import SlackSettings
+from adapters.teams.plugin import TEAMS
 from adapters.teams.settings import TeamsSettings
 from chatbot.store.db import DEFAULT_DATABASE_URL, database_url, normalize_url
 from entrypoints import config
 from entrypoints.cli import app
+from entrypoints.platforms import PLATFORMS
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIABLES = [name.upper() for name in config.Settings.model_fields]
@@ -89,7 +92,7 @@ def test_settings_come_from_dotenv_and_the_environment_wins(clean_env, monkeypat
     assert database_url(settings.database_url) == "postgresql+psycopg://app:pw@db.internal:5432/leads?sslmode=require"
     assert settings.port == 9000  # the environment wins over .env
     assert settings.log_level_number == 10  # DEBUG
-    slack, teams = settings.slack(), settings.teams()
+    slack, teams = settings.of(SLACK), settings.of(TEAMS)
     assert (slack.slack_bot_token, slack.slack_signing_secret, slack.enabled) == ("xoxb-from-dotenv", "from-dotenv",
                                                                                    True)
     assert (teams.teams_app_id, teams.enabled) == ("app-from-dotenv", True)
@@ -99,14 +102,15 @@ def test_settings_come_from_dotenv_and_the_environment_wins(clean_env, monkeypat
 def test_with_nothing_set_the_defaults_are_the_console_on_sqlite(clean_env):
     settings = config.load()
     assert (settings.database_url, settings.port, settings.log_level) == (None, 3000, "INFO")
-    assert not settings.slack().enabled and not settings.teams().enabled
+    assert not settings.of(SLACK).enabled and not settings.of(TEAMS).enabled
+    assert settings.chats() == []
 
 
-@pytest.mark.parametrize("adapter_settings", [SlackSettings, TeamsSettings])
-def test_the_adapters_settings_read_the_same_names_with_the_same_defaults(adapter_settings):
+@pytest.mark.parametrize("chat", PLATFORMS, ids=lambda chat: chat.name)
+def test_every_platforms_variables_are_read_with_the_same_names_and_defaults(chat):
     ours = config.Settings.model_fields
-    for name, field in adapter_settings.model_fields.items():
-        assert name in ours, f"{name.upper()} ({adapter_settings.__name__}) is missing from entrypoints.config"
+    for name, field in chat.settings.model_fields.items():
+        assert name in ours, f"{name.upper()} ({chat.settings.__name__}) is missing from entrypoints.config"
         assert ours[name].default == field.default, name
         assert ours[name].annotation == field.annotation, name
 
@@ -114,8 +118,8 @@ def test_the_adapters_settings_read_the_same_names_with_the_same_defaults(adapte
 def test_the_adapters_own_classes_still_read_the_environment(clean_env, monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-env")
     monkeypatch.setenv("TEAMS_TENANT_ID", "tenant-env")
-    assert SlackSettings().slack_bot_token == config.load().slack().slack_bot_token == "xoxb-env"
-    assert TeamsSettings().teams_tenant_id == config.load().teams().teams_tenant_id == "tenant-env"
+    assert SlackSettings().slack_bot_token == config.load().of(SLACK).slack_bot_token == "xoxb-env"
+    assert TeamsSettings().teams_tenant_id == config.load().of(TEAMS).teams_tenant_id == "tenant-env"
 
 
 def test_every_variable_says_what_it_means():
