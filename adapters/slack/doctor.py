@@ -36,7 +36,7 @@ def _installs(findings: Findings, probe: Probe, settings) -> None:
 
     from adapters.slack.oauth import SealedInstallationStore
     from chatbot.secret_keys import SecretKeyError
-    from chatbot.team import roster
+    from chatbot.inbound import all_teams
 
     check = "Slack"
     if not probe.migrated:
@@ -50,7 +50,7 @@ def _installs(findings: Findings, probe: Probe, settings) -> None:
     if not inspect(probe.engine).has_table(store.bots.name):
         findings.bad(check, "no workspace has installed the app yet: open https://YOUR-APP-HOST/slack/install")
         return
-    teams = [t for t in roster.all_teams(probe.core) if t.platform == "slack"]
+    teams = [t for t in all_teams(probe.core) if t.platform == "slack"]
     working, broken = [], []
     for team in teams:
         try:
