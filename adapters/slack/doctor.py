@@ -35,8 +35,8 @@ def _installs(findings: Findings, probe: Probe, settings) -> None:
     from sqlalchemy import inspect
 
     from adapters.slack.oauth import SealedInstallationStore
-    from chatbot.secret_keys import SecretKeyError
     from chatbot.inbound import all_teams
+    from chatbot.secret_keys import SecretKeyError
 
     check = "Slack"
     if not probe.migrated:
