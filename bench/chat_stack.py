@@ -21,6 +21,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -188,6 +190,20 @@ class Procfile:
     def output(self, tail: int = 3000) -> str:
         return "\n".join(f"--- {name}\n{self.log(name).read_text(errors='replace')[-tail:]}" for name in self.names
                          if self.log(name).exists())
+
+    def per_second(self, name: str, needle: str) -> list[int]:
+        """Lines of `name`'s log holding `needle`, per second of their `time=` field (whole seconds),
+        from the first such second to the last."""
+        seconds = Counter(line.split("time=", 1)[1][:20] for line in self.log(name).read_text(errors="replace").splitlines()
+                          if needle in line and "time=" in line)
+        if not seconds:
+            return []
+        stamps = sorted(datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ") for stamp in seconds)
+        first = stamps[0]
+        counts = [0] * (int((stamps[-1] - first).total_seconds()) + 1)
+        for stamp, count in seconds.items():
+            counts[int((datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ") - first).total_seconds())] += count
+        return counts
 
     def count(self, name: str, *needles: str) -> int:
         """Lines of `name`'s log holding any of `needles`."""

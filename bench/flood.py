@@ -22,8 +22,10 @@ A few of each are sent first and not counted (the processes are long-lived in pr
 
 Reported: the acks' and the quiet key's answers, p50/p99/max (ms) and how many were not 200/201;
 the flooding key's answers by status (201, 429, ...), client-side timeouts and other failures, how
-long its answers took (p50, p99), and how many requests a second it sent and got answered (from its
-first request to its last answer); lines the web process logged at ERROR level, and tracebacks.
+long its answers took (p50, p99), how many requests a second it really sent (from its first request
+to its last: the sender shares the machine) and got answered (until its last answer); how many
+intake requests the web process answered, over how many seconds, and the most in one second (its
+access log); lines the web process logged at ERROR level, and tracebacks.
 """
 
 from __future__ import annotations
@@ -79,15 +81,16 @@ async def on_schedule(rate: float, seconds: float, send) -> list:
 
 
 def flood(base: str, key: str, rate: float, seconds: float, client_timeout: float, results) -> None:
-    """Child process: the flooding key's leads; puts (statuses, sent per second, answered per second,
+    """Child process: the flooding key's leads; puts (statuses, requests sent a second, answered a second,
     ms each answered request took)."""
     async def run() -> tuple[Counter, float, float, list[float]]:
-        tag, started, took = f"FLOOD-{time.time_ns()}", now(), []
+        tag, started, took, starts = f"FLOOD-{time.time_ns()}", now(), [], []
         limits = httpx.Limits(max_connections=2000, max_keepalive_connections=500)
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, limits=limits,
                                      timeout=client_timeout) as client:
             async def one(n: int) -> str:
                 sent = now()
+                starts.append(sent)
                 try:
                     status = (await client.post("/intake/leads", json=lead_body(tag, n))).status_code
                     took.append((now() - sent) * 1000)
@@ -99,7 +102,8 @@ def flood(base: str, key: str, rate: float, seconds: float, client_timeout: floa
 
             statuses = Counter(await on_schedule(rate, seconds, one))
         answered = sum(count for status, count in statuses.items() if status.isdigit())
-        return statuses, int(rate * seconds) / seconds, answered / (now() - started), took
+        sending = max(starts) - min(starts)
+        return statuses, len(starts) / sending if sending else 0.0, answered / (now() - started), took
 
     results.put(asyncio.run(run()))
 
@@ -191,6 +195,7 @@ def main() -> None:
                                               args.other_rate, args.seconds, tag))
             statuses, sent_rate, answered_rate, took = results.get(timeout=args.seconds + args.client_timeout + 120)
             sender.join(timeout=10)
+        served = procs.per_second("web", "path=/intake/leads")
         error_lines = procs.count("web", "level=error")
         tracebacks = procs.count("web", "Traceback")
         worker_errors = procs.count("worker-1", "level=error", "Traceback")
@@ -207,6 +212,7 @@ def main() -> None:
         "other_leads_ms": figures([ms for ms, _ in leads]), "other_leads_failed": sum(1 for _, s in leads if s != 201),
         "flood_statuses": dict(statuses), "flood_sent_per_s": sent_rate, "flood_answered_per_s": answered_rate,
         "flood_answers_ms": figures(took),
+        "web_intake_answers": sum(served), "web_intake_seconds": len(served), "web_intake_peak_per_s": max(served, default=0),
         "web_error_lines": error_lines, "web_tracebacks": tracebacks, "worker_error_lines": worker_errors,
         "spec_violations": len(report["errors"]),
     }
@@ -223,6 +229,7 @@ def main() -> None:
     took = result["flood_answers_ms"] or {"p50": 0, "p99": 0}
     print(f"flooding key: {dict(statuses.most_common())}; sent {sent_rate:.0f}/s, answered {answered_rate:.0f}/s "
           f"(until its last answer); its answers p50 {took['p50']:.0f} ms, p99 {took['p99']:.0f} ms")
+    print(f"web log: {sum(served)} intake answers over {len(served)} s (peak {max(served, default=0)} in one second)")
     print(f"web log: {error_lines} ERROR lines, {tracebacks} tracebacks; worker: {worker_errors}; "
           f"spec violations: {result['spec_violations']}")
 
