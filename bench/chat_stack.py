@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import multiprocessing as mp
 import os
 import signal
@@ -130,6 +132,27 @@ class FakeSlackProcess:
         self._process.join(timeout=10)
 
 
+async def post_json(host: str, port: int, path: str, key: str, body: dict) -> tuple[int, bytes]:
+    """POST `body` as JSON with an intake key, on a connection of its own (closed after the answer):
+    the answer's status and body.
+
+    Plain asyncio streams, not httpx: the load must cost its sender little, or the sender, not the web
+    process, is what runs out of CPU (httpx with 1,500 requests waiting for a connection used 7 ms of
+    CPU per request on the 2-core machine, more than the web process spent answering each)."""
+    data = json.dumps(body).encode()
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {key}\r\n"
+                     f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n"
+                     .encode() + data)
+        await writer.drain()
+        answer = await reader.read()  # until the server closes
+    finally:
+        writer.close()
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), rest
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -204,6 +227,14 @@ class Procfile:
         for stamp, count in seconds.items():
             counts[int((datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ") - first).total_seconds())] += count
         return counts
+
+    def cpu_seconds(self, name: str) -> float:
+        """CPU time (user + system) `name` has used so far (Linux /proc; 0.0 elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.procs[name].pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def count(self, name: str, *needles: str) -> int:
         """Lines of `name`'s log holding any of `needles`."""

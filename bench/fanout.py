@@ -15,8 +15,9 @@ each call checked against Slack's OpenAPI spec, one message a second per channel
 429s) that answers every call after --latency seconds.
 
 One warm-up lead (a rooftop of its own) is sent and its card awaited first: production's
-processes are long-lived. Then every rooftop's lead is posted at once (one httpx AsyncClient,
-up to --connections requests in flight), each with its rooftop's key. Times are CLOCK_MONOTONIC,
+processes are long-lived. Then every rooftop's lead is posted at once (up to --connections
+requests in flight, each on a connection of its own, as separate providers would), each with its
+rooftop's key. Times are CLOCK_MONOTONIC,
 shared by the processes: a card's time is when the fake stored it in the channel (its answer to
 the worker leaves --latency later).
 
@@ -37,8 +38,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.chat_stack import (  # noqa: E402
@@ -49,6 +48,7 @@ from bench.chat_stack import (  # noqa: E402
     database_name,
     figures,
     now,
+    post_json,
     scratch_database,
 )
 from chatbot.core import bootstrap  # noqa: E402
@@ -90,21 +90,22 @@ def lead_body(run: int, n: int) -> dict:
 
 
 async def send_all(base: str, keys: list[str], connections: int) -> list[dict]:
-    """One lead per key, all at once; per request: key index, started, answered, status, lead id."""
-    run = time.time_ns()
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
-        async def one(n: int, key: str) -> dict:
+    """One lead per key, all at once (at most `connections` in flight); per request: key index,
+    started, answered, status, lead id."""
+    run, host, port = time.time_ns(), *base.split("//", 1)[1].split(":")
+    gate = asyncio.Semaphore(connections)
+
+    async def one(n: int, key: str) -> dict:
+        async with gate:
             started = now()
             try:
-                response = await client.post("/intake/leads", json=lead_body(run, n),
-                                             headers={"Authorization": f"Bearer {key}"})
-            except httpx.HTTPError as exc:
+                status, body = await post_json(host, int(port), "/intake/leads", key, lead_body(run, n))
+            except (OSError, ValueError, IndexError) as exc:
                 return {"n": n, "started": started, "answered": now(), "status": type(exc).__name__}
-            lead = response.json().get("lead_id") if response.status_code == 201 else None
-            return {"n": n, "started": started, "answered": now(), "status": response.status_code, "lead": lead}
+            lead = json.loads(body).get("lead_id") if status == 201 else None
+            return {"n": n, "started": started, "answered": now(), "status": status, "lead": lead}
 
-        return await asyncio.gather(*(one(n, key) for n, key in enumerate(keys)))
+    return await asyncio.gather(*(one(n, key) for n, key in enumerate(keys)))
 
 
 def wait_for_cards(slack: FakeSlackProcess, leads: set[int], drain: float) -> dict:

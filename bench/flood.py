@@ -25,7 +25,8 @@ the flooding key's answers by status (201, 429, ...), client-side timeouts and o
 long its answers took (p50, p99), how many requests a second it really sent (from its first request
 to its last: the sender shares the machine) and got answered (until its last answer); how many
 intake requests the web process answered, over how many seconds, and the most in one second (its
-access log); lines the web process logged at ERROR level, and tracebacks.
+access log); the CPU seconds the web process and the flooding sender used meanwhile (which of them
+was the bottleneck); lines the web process logged at ERROR level, and tracebacks.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import resource
 import sys
 import tempfile
 import time
@@ -51,6 +53,7 @@ from bench.chat_stack import (  # noqa: E402
     database_name,
     figures,
     now,
+    post_json,
     scratch_database,
 )
 from chatbot.core import bootstrap  # noqa: E402
@@ -82,28 +85,31 @@ async def on_schedule(rate: float, seconds: float, send) -> list:
 
 def flood(base: str, key: str, rate: float, seconds: float, client_timeout: float, results) -> None:
     """Child process: the flooding key's leads; puts (statuses, requests sent a second, answered a second,
-    ms each answered request took)."""
-    async def run() -> tuple[Counter, float, float, list[float]]:
-        tag, started, took, starts = f"FLOOD-{time.time_ns()}", now(), [], []
-        limits = httpx.Limits(max_connections=2000, max_keepalive_connections=500)
-        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, limits=limits,
-                                     timeout=client_timeout) as client:
-            async def one(n: int) -> str:
-                sent = now()
-                starts.append(sent)
-                try:
-                    status = (await client.post("/intake/leads", json=lead_body(tag, n))).status_code
-                    took.append((now() - sent) * 1000)
-                    return str(status)
-                except httpx.TimeoutException:
-                    return "client timeout"
-                except httpx.HTTPError as exc:
-                    return type(exc).__name__
+    ms each answered request took, CPU seconds this sender used, wall seconds until its last answer)."""
+    host, port = base.split("//", 1)[1].split(":")
 
-            statuses = Counter(await on_schedule(rate, seconds, one))
+    async def run() -> tuple[Counter, float, float, list[float], float, float]:
+        tag, started, took, starts = f"FLOOD-{time.time_ns()}", now(), [], []
+
+        async def one(n: int) -> str:
+            sent = now()
+            starts.append(sent)
+            try:
+                status, _ = await asyncio.wait_for(post_json(host, int(port), "/intake/leads", key,
+                                                             lead_body(tag, n)), client_timeout)
+            except asyncio.TimeoutError:
+                return "client timeout"
+            except (OSError, ValueError, IndexError) as exc:
+                return type(exc).__name__
+            took.append((now() - sent) * 1000)
+            return str(status)
+
+        statuses = Counter(await on_schedule(rate, seconds, one))
         answered = sum(count for status, count in statuses.items() if status.isdigit())
         sending = max(starts) - min(starts)
-        return statuses, len(starts) / sending if sending else 0.0, answered / (now() - started), took
+        cpu = resource.getrusage(resource.RUSAGE_SELF)
+        return (statuses, len(starts) / sending if sending else 0.0, answered / (now() - started), took,
+                cpu.ru_utime + cpu.ru_stime, now() - started)
 
     results.put(asyncio.run(run()))
 
@@ -190,11 +196,13 @@ def main() -> None:
             results = context.Queue()
             sender = context.Process(target=flood, args=(procs.base, keys["Flood Motors"].key, args.rate, args.seconds,
                                                          args.client_timeout, results), daemon=True)
+            web_cpu = procs.cpu_seconds("web")
             sender.start()
             acks, leads = asyncio.run(measure(procs.base, slack.info, keys["Quiet Motors"].key, args.ack_rate,
                                               args.other_rate, args.seconds, tag))
-            statuses, sent_rate, answered_rate, took = results.get(timeout=args.seconds + args.client_timeout + 120)
+            statuses, sent_rate, answered_rate, took, sender_cpu, sender_wall = results.get(timeout=args.seconds + args.client_timeout + 120)
             sender.join(timeout=10)
+            web_cpu = procs.cpu_seconds("web") - web_cpu
         served = procs.per_second("web", "path=/intake/leads")
         error_lines = procs.count("web", "level=error")
         tracebacks = procs.count("web", "Traceback")
@@ -212,6 +220,7 @@ def main() -> None:
         "other_leads_ms": figures([ms for ms, _ in leads]), "other_leads_failed": sum(1 for _, s in leads if s != 201),
         "flood_statuses": dict(statuses), "flood_sent_per_s": sent_rate, "flood_answered_per_s": answered_rate,
         "flood_answers_ms": figures(took),
+        "sender_cpu_s": sender_cpu, "sender_wall_s": sender_wall, "web_cpu_s": web_cpu,
         "web_intake_answers": sum(served), "web_intake_seconds": len(served), "web_intake_peak_per_s": max(served, default=0),
         "web_error_lines": error_lines, "web_tracebacks": tracebacks, "worker_error_lines": worker_errors,
         "spec_violations": len(report["errors"]),
@@ -229,7 +238,8 @@ def main() -> None:
     took = result["flood_answers_ms"] or {"p50": 0, "p99": 0}
     print(f"flooding key: {dict(statuses.most_common())}; sent {sent_rate:.0f}/s, answered {answered_rate:.0f}/s "
           f"(until its last answer); its answers p50 {took['p50']:.0f} ms, p99 {took['p99']:.0f} ms")
-    print(f"web log: {sum(served)} intake answers over {len(served)} s (peak {max(served, default=0)} in one second)")
+    print(f"web log: {sum(served)} intake answers over {len(served)} s (peak {max(served, default=0)} in one second); "
+          f"CPU meanwhile: web {web_cpu:.1f} s, flooding sender {sender_cpu:.1f} s, in {sender_wall:.1f} s")
     print(f"web log: {error_lines} ERROR lines, {tracebacks} tracebacks; worker: {worker_errors}; "
           f"spec violations: {result['spec_violations']}")
 
