@@ -1,6 +1,6 @@
 """Run every benchmark and write their figures, each beside its goal, at the top of docs/PERFORMANCE.md.
 
-    .venv/bin/python bench/run_all.py                 # small sizes (~10-15 min on 2 cores), SQLite and PostgreSQL
+    .venv/bin/python bench/run_all.py                 # small sizes (~12-17 min on 2 cores), SQLite and PostgreSQL
     .venv/bin/python bench/run_all.py --full          # the sizes the detailed sections of PERFORMANCE.md use
     .venv/bin/python bench/run_all.py --no-postgres   # SQLite only
     .venv/bin/python bench/run_all.py --only intake,import --dry-run   # some benchmarks, print only
