@@ -1,6 +1,6 @@
 """Run every benchmark and write their figures, each beside its goal, at the top of docs/PERFORMANCE.md.
 
-    .venv/bin/python bench/run_all.py                 # small sizes (~10-15 min on 2 cores), SQLite and PostgreSQL
+    .venv/bin/python bench/run_all.py                 # small sizes (~12-17 min on 2 cores), SQLite and PostgreSQL
     .venv/bin/python bench/run_all.py --full          # the sizes the detailed sections of PERFORMANCE.md use
     .venv/bin/python bench/run_all.py --no-postgres   # SQLite only
     .venv/bin/python bench/run_all.py --only intake,import --dry-run   # some benchmarks, print only
@@ -161,6 +161,13 @@ def plan(args) -> list[tuple[str, str, list[str], float, bool]]:
             url = ["--database-url", "{db}"] if db == "postgresql" else []
             size = [] if full else ["--steps", "100", "--seconds", "30"]
             runs.append((f"escalation_delay:{db}", "escalation_delay", [*size, *url], 900, False))
+    # Many rooftops and a noisy neighbour, at a chat latency of 250 ms: PostgreSQL, the shared state they are about
+    db = "postgresql" if "postgresql" in args.databases else "sqlite"
+    url = ["--database-url", "{db}" if db == "postgresql" else "sqlite"]
+    for rooftops, workers in ((300, 1), (3000, 3)) if full else ((30, 1),):
+        runs.append((f"fanout:{db}:{rooftops}x{workers}", "fanout",
+                     ["--rooftops", str(rooftops), "--workers", str(workers), *url], 1800, True))
+    runs.append((f"flood:{db}", "flood", ["--rate", "300", "--seconds", "20" if full else "5", *url], 600, True))
     return runs
 
 
@@ -226,6 +233,10 @@ def rows_for(key: str, outcome: Outcome, full: bool) -> list[Row]:
                     f"{data['posted']} of {data['leads']} posted, {data['duplicates']} duplicates, "
                     f"{data['order_violations']} out of order, last card {data['recovery_to_last_s']:.1f} s "
                     f"after recovery", "all posted, once, in order, within 30 s of recovery", ok)]
+    if bench == "fanout":
+        return fanout_rows(data, database)
+    if bench == "flood":
+        return flood_rows(data, database)
     if bench == "sweep":
         return sweep_rows(outcome.data, database)
     if bench == "escalation_delay":
@@ -262,6 +273,44 @@ def intake_rows(outcomes: list[Outcome], database: str) -> list[Row]:
         + (f"; {lost} requests failed" if lost else "") + ")",
         "p99 ≤ 50 ms", met == len(done) and posted == leads))
     return rows
+
+
+def fanout_rows(data: dict, database: str) -> list[Row]:
+    goal = 2.0 if data["rooftops"] <= 300 else 5.0
+    size = (f"{data['rooftops']:,} rooftops (each its own workspace), one lead each at once, web + "
+            f"{data['workers']} worker{'s' if data['workers'] > 1 else ''}, {database}, Slack answering in "
+            f"{data['latency_s'] * 1000:.0f} ms")
+    f = data["to_card_s"]
+    if not f:
+        return [Row(f"fan-out, {size}: intake 201 -> card", "no card posted", f"p99 ≤ {goal:g} s", False)]
+    whole = (data["posted"] == data["stored"] == data["rooftops"] and data["duplicates"] == 0
+             and data["order_problems"] == 0)
+    return [Row(f"fan-out, {size}: intake 201 -> card",
+                f"p99 {f['p99']:.2f} s (p50 {f['p50']:.2f} s, max {f['max']:.2f} s; first to last card "
+                f"{data['first_to_last_card_s']:.1f} s)", f"p99 ≤ {goal:g} s", f["p99"] <= goal),
+            Row(f"fan-out, {size}: every card once, first in its channel",
+                f"{data['posted']} of {data['rooftops']} posted, {data['duplicates']} duplicates, "
+                f"{data['order_problems']} order problems, {data['failed_requests']} requests failed",
+                "all, once, first", whole)]
+
+
+def flood_rows(data: dict, database: str) -> list[Row]:
+    size = (f"one key flooding intake at {data['rate']:g} requests/s for {data['seconds']:g} s, {database}, "
+            f"Slack answering in {data['latency_s'] * 1000:.0f} ms")
+    acks, others = data["acks_ms"], data["other_leads_ms"]
+    statuses = ", ".join(f"{count} {status}" for status, count in sorted(data["flood_statuses"].items(),
+                                                                          key=lambda item: -item[1]))
+    return [Row(f"isolation, {size}: Slack acks ({data['ack_rate']:g}/s)",
+                f"p99 {ms(acks['p99'])} (p50 {ms(acks['p50'])}; {data['acks_failed']} not 200)", "p99 < 500 ms",
+                acks["p99"] < 500 and data["acks_failed"] == 0),
+            Row(f"isolation, {size}: another key's leads ({data['other_rate']:g}/s)",
+                f"p99 {ms(others['p99'])} (p50 {ms(others['p50'])}; {data['other_leads_failed']} not 201)",
+                "p99 < 100 ms", others["p99"] < 100 and data["other_leads_failed"] == 0),
+            Row(f"isolation, {size}: the flooding key's answers",
+                f"{statuses}" + (f" (answered in p99 {ms(data['flood_answers_ms']['p99'])})"
+                                 if data.get("flood_answers_ms") else "")
+                + f"; {data['web_error_lines']} ERROR lines, {data['web_tracebacks']} tracebacks",
+                "429s, no ERROR line", data["web_error_lines"] == 0 and data["web_tracebacks"] == 0)]
 
 
 def sweep_rows(text: str, database: str) -> list[Row]:
