@@ -11,7 +11,7 @@
     chatbot sweep            escalate whatever is due now, once (the worker does it as each step falls due)
     chatbot team create      a team for lead intake when no chat adapter has made one
     chatbot member ...       people on a team: add (by e-mail before they use Slack), list, set-role, remove
-    chatbot keys ...         API keys for lead providers and CRMs (create, list, revoke)
+    chatbot keys ...         API keys for lead providers and CRMs (create, list, revoke, rate)
     chatbot lead check FILE  what intake would store from a file, without a database
     chatbot import FILE.csv  a CRM's history of leads and activities, for the baseline
     chatbot baseline         the follow-up figures of docs/METRICS.md
@@ -70,6 +70,7 @@ team_app.command("list")(admin.team_list)
 keys_app.command("create")(admin.keys_create)
 keys_app.command("list")(admin.keys_list)
 keys_app.command("revoke")(admin.keys_revoke)
+keys_app.command("rate")(admin.keys_rate)
 lead_app.command("check")(leads.lead_check)
 member_app.command("add")(admin.member_add)
 member_app.command("list")(admin.member_list)

@@ -11,6 +11,7 @@ import typer
 from adapters.console.words import printable
 from chatbot.errors import FollowUpError
 from chatbot.intake import apikeys
+from chatbot.intake.rate_limits import DEFAULT_PER_MINUTE
 from chatbot.team import roster
 from entrypoints.cli.common import DATABASE_OPTION, TEAM_OPTION, bootstrap, create_api_team, fail, resolve_team
 
@@ -64,7 +65,11 @@ def keys_list(team: str = typer.Option(None, "--team", help="Only this team's ke
         state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M} UTC" if key.revoked_at else "active"
         typer.echo(printable(f"{key.prefix}  {key.team_name}  {key.name}  "
                              f"{'signed' if key.signed else 'unsigned'}  "
-                             f"created {key.created_at:%Y-%m-%d %H:%M} UTC  {state}"))
+                             f"{_rate(key.rate_per_minute)}  created {key.created_at:%Y-%m-%d %H:%M} UTC  {state}"))
+
+
+def _rate(per_minute: int | None) -> str:
+    return f"{per_minute or DEFAULT_PER_MINUTE:,}/min" + ("" if per_minute else " (default)")
 
 
 def keys_revoke(prefix: str = typer.Argument(..., help="The key's prefix, as `keys list` shows it."),
@@ -75,6 +80,21 @@ def keys_revoke(prefix: str = typer.Argument(..., help="The key's prefix, as `ke
     except apikeys.UnknownKey as exc:
         fail(exc.message)
     typer.echo(printable(f"Revoked {key.prefix} ({key.name}, {key.team_name})."))
+
+
+def keys_rate(prefix: str = typer.Argument(..., help="The key's prefix, as `keys list` shows it."),
+              per_minute: str = typer.Argument(..., help="Requests a minute it may make (1 to 100,000), or "
+                                                          "'default'."),
+              database: str = DATABASE_OPTION) -> None:
+    """How many requests a minute a key may make; past it the intake answers 429 with Retry-After."""
+    wanted = per_minute.strip().lower().replace(",", "").removesuffix("/min")
+    if wanted != "default" and not wanted.isdigit():
+        fail(f"'{per_minute}' is not a number of requests a minute (or 'default').")
+    try:
+        key = apikeys.set_rate(bootstrap(database), prefix, None if wanted == "default" else int(wanted))
+    except FollowUpError as exc:
+        fail(exc.message)
+    typer.echo(printable(f"{key.prefix} ({key.name}, {key.team_name}) may make {_rate(key.rate_per_minute)}."))
 
 
 SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")

@@ -68,6 +68,24 @@ def test_keys_create_prints_the_key_once_and_list_shows_only_the_prefix(tmp_path
     assert "revoked" in runner.invoke(app, ["keys", "list", "--database-url", url]).output
 
 
+def test_keys_rate_sets_a_keys_own_rate_and_refuses_what_is_not_one(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner.invoke(app, ["team", "create", "--name", "Demo Motors", "--database-url", url])
+    created = runner.invoke(app, ["keys", "create", "--name", "website", "--database-url", url])
+    prefix = next(line.strip() for line in created.output.splitlines() if line.strip().startswith("lf_"))[:11]
+    assert "600/min (default)" in runner.invoke(app, ["keys", "list", "--database-url", url]).output
+
+    rated = runner.invoke(app, ["keys", "rate", prefix, "1,200", "--database-url", url])
+    assert (rated.exit_code, rated.output) == (0, f"{prefix} (website, Demo Motors) may make 1,200/min.\n")
+    for wrong, said in (("lots", "'lots' is not a number of requests a minute (or 'default')."),
+                        ("0", "A rate is 1 to 100,000 requests a minute, not 0.")):
+        refused = runner.invoke(app, ["keys", "rate", prefix, wrong, "--database-url", url])
+        assert refused.exit_code == 1 and said in refused.output
+    assert "1,200/min" in runner.invoke(app, ["keys", "list", "--database-url", url]).output
+    back = runner.invoke(app, ["keys", "rate", prefix, "default", "--database-url", url])
+    assert back.output == f"{prefix} (website, Demo Motors) may make 600/min (default).\n"
+
+
 SAMPLE_WARNINGS = {  # what each real sample makes intake guess or drop, read by hand
     "activix_crm_docs_adf_example.xml": [],
     "adf_spec_example_quirky_pi.xml": [],
