@@ -708,6 +708,7 @@ def digest_command(
     from chatbot.core import Work
     from chatbot.escalation import team_jobs
     from chatbot.messaging.ports import Channel, ChatUnavailable
+    from chatbot.messaging.render import post_digest
     from chatbot.reports.chart import digest_png
     from chatbot.reports.digest import WeekError, digest_for, last_week, week_monday
 
@@ -738,7 +739,7 @@ def digest_command(
         if chat is None or not channel:
             _fail(f"No chat reaches {chosen.name} ({chosen.platform}) from here, or it has no channel: nothing posted.")
         try:
-            team_jobs.deliver(chat, Channel(channel), made)
+            post_digest(chat, Channel(channel), made)
         except ChatUnavailable as exc:
             _fail(f"The chat did not take it ({exc.error}): nothing posted.")
         typer.echo(f"Posted to {channel}.")

@@ -23,6 +23,7 @@ from chatbot.core import Core
 from chatbot.domain.vocabulary import Role
 from chatbot.messaging import outbox
 from chatbot.messaging.platforms import ChatFor, Platforms
+from chatbot.messaging.traffic import LocalTraffic
 from chatbot.secret_keys import SecretKeyError
 from chatbot.team import roster
 
@@ -42,6 +43,8 @@ class SlackServices:
     """One bot token: the team id of the one workspace served (from auth.test). Unused under OAuth."""
     _teams: dict[str, int] = field(default_factory=dict, repr=False)
     """Slack team id -> core team id, for tenants already seen (a team row is never removed)."""
+    traffic: LocalTraffic = field(default_factory=LocalTraffic, repr=False)
+    """The pace and outages of what the listeners deliver (chatbot.messaging.traffic)."""
 
     def serves(self, slack_team_id: str | None) -> bool:
         """Whether this workspace is a tenant: the configured one, or (OAuth) one whose install completed."""
@@ -102,7 +105,8 @@ class SlackServices:
 
     def deliver(self, client: WebClient, team_id: int | None = None) -> outbox.Delivery:
         """Send what the use case queued (card updates, notices) for this workspace; failures stay queued."""
-        return outbox.deliver_pending(self.core, SlackChat(client), team_id=team_id, platform=PLATFORM)
+        return outbox.deliver_pending(self.core, SlackChat(client), team_id=team_id, platform=PLATFORM,
+                                      traffic=self.traffic)
 
 
 def slack_chat_for(core: Core, settings: SlackSettings, client: WebClient | None = None) -> ChatFor:

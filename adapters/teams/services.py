@@ -24,6 +24,7 @@ from chatbot.leads import lookups
 from chatbot.messaging import access, conversations, outbox
 from chatbot.messaging.platforms import ChatFor, Platforms
 from chatbot.messaging.ports import ChatUnavailable
+from chatbot.messaging.traffic import LocalTraffic
 from chatbot.team import roster
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ class TeamsServices:
     token: Callable[[], object]
     sleep: Callable[[float], None] | None = None
     chats: dict[int, TeamsChat] = field(default_factory=dict)
+    traffic: LocalTraffic = field(default_factory=LocalTraffic, repr=False)
+    """The pace and outages of what these services deliver (chatbot.messaging.traffic)."""
 
     # -- which rooftop ------------------------------------------------------------------------
 
@@ -191,7 +194,8 @@ class TeamsServices:
         Before the app is installed nothing can be sent: the messages wait, untried."""
         if not self.installed(team_id):
             return outbox.Delivery(0, 0, 0)
-        return outbox.deliver_pending(self.core, self.chat(team_id), team_id=team_id, platform=PLATFORM)
+        return outbox.deliver_pending(self.core, self.chat(team_id), team_id=team_id, platform=PLATFORM,
+                                      traffic=self.traffic)
 
 
 REMOVED = "the app was removed from the team in Teams"

@@ -84,9 +84,9 @@ def test_the_upgrade_encrypts_signing_secrets_kept_before_and_refuses_without_a_
         ".decode())'), set SECRET_KEYS to it and upgrade again (nothing changed)")
     assert revision(core) == "0012" and stored_secrets(core) == ["kept-in-plain-text-before-0013"]
 
-    assert upgrade_database(core.engine, SECRET_KEYS) == ["0013"]
+    assert upgrade_database(core.engine, SECRET_KEYS) == ["0013", "0014"]
 
-    assert revision(core) == "0013" and "kept-in-plain-text" not in stored_secrets(core)[0]
+    assert revision(core) == "0014" and "kept-in-plain-text" not in stored_secrets(core)[0]
     caller = apikeys.authenticate(core, made.key)
     assert apikeys.signature_ok(caller, BODY, apikeys.sign("kept-in-plain-text-before-0013", BODY))
 

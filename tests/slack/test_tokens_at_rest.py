@@ -138,7 +138,7 @@ def test_the_upgrade_encrypts_tokens_stored_before_and_refuses_without_a_key(dat
 
     upgrade_database(engine, KEY)
 
-    assert version(engine) == "0013"
+    assert version(engine) == "0014"
     assert "xox" not in every_value(engine)
     store = installation_store(engine, "1111.2222", SecretKeys.parse(KEY))
     assert store.find_bot(enterprise_id=None, team_id="T0DEALER1").bot_token == PLAINTEXT_BOT
@@ -157,7 +157,7 @@ def test_the_upgrade_encrypts_tokens_stored_before_and_refuses_without_a_key(dat
 def test_a_database_with_no_token_upgrades_without_a_key(database):
     engine = make_engine(database)
     upgrade_database(engine)
-    assert version(engine) == "0013"
+    assert version(engine) == "0014"
     engine.dispose()
 
 
