@@ -216,7 +216,7 @@ class OncallHandoff(SQLModel, table=True):
     member_id: Optional[int] = Field(default=None, foreign_key="member.id")
     due_at: datetime = _time(nullable=False)
     created_at: datetime = _time(nullable=False)
-    sent_at: Optional[datetime] = _time(index=True)
+    sent_at: Optional[datetime] = _time()
 
     __table_args__ = (UniqueConstraint("team_id", "day", name="uq_oncallhandoff_day"),)
 
@@ -320,10 +320,7 @@ class TeamJob(SQLModel, table=True):
     channel: Optional[str] = None
     message_id: Optional[str] = None
 
-    __table_args__ = (
-        UniqueConstraint("team_id", "kind", "period", name="uq_teamjob_period"),
-        Index("ix_teamjob_due", "status", "due_at"),
-    )
+    __table_args__ = (UniqueConstraint("team_id", "kind", "period", name="uq_teamjob_period"),)
 
 
 class WorkerHeartbeat(SQLModel, table=True):

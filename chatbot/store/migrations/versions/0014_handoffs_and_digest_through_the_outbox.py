@@ -52,10 +52,12 @@ def upgrade() -> None:
     if rows:
         op.bulk_insert(outbox, rows)
     with op.batch_alter_table('teamjob', schema=None) as batch_op:
+        batch_op.drop_index('ix_teamjob_due')
         batch_op.drop_column('taken_until')
         batch_op.drop_column('attempts')
         batch_op.drop_column('last_error')
     with op.batch_alter_table('oncallhandoff', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oncallhandoff_sent_at'))
         batch_op.drop_column('attempts')
         batch_op.drop_column('last_error')
 
@@ -64,8 +66,10 @@ def downgrade() -> None:
     with op.batch_alter_table('oncallhandoff', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attempts', sa.Integer(), nullable=False, server_default=sa.text('0')))
         batch_op.add_column(sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_oncallhandoff_sent_at'), ['sent_at'], unique=False)
     with op.batch_alter_table('teamjob', schema=None) as batch_op:
         batch_op.add_column(sa.Column('taken_until', chatbot.store.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('attempts', sa.Integer(), nullable=False, server_default=sa.text('0')))
         batch_op.add_column(sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+        batch_op.create_index('ix_teamjob_due', ['status', 'due_at'], unique=False)
     op.execute("DELETE FROM outboxmessage WHERE kind IN ('handoff', 'digest') AND sent_at IS NULL")
