@@ -1,12 +1,12 @@
 """Chat messages the core has decided to send, kept in the database until the chat took them.
 
-Use cases queue a message (queue.py) in the same transaction as the change it reports, so a
-chat outage delays a card but never loses a lead. `deliver_pending` sends what is due, oldest
+Use cases and the worker's sweeps queue a message (queue.py) in the same transaction as the
+change it reports, so a chat outage delays a card but never loses a lead. `deliver_pending` sends what is due, oldest
 first, and retries failures. The guarantees (docs/ARCHITECTURE.md, docs/RELIABILITY.md):
 - a lead's card is posted **at most once** even when the chat's answer is lost: a post whose
   outcome is unknown is not repeated blindly; the card is first looked for (`ChatPort.find_card`,
   by the lead id the card carries) and adopted if it is there;
-- every other message (card updates, notices) is delivered **at least once**: a crash between
+- every other message (card updates, notices, handoffs, digests) is delivered **at least once**: a crash between
   the chat's answer and our commit can send one twice, never zero times;
 - per channel (a *lane*: the team's leads channel with its threads, a person's DMs, another
   channel) messages go in the order they were queued: while the chat is down nothing overtakes
