@@ -1,14 +1,16 @@
 """The worker's loop: every 5 s, one `tick`, the worker's whole pass (escalations, lapses and
-the morning summary; on-call handoffs; the weekly digest; the outbox; pruning); between ticks, the Alarm sweeps the moment the earliest open lead's next step falls due (the
-indexed `lead.due_at`), and the Courier delivers the moment something is queued or due. A step
+the morning summary; on-call handoffs; the weekly digest; the outbox; pruning); between ticks,
+the Alarm sweeps the moment the earliest open lead's next step falls due (the indexed
+`lead.due_at`), and the Courier delivers the moment something is queued or due. A step
 is swept within a fraction of a second of falling due, and never later than the interval plus
 a second (a lead changed by another process since the Alarm last looked waits at most that).
 
 Delivery goes through the `Platforms` registry: each team's messages to its own chat; a team
 whose chat is not configured here keeps them queued (counted as waiting).
 
-Deadlines and messages are rows, so the loop holds no state (no job per lead; the Alarm only
-asks the rows when the earliest falls due): a restart picks up where the last tick stopped.
+Deadlines and messages are rows, so the loop holds no state a restart would lose (no job per
+lead; the Alarm only asks the rows when the earliest falls due; the Courier's traffic is only
+what it learned of the chats' pace and outages): a restart picks up where the last tick stopped.
 One `worker` process runs it; two are safe too (the sweep and the outbox lock rows with SKIP
 LOCKED and escalations have unique keys), just wasteful.
 """
@@ -139,7 +141,7 @@ class Courier:
     than on the worker's next tick. While a chat is down it probes it every few seconds (the
     outbox decides when); the first success makes the whole backlog due, and the courier drains
     it in order, paced at what the platform allows. The tick stays the safety net.
-    Wakes that arrive while it is delivering collapse into one more pass. It owns the process's
+    Wakes that arrive while it is delivering collapse into one more pass. It owns its deliveries'
     `traffic` (pace per lane, known outages), which the worker's tick shares.
     """
 
