@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from alembic import command
+from sqlalchemy import bindparam, text
 from sqlmodel import select
 
+from chatbot.core import alembic_config, upgrade_database
 from chatbot.escalation import handoffs
 from chatbot.messaging.platforms import Platforms, deliver_all
 from chatbot.messaging.ports import ChatDown, Direct, MessageRef
-from chatbot.store.db import transaction
-from chatbot.store.models import OncallHandoff
+from chatbot.store.db import UTCDateTime, transaction
+from chatbot.store.models import OncallHandoff, OutboxMessage
 from chatbot.team import roster
 from tests.conftest import CHICAGO
 
@@ -108,3 +111,28 @@ def test_a_handoff_the_chat_could_not_take_goes_once_it_can_and_not_after_its_sh
     clock.set(at(26, 9, 30))  # ...and the shift is over when it is back: nobody is told
     sweep_handoffs(core, platforms)
     assert chat.direct == ["sam"] and rows(core)[-1] == (team.id, "2026-11-25", False)
+
+
+def test_the_upgrade_queues_the_handoffs_and_digests_that_were_waiting(core, team, clock):
+    """Before 0014 the rows were sent by their own sweeps: a digest still due and a handoff not
+    sent (nor given up after 20 attempts) get their outbox message, and go as any message."""
+    values = {"team": team.id, "sam": roster.member_named(core, team.id, "sam").id, "at": at(24, 19)}
+    command.downgrade(alembic_config(core.engine), "0013")
+    with core.engine.begin() as connection:
+        connection.execute(text("INSERT INTO teamjob (team_id, kind, period, due_at, created_at, status, attempts, "
+                                "late) VALUES (:team, 'digest', '2026-W47', :at, :at, 'due', 2, false)")
+                           .bindparams(bindparam("at", type_=UTCDateTime())), values)
+        for day, attempts in (("2026-11-23", 20), ("2026-11-24", 1)):
+            connection.execute(text("INSERT INTO oncallhandoff (team_id, day, member_id, due_at, created_at, "
+                                    "attempts) VALUES (:team, :day, :sam, :at, :at, :tries)")
+                               .bindparams(bindparam("at", type_=UTCDateTime())),
+                               {**values, "day": day, "tries": attempts})
+    upgrade_database(core.engine)
+    with transaction(core.engine) as session:
+        queued = [(m.kind, m.payload) for m in session.exec(select(OutboxMessage).order_by(OutboxMessage.id))]
+    assert queued == [("digest", {"to": "channel", "address": "#leads", "job": 1}),
+                      ("handoff", {"to": "direct", "address": "sam", "handoff": 2})]
+    chat = Recorder()
+    clock.set(at(24, 19, 30))
+    assert sweep_handoffs(core, Platforms.one_chat(chat)) == []  # the shift has its row: none made again
+    assert chat.direct == ["sam"]

@@ -27,10 +27,10 @@ depends_on = None
 
 GAVE_UP_AFTER = 20  # the handoff's attempts before this revision (escalation/handoffs.py MAX_ATTEMPTS)
 
+MOMENT = chatbot.store.db.UTCDateTime(timezone=True)
 outbox = sa.table('outboxmessage', sa.column('team_id', sa.Integer), sa.column('lead_id', sa.Integer),
                   sa.column('kind', sa.String), sa.column('payload', sa.JSON),
-                  sa.column('created_at', chatbot.store.db.UTCDateTime(timezone=True)),
-                  sa.column('next_attempt_at', chatbot.store.db.UTCDateTime(timezone=True)),
+                  sa.column('created_at', MOMENT), sa.column('next_attempt_at', MOMENT),
                   sa.column('attempts', sa.Integer))
 
 
@@ -38,17 +38,19 @@ def upgrade() -> None:
     bind = op.get_bind()
     now = datetime.now(timezone.utc).replace(microsecond=0)
     digests = bind.execute(sa.text(
-        "SELECT j.id, j.team_id, COALESCE(t.leads_channel, t.managers_channel, 'leads') FROM teamjob j "
-        "JOIN team t ON t.id = j.team_id WHERE j.status = 'due' ORDER BY j.id")).all()
+        "SELECT j.id, j.team_id, COALESCE(t.leads_channel, t.managers_channel, 'leads'), j.due_at FROM teamjob j "
+        "JOIN team t ON t.id = j.team_id WHERE j.status = 'due' ORDER BY j.id").columns(due_at=MOMENT)).all()
     handoffs = bind.execute(sa.text(
-        "SELECT h.id, h.team_id, m.chat_user_id FROM oncallhandoff h JOIN member m ON m.id = h.member_id "
-        "WHERE h.sent_at IS NULL AND h.attempts < :most ORDER BY h.id"), {"most": GAVE_UP_AFTER}).all()
-    rows = [dict(team_id=team_id, lead_id=None, kind='digest', created_at=now, next_attempt_at=now, attempts=0,
+        "SELECT h.id, h.team_id, m.chat_user_id, h.due_at FROM oncallhandoff h JOIN member m ON m.id = h.member_id "
+        "WHERE h.sent_at IS NULL AND h.attempts < :most ORDER BY h.id").columns(due_at=MOMENT),
+        {"most": GAVE_UP_AFTER}).all()
+    # due since the row's moment: the next delivery takes it
+    rows = [dict(team_id=team_id, lead_id=None, kind='digest', created_at=now, next_attempt_at=due_at, attempts=0,
                  payload={"to": "channel", "address": channel, "job": job_id})
-            for job_id, team_id, channel in digests]
-    rows += [dict(team_id=team_id, lead_id=None, kind='handoff', created_at=now, next_attempt_at=now, attempts=0,
-                  payload={"to": "direct", "address": user_id, "handoff": handoff_id})
-             for handoff_id, team_id, user_id in handoffs]
+            for job_id, team_id, channel, due_at in digests]
+    rows += [dict(team_id=team_id, lead_id=None, kind='handoff', created_at=now, next_attempt_at=due_at,
+                  attempts=0, payload={"to": "direct", "address": user_id, "handoff": handoff_id})
+             for handoff_id, team_id, user_id, due_at in handoffs]
     if rows:
         op.bulk_insert(outbox, rows)
     with op.batch_alter_table('teamjob', schema=None) as batch_op:
