@@ -300,10 +300,10 @@ def tick_parts(core, platforms) -> dict[str, float]:
     """worker.tick's parts, each timed (in the tick's order)."""
     parts = {}
     parts["sweep (incl. rollup.sweep_mornings)"], _ = timed(sweep, core)
+    parts["sweep_handoffs"], _ = timed(sweep_handoffs, core)
+    parts["sweep_team_jobs"], _ = timed(sweep_team_jobs, core)
     parts["deliver_all"], _ = timed(deliver_all, core, platforms)
-    parts["sweep_team_jobs"], _ = timed(sweep_team_jobs, core, platforms)
     parts["forget_old_deliveries"], _ = timed(forget_old_deliveries, core)
-    parts["sweep_handoffs"], _ = timed(sweep_handoffs, core, platforms)
     return parts
 
 
@@ -408,7 +408,7 @@ def main() -> None:
     platforms = through(NullChat())
     open_samples = idle_runs(core, platforms, args.runs)
     clock.set(EVENING)
-    first_evening, _ = timed(sweep_handoffs, core, platforms)  # the incoming on-call reps' notices
+    first_evening, _ = timed(lambda: (sweep_handoffs(core), deliver_all(core, platforms)))  # the reps' notices
     evening_samples = idle_runs(core, platforms, args.runs)
 
     # a burst: leads whose second-contact window lapsed in the last half hour, all due at once

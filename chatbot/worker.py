@@ -1,14 +1,16 @@
-"""The worker's loop: every 5 s, turn due deadlines into escalations and deliver the outbox;
-between ticks, the Alarm sweeps the moment the earliest open lead's next step falls due (the
-indexed `lead.due_at`), and the Courier delivers the moment something is queued or due. A step
+"""The worker's loop: every 5 s, one `tick`, the worker's whole pass (escalations, lapses and
+the morning summary; on-call handoffs; the weekly digest; the outbox; pruning); between ticks,
+the Alarm sweeps the moment the earliest open lead's next step falls due (the indexed
+`lead.due_at`), and the Courier delivers the moment something is queued or due. A step
 is swept within a fraction of a second of falling due, and never later than the interval plus
 a second (a lead changed by another process since the Alarm last looked waits at most that).
 
 Delivery goes through the `Platforms` registry: each team's messages to its own chat; a team
 whose chat is not configured here keeps them queued (counted as waiting).
 
-Deadlines and messages are rows, so the loop holds no state (no job per lead; the Alarm only
-asks the rows when the earliest falls due): a restart picks up where the last tick stopped.
+Deadlines and messages are rows, so the loop holds no state a restart would lose (no job per
+lead; the Alarm only asks the rows when the earliest falls due; the Courier's traffic is only
+what it learned of the chats' pace and outages): a restart picks up where the last tick stopped.
 One `worker` process runs it; two are safe too (the sweep and the outbox lock rows with SKIP
 LOCKED and escalations have unique keys), just wasteful.
 """
@@ -24,17 +26,17 @@ from datetime import datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import col, func, select
 
-from chatbot.escalation.handoffs import sweep_handoffs
+from chatbot.escalation import handoffs, team_jobs
 from chatbot.escalation.lookout import LOOK_EVERY_S, ReactionLookout
 from chatbot.escalation.sweeper import sweep
-from chatbot.escalation.team_jobs import sweep_team_jobs
 from chatbot.messaging.deliveries import forget_old_deliveries
 from chatbot.messaging.outbox import Delivery, next_attempt
 from chatbot.messaging.platforms import Platforms, deliver_all
 from chatbot.messaging.ports import ChatPort
+from chatbot.messaging.traffic import LocalTraffic, Traffic
 from chatbot.ops.heartbeat import beat
 from chatbot.store.db import transaction
-from chatbot.store.models import Lead, LeadStatus
+from chatbot.store.models import Lead, LeadStatus, Team
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 5  # the sweep: an escalation is never later than this plus a second (deadlines are rows)
@@ -56,18 +58,36 @@ class Tick:
     forgotten: int
 
 
-def tick(core, platforms: Platforms) -> Tick:
-    """One pass: escalate what is due, send what is queued through each team's chat, prune old delivery ids."""
+def tick(core, platforms: Platforms, traffic: Traffic | None = None) -> Tick:
+    """The worker's whole pass, what `chatbot worker` runs every 5 s and the console after each
+    command: escalate what is due (lapses and each team's morning summary with it), plan the
+    on-call handoffs and the weekly digests that have come due, send everything queued through
+    each team's chat (`traffic`: the deliverer's pace and outages), prune old delivery ids.
+    Everything scheduled becomes an outbox message in the same transaction as its row, so one
+    delivery sends it all, in order. (The reaction lookout asks the chat and is rate-limited by
+    it: a job of its own, every LOOK_EVERY_S, not part of the pass.)"""
     beat(core, "worker")  # the heartbeat /readyz and chatbot doctor read (chatbot/ops/heartbeat.py)
     with _SWEEPING:
         fired = sweep(core)
-    delivery = deliver_all(core, platforms)
-    sweep_team_jobs(core, platforms)  # the weekly digest: stored rows, sent once (escalation/team_jobs.py)
+    handoffs.sweep_handoffs(core)  # the incoming on-call rep's notice
+    team_jobs.sweep_team_jobs(core)  # the weekly digest
+    delivery = deliver_all(core, platforms, traffic=traffic)
     forgotten = forget_old_deliveries(core)
-    sweep_handoffs(core, platforms)  # the incoming on-call rep's notice (escalation/handoffs.py)
     if fired or delivery.sent or delivery.failed:
         log.info("tick: %d escalation(s), %s", len(fired), delivery)
     return Tick(len(fired), delivery, forgotten)
+
+
+def next_moment(core, team_id: int) -> datetime | None:
+    """When the tick next has something to do for the team without anyone acting: a lead's next
+    step, the next on-call shift's start, the next weekly digest (None: nothing is scheduled)."""
+    now = core.clock.now()
+    with transaction(core.engine) as session:
+        team = session.get(Team, team_id)
+        due = session.exec(select(func.min(Lead.due_at)).where(
+            Lead.team_id == team_id, Lead.status == LeadStatus.OPEN)).one()
+        moments = [due, handoffs.next_handoff(session, team, now), team_jobs.next_digest(session, team, now)]
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 class WorkerScheduler(BackgroundScheduler):
@@ -98,8 +118,9 @@ def build_scheduler(core, platforms: Platforms, interval_s: int = INTERVAL_S) ->
     """
     courier = Courier(core, platforms)
     scheduler = WorkerScheduler(courier, Alarm(core, courier, interval_s), timezone="UTC")
-    scheduler.add_job(tick, "interval", seconds=interval_s, args=(core, platforms), id="sweep_and_deliver",
-                      name="sweep deadlines and deliver the outbox", max_instances=1, coalesce=True)
+    scheduler.add_job(tick, "interval", seconds=interval_s, args=(core, platforms, courier.traffic),
+                      id="sweep_and_deliver",
+                      name="the worker's pass: sweep, handoffs, digest, deliver", max_instances=1, coalesce=True)
     scheduler.add_job(look_for_lost_reactions, "interval", seconds=LOOK_EVERY_S,
                       args=(ReactionLookout(), core, platforms, courier), id="reaction_lookout",
                       name="claim unclaimed cards whose reaction never reached us", max_instances=1, coalesce=True)
@@ -120,11 +141,13 @@ class Courier:
     than on the worker's next tick. While a chat is down it probes it every few seconds (the
     outbox decides when); the first success makes the whole backlog due, and the courier drains
     it in order, paced at what the platform allows. The tick stays the safety net.
-    Wakes that arrive while it is delivering collapse into one more pass.
+    Wakes that arrive while it is delivering collapse into one more pass. It owns its deliveries'
+    `traffic` (pace per lane, known outages), which the worker's tick shares.
     """
 
     def __init__(self, core, platforms: Platforms) -> None:
         self.core, self.platforms = core, platforms
+        self.traffic = LocalTraffic()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox-courier", daemon=True)
@@ -150,7 +173,7 @@ class Courier:
                 return
             self._wake.clear()
             try:
-                delivery = deliver_all(self.core, self.platforms, BATCH)
+                delivery = deliver_all(self.core, self.platforms, BATCH, traffic=self.traffic)
                 timeout = 0.0 if delivery.sent >= BATCH else self._until_next(bool(delivery.sent or delivery.failed))
             except Exception:  # noqa: BLE001 - a failed pass must not end the courier; it tries again
                 log.exception("outbox delivery failed; the courier tries again")

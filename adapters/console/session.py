@@ -4,9 +4,10 @@ Each line is one command, as a named person (`/as sam`, or `@sam /react 1` for o
 Everything a chat offers (work on leads, reports, settings) is the core's command table
 (chatbot.commands); the console adds only what a terminal needs: typing a lead in, reacting to
 a card, moving the clock and simulating a chat outage. After every command the session runs
-what the worker runs in production: the sweep turns due deadlines into escalations and the
-outbox delivers them. `/wait` moves the clock through every deadline on the way, so
-escalations arrive at the minute they fall due.
+the worker's tick, as the worker runs it in production: escalations, the morning summary,
+on-call handoffs, the weekly digest, and the outbox delivering them. `/wait` moves the clock
+through every moment on the way (each deadline, each shift's start, each digest), so each
+arrives at the minute it falls due.
 """
 
 from __future__ import annotations
@@ -30,17 +31,19 @@ from chatbot.inbound import (
     Caller,
     IncomingLead,
     LeadFormatError,
+    LocalTraffic,
     ManualClock,
     Person,
-    deliver_pending,
+    Platforms,
     help_lines,
     hours_of,
     lead_number,
+    next_moment,
     parse_duration,
     reaction_on_lead,
     retry_now,
     run_command,
-    sweep,
+    tick,
     typed_lead,
 )
 from chatbot.messaging.views import Reply
@@ -87,6 +90,7 @@ class ConsoleSession:
                 inbound.add_member(core, team.id, name=name, chat_user_id=name.lower(), role=role, oncall_order=order)
         people = inbound.members(core, team.id)
         self.chat = ConsoleChat(console, {m.chat_user_id: m.name for m in people})
+        self.traffic = LocalTraffic()  # the pace and outages of what the session delivers
         self.speaker = people[0].chat_user_id if people else "sam"
         self._demo = json.loads(resources.files("adapters.console").joinpath("demo_leads.json").read_text())
         self.running = True
@@ -144,9 +148,8 @@ class ConsoleSession:
             self.show(run_command(self.core, Caller(self.team_id, speaker), line, PHRASES), to=speaker)
 
     def after_command(self) -> None:
-        """What the production worker does continuously: escalate what is due, deliver the outbox."""
-        sweep(self.core)
-        deliver_pending(self.core, self.chat)
+        """What the production worker does continuously: its tick (chatbot.worker.tick)."""
+        tick(self.core, Platforms.one_chat(self.chat), self.traffic)
 
     # ------------------------------------------------------------ output
 
@@ -250,8 +253,8 @@ class ConsoleSession:
         if span.days > MAX_WAIT_DAYS:
             raise ConsoleError(f"/wait moves the clock at most {MAX_WAIT_DAYS} days at a time.")
         target = self.clock.now() + span
-        # Stop at every deadline on the way, so each escalation carries the time it fell due.
-        while (due := inbound.next_due(self.core, self.team_id)) is not None and due <= target:
+        # Stop at every moment on the way, so each escalation, handoff and digest carries its time.
+        while (due := next_moment(self.core, self.team_id)) is not None and due <= target:
             self.clock.set(max(due, self.clock.now()))
             self.after_command()
         self.clock.set(target)

@@ -20,7 +20,16 @@ from slack_sdk.errors import SlackApiError
 from adapters.slack.chat import SlackChat
 from adapters.slack.settings import SlackSettings
 from chatbot.core import Core
-from chatbot.inbound import Delivery, Describe, Person, deliver_pending, ensure_team, person_seen, team_on_platform
+from chatbot.inbound import (
+    Delivery,
+    Describe,
+    LocalTraffic,
+    Person,
+    deliver_pending,
+    ensure_team,
+    person_seen,
+    team_on_platform,
+)
 from chatbot.messaging.platforms import ChatFor, Platforms
 from chatbot.secret_keys import SecretKeyError
 
@@ -40,6 +49,8 @@ class SlackServices:
     """One bot token: the team id of the one workspace served (from auth.test). Unused under OAuth."""
     _teams: dict[str, int] = field(default_factory=dict, repr=False)
     """Slack team id -> core team id, for tenants already seen (a team row is never removed)."""
+    traffic: LocalTraffic = field(default_factory=LocalTraffic, repr=False)
+    """The pace and outages of what the listeners deliver (chatbot.messaging.traffic)."""
 
     def serves(self, slack_team_id: str | None) -> bool:
         """Whether this workspace is a tenant: the configured one, or (OAuth) one whose install completed."""
@@ -86,7 +97,8 @@ class SlackServices:
 
     def deliver(self, client: WebClient, team_id: int | None = None) -> Delivery:
         """Send what the use case queued (card updates, notices) for this workspace; failures stay queued."""
-        return deliver_pending(self.core, SlackChat(client), team_id=team_id, platform=PLATFORM)
+        return deliver_pending(self.core, SlackChat(client), team_id=team_id, platform=PLATFORM,
+                               traffic=self.traffic)
 
 
 def describe(user_id: str, client: WebClient) -> Person:

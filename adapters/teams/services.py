@@ -21,7 +21,7 @@ from adapters.teams.chat import TeamsChat, base_conversation
 from adapters.teams.settings import TeamsSettings
 from chatbot import inbound
 from chatbot.core import Core
-from chatbot.inbound import Person
+from chatbot.inbound import LocalTraffic, Person
 from chatbot.messaging.platforms import ChatFor, Platforms
 from chatbot.messaging.ports import ChatUnavailable
 
@@ -36,6 +36,8 @@ class TeamsServices:
     token: Callable[[], object]
     sleep: Callable[[float], None] | None = None
     chats: dict[int, TeamsChat] = field(default_factory=dict)
+    traffic: LocalTraffic = field(default_factory=LocalTraffic, repr=False)
+    """The pace and outages of what these services deliver (chatbot.messaging.traffic)."""
 
     # -- which rooftop ------------------------------------------------------------------------
 
@@ -184,7 +186,8 @@ class TeamsServices:
         Before the app is installed nothing can be sent: the messages wait, untried."""
         if not self.installed(team_id):
             return inbound.Delivery(0, 0, 0)
-        return inbound.deliver_pending(self.core, self.chat(team_id), team_id=team_id, platform=PLATFORM)
+        return inbound.deliver_pending(self.core, self.chat(team_id), team_id=team_id, platform=PLATFORM,
+                                       traffic=self.traffic)
 
 
 REMOVED = "the app was removed from the team in Teams"

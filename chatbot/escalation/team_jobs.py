@@ -3,14 +3,16 @@
 Each team's digest has a moment: by default Monday 08:00 on the team's wall clock, a manager's
 setting (`followup set digest mon 08:00`, or `off`; a TeamSchedule row). Every sweep makes sure
 the latest digest whose moment has passed has its row, (team, 'digest', '2026-W46') under a
-unique key, so two workers make one row; then sends the rows that are due, each taken with a
-lease (`taken_until`, the row locked `FOR UPDATE SKIP LOCKED`), so one worker sends it. Because
-the row is made whenever a sweep runs after the moment, a digest the worker missed (it was down
-at 08:00) is sent on its first sweep after, once, saying it is late. Only the newest week is
-sent: an older digest still unsent when a newer one falls due is marked superseded.
+unique key, and the transaction that makes the row queues its outbox message
+(chatbot.messaging.queue), so two workers make one row and one message. The outbox delivers it
+like any message (paced, retried, in order, through an outage), built when it goes, with its
+chart (chatbot.messaging.render). Because the row is made whenever a sweep runs after the
+moment, a digest the worker missed (it was down at 08:00) is sent on its first sweep after,
+once, saying it is late. Only the newest week is sent: an older digest still unsent when a
+newer one falls due is marked superseded, and its message is withdrawn.
 
 A send is at least once like the outbox's notices: a crash between the chat's answer and the
-commit that records it sends it again after the lease. Nothing is held in memory.
+commit that records it sends it again. Nothing is held in memory.
 """
 
 from __future__ import annotations
@@ -28,20 +30,15 @@ from chatbot.core import Work
 from chatbot.domain.hours import DAY_NAMES
 from chatbot.errors import FollowUpError, NotAllowed
 from chatbot.ladder.rules import is_manager
-from chatbot.messaging.ports import Channel, ChatUnavailable, MessageRef
-from chatbot.messaging.views import Notice
-from chatbot.reports.digest import Digest, build_digest, late_text, next_week, week_label, week_monday
+from chatbot.messaging import queue
+from chatbot.reports.digest import next_week, week_label, week_monday
 from chatbot.store import queries
 from chatbot.store.db import transaction
-from chatbot.store.models import Team, TeamJob, TeamSchedule
+from chatbot.store.models import JOB_DUE, JOB_SUPERSEDED, Team, TeamJob, TeamSchedule
 
 log = logging.getLogger(__name__)
 
 DIGEST = "digest"
-DUE, SENT, SUPERSEDED = "due", "sent", "superseded"
-LEASE = timedelta(minutes=5)
-LATE_AFTER = timedelta(minutes=10)  # sent later than this after its moment: the digest says so
-MAX_BACKOFF = timedelta(minutes=30)
 
 
 # ---------------------------------------------------------------- the schedule
@@ -148,6 +145,12 @@ def next_due(now: datetime, schedule: DigestSchedule, zone: ZoneInfo) -> tuple[s
     return following, due_moment(following, schedule, zone)
 
 
+def next_digest(session: Session, team: Team, now: datetime) -> datetime | None:
+    """When the team's next weekly digest goes out, after `now` (None: its digest is off)."""
+    schedule = schedule_of(session, team.id)
+    return None if schedule.off else next_due(now, schedule, ZoneInfo(team.timezone))[1]
+
+
 # ---------------------------------------------------------------- the rows
 
 
@@ -162,26 +165,32 @@ def _wanted(team: Team, row: TeamSchedule | None, now: datetime) -> tuple[str, d
     return week, moment
 
 
-def _make(session: Session, team: Team, week: str, moment: datetime, now: datetime) -> None:
-    values = dict(team_id=team.id, kind=DIGEST, period=week, due_at=moment, created_at=now, status=DUE,
-                  attempts=0, late=False)
+def _make(session: Session, team: Team, week: str, moment: datetime, now: datetime) -> bool:
+    """The week's row and its outbox message, unless another worker made them first; True when made."""
+    values = dict(team_id=team.id, kind=DIGEST, period=week, due_at=moment, created_at=now, status=JOB_DUE,
+                  late=False)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(TeamJob).values(**values).on_conflict_do_nothing(
-        index_elements=["team_id", "kind", "period"]))
+    job_id = session.execute(insert(TeamJob).values(**values).on_conflict_do_nothing(
+        index_elements=["team_id", "kind", "period"]).returning(TeamJob.id)).scalar()
+    if job_id is None:
+        return False
+    queue.enqueue_digest(session, team.id, job_id, team.leads_channel or team.managers_channel or "leads", now)
+    log.info("team job queued team=%d kind=%s period=%s", team.id, DIGEST, week)
     older = session.exec(select(TeamJob).where(TeamJob.team_id == team.id, TeamJob.kind == DIGEST,
-                                               TeamJob.status == DUE, TeamJob.period < week)).all()
+                                               TeamJob.status == JOB_DUE, TeamJob.period < week)).all()
     for job in older:
-        job.status = SUPERSEDED
+        job.status = JOB_SUPERSEDED
         session.add(job)
         log.info("team job superseded team=%d kind=%s period=%s", team.id, job.kind, job.period)
+    return True
 
 
 def plan_all(session: Session, now: datetime) -> int:
     """Make sure every team's newest due digest has its row (the unique key makes two workers make
     one), in a few queries whatever the number of teams: the worker runs it every tick, and on all
     but one tick a week every team's row is already there (nothing is written then). Returns how
-    many teams needed a row made."""
+    many rows this call made."""
     teams = session.exec(select(Team).order_by(Team.id)).all()
     rows = {row.team_id: row for row in session.exec(select(TeamSchedule).where(TeamSchedule.kind == DIGEST))}
     wanted = {team.id: (team, found) for team in teams if (found := _wanted(team, rows.get(team.id), now))}
@@ -192,86 +201,12 @@ def plan_all(session: Session, now: datetime) -> int:
         col(TeamJob.period).in_({week for _, (week, _) in wanted.values()}))).all())
     made = 0
     for team_id, (team, (week, moment)) in wanted.items():
-        if (team_id, week) not in have:  # the row that makes it also superseded the older ones
-            _make(session, team, week, moment, now)
-            made += 1
+        if (team_id, week) not in have:  # the row that makes it also supersedes the older ones
+            made += _make(session, team, week, moment, now)
     return made
 
 
-@dataclass(frozen=True)
-class Sent:
-    job_id: int
-    team_id: int
-    period: str
-    late: bool
-
-
-def sweep_team_jobs(core, platforms) -> list[Sent]:
-    """Plan every team's digest, then send the due ones through each team's chat."""
-    now = core.clock.now()
+def sweep_team_jobs(core) -> int:
+    """Plan every team's digest (its row and its outbox message); returns how many were made."""
     with transaction(core.engine) as session:
-        plan_all(session, now)
-        due = session.exec(select(TeamJob.id, TeamJob.team_id).where(
-            TeamJob.status == DUE, TeamJob.due_at <= now)).all()
-    sent: list[Sent] = []
-    for job_id, team_id in due:
-        with transaction(core.engine) as session:
-            team = session.get(Team, team_id)
-            chat = platforms.chat_for(team) if platforms is not None else None
-        if chat is None:
-            continue  # this process cannot reach the team's chat: the row waits for one that can
-        done = send_job(core, chat, job_id)
-        if done is not None:
-            sent.append(done)
-    return sent
-
-
-def send_job(core, chat, job_id: int) -> Sent | None:
-    """Take one due row (a lease, locked SKIP LOCKED), build and send its digest, record it."""
-    now = core.clock.now()
-    with transaction(core.engine) as session:
-        job = session.exec(select(TeamJob).where(
-            TeamJob.id == job_id, TeamJob.status == DUE, TeamJob.due_at <= now,
-            (col(TeamJob.taken_until).is_(None)) | (col(TeamJob.taken_until) <= now),
-        ).with_for_update(skip_locked=True)).first()
-        if job is None:
-            return None  # another worker has it, or it went
-        job.taken_until, job.attempts = now + LEASE, job.attempts + 1
-        session.add(job)
-        team_id, period, due_at = job.team_id, job.period, job.due_at
-    late = now - due_at > LATE_AFTER
-    with transaction(core.engine) as session:
-        team = session.get(Team, team_id)
-        zone = ZoneInfo(team.timezone)
-        digest = build_digest(session, team, period, now, late=late_text(due_at, now, zone) if late else None)
-        channel = team.leads_channel or team.managers_channel
-    try:
-        if not channel:
-            raise ChatUnavailable("the team has no leads channel", error="no_channel")
-        ref = deliver(chat, Channel(channel), digest)
-    except ChatUnavailable as exc:
-        with transaction(core.engine) as session:
-            job = session.get(TeamJob, job_id)
-            job.taken_until = now + min(MAX_BACKOFF, timedelta(seconds=30 * 2 ** min(job.attempts, 10)))
-            job.last_error = (exc.error or "chat unavailable")[:200]
-            session.add(job)
-        log.warning("team job failed team=%d kind=digest period=%s attempt=%d error=%s", team_id, period,
-                    job.attempts, exc.error)
-        return None
-    with transaction(core.engine) as session:
-        job = session.get(TeamJob, job_id)
-        job.status, job.sent_at, job.late, job.taken_until = SENT, now, late, None
-        job.channel, job.message_id = ref.channel, ref.message_id
-        session.add(job)
-    log.info("team job sent team=%d kind=digest period=%s late=%s", team_id, period, late)
-    return Sent(job_id, team_id, period, late)
-
-
-def deliver(chat, to: Channel, digest: Digest) -> MessageRef:
-    """The digest with its chart (ChatPort.upload); a chat without images gets the text."""
-    from chatbot.reports.chart import digest_png  # matplotlib loads only when a digest is drawn
-
-    upload = getattr(chat, "upload", None)
-    if upload is None:
-        return chat.post(to, Notice(text=digest.message.text))
-    return upload(to, digest.message, digest_png(digest), digest.filename)
+        return plan_all(session, core.clock.now())

@@ -23,7 +23,7 @@ What the adapters also reach through here, each a core function in its own trans
 rooftops and people (chatbot.team.roster), where to post in Teams (chatbot.messaging.conversations),
 sending what the core queued (deliver_pending, retry_now), the card's actions as data (what a
 press names, what a renderer draws), leads in (ingest, log_reported_touch and the intake parsers),
-the console's clock and sweep.
+the console's clock and the worker's tick it runs between lines.
 """
 
 from chatbot.commands import COMMANDS, Caller, help_lines, run_command
@@ -48,12 +48,15 @@ from chatbot.intake.validation import lead_error_from
 from chatbot.ladder.deadlines import hours_of
 from chatbot.ladder.rules import ANYONE, Act
 from chatbot.leads.actions import CARD_ACTIONS, MAX_TEXT, NOTICE_ACTIONS, TAKE_ACTION, CardAction, Row, Style
-from chatbot.leads.lookups import lead_count, next_due, team_of_lead
+from chatbot.leads.lookups import lead_count, team_of_lead
 from chatbot.leads.touches import NoSuchLead
 from chatbot.leads.tracker import TouchLogged, ingest, log_reported_touch
 from chatbot.messaging.conversations import SERVICE, channel_address, forget, recall, remember, user_address
 from chatbot.messaging.deliveries import first_delivery
-from chatbot.messaging.outbox import Delivery, deliver_pending, retry_now
+from chatbot.messaging.outbox import Delivery, deliver_pending
+from chatbot.messaging.platforms import Platforms
+from chatbot.messaging.queue import retry_now
+from chatbot.messaging.traffic import LocalTraffic
 from chatbot.team.roster import (
     add_member,
     all_teams,
@@ -68,6 +71,7 @@ from chatbot.team.roster import (
     teams_of_member,
 )
 from chatbot.team.settings import parse_duration
+from chatbot.worker import next_moment, tick
 
 __all__ = [
     # who acted, and what they did
@@ -82,11 +86,11 @@ __all__ = [
     "rekey_team", "team", "team_on_platform", "teams_of_member", "team_of_lead",
     # where to post in Teams (conversation references), and sending what the core queued
     "SERVICE", "channel_address", "forget", "recall", "remember", "user_address",
-    "Delivery", "deliver_pending", "retry_now",
+    "Delivery", "LocalTraffic", "Platforms", "deliver_pending", "retry_now",
     # leads in: the intake API and the console
     "IncomingLead", "LeadFormatError", "TooLarge", "NoSuchLead", "apikeys", "DEFAULT_PER_MINUTE", "KeyBuckets", "ingest", "lead_error_from", "load_json",
     "log_reported_touch", "TouchLogged", "parse_adf", "parse_email", "parse_inbound_form", "parse_json", "typed_lead",
     "whole_seconds",
     # the console: its clock, the sweep it runs between lines, the showroom's hours
-    "ManualClock", "hours_of", "lead_count", "next_due", "parse_duration", "sweep",
+    "ManualClock", "hours_of", "lead_count", "next_moment", "parse_duration", "sweep", "tick",
 ]

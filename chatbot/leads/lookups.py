@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlmodel import func, select
 
 from chatbot.core import Core, unit_of_work
-from chatbot.store.models import Lead, LeadStatus
-
-
-def next_due(core: Core, team_id: int) -> datetime | None:
-    """When the sweep next has something to escalate for this team (None: nothing pending)."""
-    with unit_of_work(core) as work:
-        return work.session.exec(
-            select(func.min(Lead.due_at)).where(Lead.team_id == team_id, Lead.status == LeadStatus.OPEN)
-        ).one()
+from chatbot.store.models import Lead
 
 
 def lead_count(core: Core, team_id: int) -> int:

@@ -20,6 +20,7 @@ from sqlmodel import col, func, select
 
 from chatbot.messaging.outbox import Delivery, deliver_pending
 from chatbot.messaging.ports import ChatPort
+from chatbot.messaging.traffic import LocalTraffic, Traffic
 from chatbot.store.db import transaction
 from chatbot.store.models import OutboxMessage, Team
 
@@ -88,8 +89,9 @@ class Platforms:
         return "Delivering to " + "; ".join(p.description for p in self._by_name.values()) + "."
 
 
-def deliver_all(core, platforms: Platforms, limit: int = 200) -> Delivery:
-    """Deliver each team's due outbox messages through its own platform.
+def deliver_all(core, platforms: Platforms, limit: int = 200, *, traffic: Traffic | None = None) -> Delivery:
+    """Deliver each team's due outbox messages through its own platform (`traffic`: the
+    deliverer's pace and outages; None: a fresh one for this call).
 
     Only teams with something queued are looked at. A team whose platform is not configured
     here (or that cannot be reached now) is left alone: its unsent messages count as waiting.
@@ -105,6 +107,7 @@ def deliver_all(core, platforms: Platforms, limit: int = 200) -> Delivery:
             .where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at <= now)
             .group_by(Team.id).order_by(Team.id)
         ).all()
+    traffic = traffic if traffic is not None else LocalTraffic()
     waiting = 0
     reachable: list[tuple[Team, ChatPort]] = []
     for team, count in queued:
@@ -116,7 +119,7 @@ def deliver_all(core, platforms: Platforms, limit: int = 200) -> Delivery:
 
     def deliver(team_and_chat: tuple[Team, ChatPort]) -> Delivery:
         team, chat = team_and_chat
-        return deliver_pending(core, chat, limit, team_id=team.id, platform=team.platform)
+        return deliver_pending(core, chat, limit, team_id=team.id, platform=team.platform, traffic=traffic)
 
     if len(reachable) <= 1:
         results = [deliver(one) for one in reachable]

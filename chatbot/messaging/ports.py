@@ -108,4 +108,4 @@ class ChatPort(Protocol):
 
     def upload(self, to: Channel, view: object, png: bytes, filename: str) -> MessageRef:
         """Post a view with an image beside it (the weekly digest and its chart). Optional: a chat
-        without it gets the view's text as a notice (chatbot.escalation.team_jobs.deliver)."""
+        without it gets the view's text as a notice (chatbot.messaging.render.post_digest)."""

@@ -1,9 +1,14 @@
 """Putting chat messages in the outbox, and asking what waits there.
 
-The narrow half of the outbox (chatbot/messaging/outbox.py delivers): use cases, the sweep and
-the rollup queue their cards and notices here, in the same transaction as the change they
-report, and the parked-rooftop bookkeeping (access.py) counts and releases what waits, none
-of them importing the delivery that renders cards and asks what is due next.
+The narrow half of the outbox (chatbot/messaging/outbox.py delivers, render.py renders): use
+cases, the sweep, the rollup, the on-call handoffs and the weekly digest queue their messages
+here, in the same transaction as the change they report, and the parked-rooftop bookkeeping
+(access.py) counts and releases what waits, none of them importing the delivery that renders
+cards and asks what is due next.
+
+Kinds: a lead's `card`; a `notice` (its text fixed when queued); a `handoff` (the incoming
+on-call rep's notice, an OncallHandoff row) and a `digest` (the weekly digest, a TeamJob row),
+both rendered from the rows as they are when sent.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ from chatbot.store.models import Lead, OutboxMessage
 
 CARD = "card"
 NOTICE = "notice"
+HANDOFF = "handoff"
+DIGEST = "digest"
+# a card's payload, kept by the delivery: a first post taken then, its outcome not recorded yet;
+# when a post of it got no answer (look for it before posting again)
+TAKEN, UNSURE = "taken_at", "unsure_since"
 
 
 def enqueue_card(session: Session, lead: Lead, now: datetime) -> None:
@@ -40,6 +50,18 @@ def enqueue_notice(session: Session, lead: Lead, *, to: str, address: str | None
 
 def enqueue_direct(session: Session, lead: Lead, user_id: str, text: str, now: datetime) -> None:
     enqueue_notice(session, lead, to="direct", address=user_id, text=text, mention=None, now=now)
+
+
+def enqueue_handoff(session: Session, team_id: int, handoff_id: int, user_id: str, now: datetime) -> None:
+    """Queue the on-call handoff `handoff_id` for the rep `user_id` would be (direct)."""
+    session.add(OutboxMessage(team_id=team_id, kind=HANDOFF, created_at=now, next_attempt_at=now,
+                              payload={"to": "direct", "address": user_id, "handoff": handoff_id}))
+
+
+def enqueue_digest(session: Session, team_id: int, job_id: int, channel: str, now: datetime) -> None:
+    """Queue the weekly digest of the TeamJob `job_id`, to `channel`."""
+    session.add(OutboxMessage(team_id=team_id, kind=DIGEST, created_at=now, next_attempt_at=now,
+                              payload={"to": "channel", "address": channel, "job": job_id}))
 
 
 def kv(event: str, **fields: object) -> str:

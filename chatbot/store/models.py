@@ -207,7 +207,8 @@ class OncallShift(SQLModel, table=True):
 
 class OncallHandoff(SQLModel, table=True):
     """The notice that tells the incoming rep what is open and overdue at the start of their
-    shift. The unique key (team, shift date) makes it happen once."""
+    shift. The unique key (team, shift date) makes it happen once: the row is made and its outbox
+    message queued in one transaction; `sent_at` and `member_id` say when it went, to whom."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id")
@@ -215,9 +216,7 @@ class OncallHandoff(SQLModel, table=True):
     member_id: Optional[int] = Field(default=None, foreign_key="member.id")
     due_at: datetime = _time(nullable=False)
     created_at: datetime = _time(nullable=False)
-    sent_at: Optional[datetime] = _time(index=True)
-    attempts: int = 0
-    last_error: Optional[str] = None
+    sent_at: Optional[datetime] = _time()
 
     __table_args__ = (UniqueConstraint("team_id", "day", name="uq_oncallhandoff_day"),)
 
@@ -304,9 +303,12 @@ class TeamSchedule(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("team_id", "kind", name="uq_teamschedule_kind"),)
 
 
+JOB_DUE, JOB_SENT, JOB_SUPERSEDED = "due", "sent", "superseded"  # TeamJob.status
+
+
 class TeamJob(SQLModel, table=True):
     """One piece of a team's scheduled work (kind 'digest', period '2026-W46'). The unique key
-    makes it happen once; `taken_until` is a lease, so two workers never send it both."""
+    makes it happen once: the row is made and its outbox message queued in one transaction."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id")
@@ -314,19 +316,13 @@ class TeamJob(SQLModel, table=True):
     period: str = Field(max_length=40, description="What it covers: an ISO week, '2026-W46'")
     due_at: datetime = _time(nullable=False)
     created_at: datetime = _time(nullable=False)
-    status: str = Field(default="due", max_length=20, description="due, sent or superseded")
-    taken_until: Optional[datetime] = _time()
-    attempts: int = 0
+    status: str = Field(default="due", max_length=20, description="due (queued in the outbox), sent or superseded")
     sent_at: Optional[datetime] = _time()
     late: bool = Field(default=False, description="Sent after its moment had passed (worker down, chat down)")
-    last_error: Optional[str] = None
     channel: Optional[str] = None
     message_id: Optional[str] = None
 
-    __table_args__ = (
-        UniqueConstraint("team_id", "kind", "period", name="uq_teamjob_period"),
-        Index("ix_teamjob_due", "status", "due_at"),
-    )
+    __table_args__ = (UniqueConstraint("team_id", "kind", "period", name="uq_teamjob_period"),)
 
 
 class WorkerHeartbeat(SQLModel, table=True):

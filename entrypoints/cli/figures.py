@@ -68,8 +68,8 @@ def digest(
     database: str = DATABASE_OPTION,
 ) -> None:
     """The weekly digest: last week against the week before and the target, with its chart."""
-    from chatbot.escalation import team_jobs
     from chatbot.messaging.ports import Channel, ChatUnavailable
+    from chatbot.messaging.render import post_digest
     from chatbot.reports.chart import digest_png
     from chatbot.reports.digest import WeekError
     from entrypoints.cli.serve import configured_platforms
@@ -94,7 +94,7 @@ def digest(
         if chat is None or not channel:
             fail(f"No chat reaches {chosen.name} ({chosen.platform}) from here, or it has no channel: nothing posted.")
         try:
-            team_jobs.deliver(chat, Channel(channel), made)
+            post_digest(chat, Channel(channel), made)
         except ChatUnavailable as exc:
             fail(f"The chat did not take it ({exc.error}): nothing posted.")
         typer.echo(f"Posted to {channel}.")

@@ -85,6 +85,10 @@ def test_a_lead_is_posted_claimed_escalated_followed_up_and_reported(transcript)
     assert later.count("✉ to Sam: Maria Gonzalez is due a second contact") == 1
     assert later.count("✉ to Alex: James Carter is due a second contact") == 1
     assert "On-call" not in later and "Managers" not in later
+    # the console runs the worker's tick: at each shift's start the incoming rep hears what is open
+    assert later.splitlines()[:2] == [
+        "  ✉ to Sam: Sam, you are on call now, until 09:00 Wed. 2 open lead(s), 0 overdue.",
+        "  ✉ to Alex: Alex, you are on call now, until 09:00 Thu. 2 open lead(s), 0 overdue."]
 
     # the default period includes today: it says so, and compares with the 7 days before
     report = section(transcript, "/baseline")

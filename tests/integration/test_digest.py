@@ -1,7 +1,8 @@
 """The weekly digest (issue 11) as specifications, on SQLite and PostgreSQL: its content on a
 week worked out by hand, the week across a DST change, the stored weekly job sent exactly once
-(late when the worker was down, once with two workers, once across a restart), the setting,
-/digest, `chatbot digest`, and the chart as a real PNG."""
+through the outbox (late when the worker was down, once with two workers, once across a
+restart, once when the chat is back), the setting, /digest, `chatbot digest`, and the chart as
+a real PNG."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from chatbot.commands.registry import run_command
 from chatbot.core import bootstrap, unit_of_work
 from chatbot.escalation.team_jobs import sweep_team_jobs
 from chatbot.leads import tracker
+from chatbot.messaging.outbox import Delivery
 from chatbot.messaging.phrasebook import Phrasebook
-from chatbot.messaging.platforms import Platforms
+from chatbot.messaging.platforms import Platforms, deliver_all
 from chatbot.messaging.ports import Channel, MessageRef
 from chatbot.reports.chart import HEIGHT_PX, LAST_WEEK, WEEK_BEFORE, WIDTH_PX, digest_png
 from chatbot.reports.digest import digest_for, week_period
@@ -64,6 +66,17 @@ class Recorder:
         with self.lock:
             self.uploads.append((to.channel, view, png, filename))
             return MessageRef(to.channel, f"F{len(self.uploads)}")
+
+
+def digest_tick(core, chat) -> Delivery:
+    """The worker tick's part for the digest: plan what is due (its row and outbox message), deliver."""
+    sweep_team_jobs(core)
+    return deliver_all(core, Platforms.one_chat(chat))
+
+
+def weeks_sent(chat: Recorder) -> list[tuple[str, bool]]:
+    """Each digest the chat got: its week, and whether it says it is late."""
+    return [(view.week, view.lines[1].startswith("Sent late")) for _, view, _, _ in chat.uploads]
 
 
 @pytest.fixture
@@ -181,7 +194,6 @@ def test_a_week_across_the_end_of_daylight_saving_is_169_hours_of_wall_clock(cor
 def test_the_monday_digest_goes_out_at_08_00_wall_clock_on_both_sides_of_the_change(core, team, clock):
     """Mon Oct 26 08:00 is 13:00 UTC (CDT); Mon Nov 2 08:00 is 14:00 UTC (CST)."""
     chat = Recorder()
-    platforms = Platforms.one_chat(chat)
     clock.set(datetime(2026, 10, 20, 12, 0, tzinfo=UTC))
     made_on(core, team, datetime(2026, 10, 20, 12, 0, tzinfo=UTC))  # so week 2026-W43's digest is its first
     for moment, sent in ((datetime(2026, 10, 26, 12, 59, tzinfo=UTC), 0),
@@ -190,7 +202,7 @@ def test_the_monday_digest_goes_out_at_08_00_wall_clock_on_both_sides_of_the_cha
                          (datetime(2026, 11, 2, 14, 0, tzinfo=UTC), 2),
                          (datetime(2026, 11, 2, 14, 1, tzinfo=UTC), 2)):
         clock.set(moment)
-        sweep_team_jobs(core, platforms)
+        digest_tick(core, chat)
         assert len(chat.uploads) == sent, moment
     assert [view.week for _, view, _, _ in chat.uploads] == ["2026-W43", "2026-W44"]
     assert all(channel == "#leads" for channel, *_ in chat.uploads)
@@ -199,8 +211,8 @@ def test_the_monday_digest_goes_out_at_08_00_wall_clock_on_both_sides_of_the_cha
 def test_a_digest_missed_while_the_worker_was_down_is_sent_once_late_saying_so(core, known_weeks, clock):
     chat = Recorder()
     clock.set(at(11, 23, 11, 42))  # the worker comes back at 11:42; 08:00 passed with nobody sweeping
-    sent = sweep_team_jobs(core, Platforms.one_chat(chat))
-    assert [(s.period, s.late) for s in sent] == [("2026-W47", True)]
+    digest_tick(core, chat)
+    assert weeks_sent(chat) == [("2026-W47", True)]
     lines = chat.uploads[0][1].lines
     assert lines[1] == ("Sent late: this digest was due Mon Nov 23 08:00 and goes out Mon Nov 23 11:42, "
                         "3 h 42 min late (the bot could not send it then).")
@@ -208,12 +220,12 @@ def test_a_digest_missed_while_the_worker_was_down_is_sent_once_late_saying_so(c
     again = bootstrap(core.engine.url.render_as_string(hide_password=False), clock, migrate=False)
     for moment in (at(11, 23, 11, 43), at(11, 27, 9)):
         clock.set(moment)
-        assert sweep_team_jobs(again, Platforms.one_chat(chat)) == []
+        digest_tick(again, chat)
     again.engine.dispose()
     assert len(chat.uploads) == 1
     with transaction(core.engine) as session:
         job = session.exec(__import__("sqlmodel").select(TeamJob)).one()
-        assert (job.period, job.status, job.late, job.attempts) == ("2026-W47", "sent", True, 1)
+        assert (job.period, job.status, job.late, job.channel) == ("2026-W47", "sent", True, "#leads")
 
 
 def test_two_workers_send_one_digest(core, known_weeks, clock):
@@ -222,11 +234,10 @@ def test_two_workers_send_one_digest(core, known_weeks, clock):
     url = core.engine.url.render_as_string(hide_password=False)
     workers = [bootstrap(url, clock, migrate=False) for _ in range(2)]
     start = threading.Barrier(2)
-    results: list = []
 
     def run(worker):
         start.wait()
-        results.append(sweep_team_jobs(worker, Platforms.one_chat(chat)))
+        digest_tick(worker, chat)
 
     threads = [threading.Thread(target=run, args=(w,)) for w in workers]
     for thread in threads:
@@ -235,9 +246,7 @@ def test_two_workers_send_one_digest(core, known_weeks, clock):
         thread.join(30)
     for worker in workers:
         worker.engine.dispose()
-    assert len(chat.uploads) == 1
-    assert sorted(len(r) for r in results) == [0, 1]
-    assert not chat.uploads[0][1].lines[1].startswith("Sent late")
+    assert weeks_sent(chat) == [("2026-W47", False)]
 
 
 def test_a_chat_that_fails_keeps_the_digest_due_and_it_goes_once_when_the_chat_is_back(core, known_weeks, clock):
@@ -248,15 +257,15 @@ def test_a_chat_that_fails_keeps_the_digest_due_and_it_goes_once_when_the_chat_i
             raise ChatDown("503", error="http_503")
 
     clock.set(at(11, 23, 8, 0))
-    assert sweep_team_jobs(core, Platforms.one_chat(Down())) == []
+    assert digest_tick(core, Down()).failed == 1
     chat = Recorder()
-    clock.set(at(11, 23, 8, 0) + timedelta(seconds=30))  # backing off (a minute after one failure): not yet
-    assert sweep_team_jobs(core, Platforms.one_chat(chat)) == []
-    clock.set(at(11, 23, 8, 30))
-    assert [(s.period, s.late) for s in sweep_team_jobs(core, Platforms.one_chat(chat))] == [("2026-W47", True)]
+    digest_tick(core, chat)
+    assert chat.uploads == []  # the outbox's next probe is not due yet
+    clock.set(at(11, 23, 8, 0) + timedelta(seconds=30))
+    digest_tick(core, chat)
     clock.set(at(11, 23, 9, 0))
-    assert sweep_team_jobs(core, Platforms.one_chat(chat)) == []
-    assert len(chat.uploads) == 1
+    digest_tick(core, chat)
+    assert weeks_sent(chat) == [("2026-W47", False)]
 
 
 def test_managers_set_the_digest_moment_or_turn_it_off(core, known_weeks, clock):
@@ -272,11 +281,12 @@ def test_managers_set_the_digest_moment_or_turn_it_off(core, known_weeks, clock)
     chat = Recorder()
     for moment, sent in ((at(11, 23, 8), 0), (at(11, 24, 7, 29), 0), (at(11, 24, 7, 30), 1)):
         clock.set(moment)
-        sweep_team_jobs(core, Platforms.one_chat(chat))
+        digest_tick(core, chat)
         assert len(chat.uploads) == sent
     assert run_command(core, pat, "/followup set digest off", PHRASES).lines == ("digest is now off: no weekly digest.",)
     clock.set(at(12, 1, 9))
-    assert sweep_team_jobs(core, Platforms.one_chat(chat)) == []
+    digest_tick(core, chat)
+    assert len(chat.uploads) == 1
     assert run_command(core, pat, "/followup set digest someday", PHRASES).refused
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from chatbot.domain.hours import BusinessHours
 from chatbot.leads import tracker
-from chatbot.messaging import outbox
+from chatbot.messaging import queue, render
 from chatbot.reports.figures import baseline
 from chatbot.reports.periods import period_for
 from chatbot.store.db import transaction
@@ -23,7 +23,7 @@ def stored(core, lead_id) -> Lead:
 
 def direct_notices(core) -> list[dict]:
     with transaction(core.engine) as session:
-        return [m.payload for m in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == outbox.NOTICE))
+        return [m.payload for m in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == queue.NOTICE))
                 if m.payload["to"] == "direct"]
 
 
@@ -73,7 +73,7 @@ class TestReturningShopper:
         clock.advance(timedelta(days=3))
         second = new_lead(core, team, external_id="B", source="AutoTrader")
         with transaction(core.engine) as session:
-            note = outbox._returning_note(session, session.get(Lead, second), clock.now())
+            note = render._returning_note(session, session.get(Lead, second), clock.now())
         assert note == "Returning shopper: asked via Cars.com 3 d ago, Sam owns it."
 
     def test_linked_leads_still_count_separately_in_the_figures(self, core, team, clock):

@@ -20,6 +20,7 @@ from chatbot.escalation.sweeper import sweep
 from chatbot.messaging import outbox
 from chatbot.messaging.outbox import deliver_pending, pending_count
 from chatbot.messaging.platforms import Platforms
+from chatbot.messaging.traffic import LocalTraffic
 from chatbot.store.db import transaction
 from chatbot.store.models import Escalation, Lead, OutboxMessage
 from chatbot.worker import Courier
@@ -112,18 +113,19 @@ def test_a_card_whose_post_failed_plainly_is_posted_without_looking(core, team, 
 def test_an_outage_with_leads_arriving_throughout_posts_every_card_once_in_arrival_order(
         core, team, clock, fake, caplog):
     chat = slack(fake)
+    traffic = LocalTraffic()  # the courier's: what it knows of the outage from one pass to the next
     caplog.set_level(logging.INFO, logger="chatbot.delivery")
     arrived = []
     with fake.outage():
         for n in range(8):  # a lead every 15 s; the courier tries each time, and Slack is down
             arrived.append(new_lead(core, team, name=f"Customer {n}", external_id=f"L-{n}",
                                     phone=f"(312) 555-01{n:02d}", email=f"c{n}@example.com"))
-            deliver_pending(core, chat, platform="slack")
+            deliver_pending(core, chat, platform="slack", traffic=traffic)
             clock.advance(timedelta(seconds=15))
         assert cards_in_channel(fake) == [] and pending_count(core) == 8
 
     clock.advance(timedelta(seconds=5))
-    delivered = deliver_pending(core, chat, platform="slack")
+    delivered = deliver_pending(core, chat, platform="slack", traffic=traffic)
 
     assert delivered.sent == 8 and pending_count(core) == 0
     assert cards_in_channel(fake) == arrived  # once each, in the order the leads arrived

@@ -28,7 +28,7 @@ from sqlmodel import SQLModel
 from chatbot.core import bootstrap
 from chatbot.domain.clock import SystemClock
 from chatbot.leads import tracker
-from chatbot.messaging.outbox import NOTICE
+from chatbot.messaging.queue import NOTICE
 from chatbot.store.db import transaction
 from chatbot.store.models import Escalation, OutboxMessage, Role, Rollup
 from chatbot.team import roster
