@@ -26,7 +26,8 @@ from chatbot.store.models import OutboxMessage, Team
 
 ChatFor = Callable[[Team], "ChatPort | None"]  # a team -> its chat connection, or None: not reachable now
 ANY = "*"  # register under this name to deliver every team's messages through one chat (tests, benches)
-ROOFTOPS_AT_ONCE = 4  # teams delivered side by side, so one's paced backlog or slow chat does not hold up another's cards
+ROOFTOPS_AT_ONCE = 32  # teams delivered side by side: a chat answers in hundreds of ms, so a 9:00 rush of
+# one card per rooftop needs many calls in flight; and one rooftop's paced backlog or slow chat does not hold up another's cards
 NOTHING_CONFIGURED = "No chat is configured: leads are stored and wait in the outbox."
 
 
