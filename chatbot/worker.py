@@ -29,6 +29,7 @@ from sqlmodel import col, func, select
 from chatbot.escalation import handoffs, team_jobs
 from chatbot.escalation.lookout import LOOK_EVERY_S, ReactionLookout
 from chatbot.escalation.sweeper import sweep
+from chatbot.messaging.bell import Bell
 from chatbot.messaging.deliveries import forget_old_deliveries
 from chatbot.messaging.outbox import Delivery, next_attempt
 from chatbot.messaging.platforms import Platforms, deliver_all
@@ -93,16 +94,18 @@ def next_moment(core, team_id: int) -> datetime | None:
 class WorkerScheduler(BackgroundScheduler):
     """The tick's scheduler, with a Courier and an Alarm alongside: started and shut down together."""
 
-    def __init__(self, courier: Courier, alarm: Alarm, **options) -> None:
+    def __init__(self, courier: Courier, alarm: Alarm, bell: Bell, **options) -> None:
         super().__init__(**options)
-        self.courier, self.alarm = courier, alarm
+        self.courier, self.alarm, self.bell = courier, alarm, bell
 
     def start(self, *args, **kwargs) -> None:
         super().start(*args, **kwargs)
         self.courier.start()
         self.alarm.start()
+        self.bell.start()
 
     def shutdown(self, *args, **kwargs) -> None:
+        self.bell.stop()
         self.alarm.stop()
         self.courier.stop()
         super().shutdown(*args, **kwargs)
@@ -113,11 +116,13 @@ def build_scheduler(core, platforms: Platforms, interval_s: int = INTERVAL_S) ->
 
     Starting it also starts a Courier: retries, the end of an outage and paced backlogs are
     delivered when they are due, not on the next tick; and an Alarm: a step is swept the moment
-    it falls due, and its notices handed to the Courier at once. A second job, the reaction
+    it falls due, and its notices handed to the Courier at once; and, on PostgreSQL, a Bell: a
+    message queued by any process (a lead stored by the web) wakes the Courier at once. A second job, the reaction
     lookout (chatbot/escalation/lookout.py), claims cards whose reaction's event never came.
     """
     courier = Courier(core, platforms)
-    scheduler = WorkerScheduler(courier, Alarm(core, courier, interval_s), timezone="UTC")
+    scheduler = WorkerScheduler(courier, Alarm(core, courier, interval_s), Bell(core.engine, courier.wake),
+                                timezone="UTC")
     scheduler.add_job(tick, "interval", seconds=interval_s, args=(core, platforms, courier.traffic),
                       id="sweep_and_deliver",
                       name="the worker's pass: sweep, handoffs, digest, deliver", max_instances=1, coalesce=True)

@@ -8,16 +8,18 @@ cards and asks what is due next.
 
 Kinds: a lead's `card`; a `notice` (its text fixed when queued); a `handoff` (the incoming
 on-call rep's notice, an OncallHandoff row) and a `digest` (the weekly digest, a TeamJob row),
-both rendered from the rows as they are when sent.
+both rendered from the rows as they are when sent. On PostgreSQL every message queued rings the
+outbox bell (chatbot/messaging/bell.py) when its transaction commits.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import event, text, update
 from sqlmodel import Session, col, func, select
 
+from chatbot.messaging.bell import CHANNEL
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, OutboxMessage
 
@@ -28,6 +30,14 @@ DIGEST = "digest"
 # a card's payload, kept by the delivery: a first post taken then, its outcome not recorded yet;
 # when a post of it got no answer (look for it before posting again)
 TAKEN, UNSURE = "taken_at", "unsure_since"
+
+
+@event.listens_for(OutboxMessage, "after_insert")
+def _ring(mapper, connection, target) -> None:
+    """NOTIFY on PostgreSQL: delivered to listeners when the queuing transaction commits (never
+    for one rolled back), several in one transaction collapse into one."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
 def enqueue_card(session: Session, lead: Lead, now: datetime) -> None:
