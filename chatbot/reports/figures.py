@@ -66,24 +66,29 @@ class Spread:
     p90: int | None
 
 
-def _spread(session: Session, durations) -> Spread:
-    """The spread of a one-column select of whole seconds, computed by the database."""
-    inner = durations.subquery()
-    value = inner.c[0]
-    ranked = select(
-        value.label("s"),
-        func.row_number().over(order_by=value).label("rn"),
-        func.count().over().label("n"),
-    ).subquery()
-    n, rn, s = ranked.c.n, ranked.c.rn, ranked.c.s
-    # p90's rank ceil(0.9 n) is written as integer arithmetic that SQLite and PostgreSQL agree on.
-    mean, median, p90 = session.execute(select(
-        func.avg(s),
-        func.avg(case((or_(rn == (n + 1) // 2, rn == (n + 2) // 2), s))),
-        func.min(case((rn >= (n * 9 + 9) // 10, s))),
-    )).one()
-    return Spread(float(mean) if mean is not None else None, float(median) if median is not None else None,
-                  int(p90) if p90 is not None else None)
+def _median(session: Session, value: ColumnElement, where: ColumnElement, n: int) -> float | None:
+    """The median of `value` (whole seconds) over the `n` rows meeting `where` (the middle one, or
+    the mean of the two middle ones), read by rank: ORDER BY ... LIMIT/OFFSET, no window over
+    every row. `n` comes from the caller's counting pass, which reads the cohort once for all."""
+    if n <= 0:
+        return None
+    middle = session.execute(select(value).where(where).order_by(value).offset((n - 1) // 2)
+                             .limit(2 - n % 2)).scalars().all()
+    return float(sum(middle)) / len(middle) if middle else None
+
+
+def _p90(session: Session, value: ColumnElement, where: ColumnElement, n: int) -> int | None:
+    """The nearest-rank p90 (the value at rank ceil(0.9 n)), read as `_median` reads the middle but
+    from the top (rank n - ceil(0.9 n) + 1 downwards), so the sort keeps a tenth of the rows."""
+    if n <= 0:
+        return None
+    found = session.execute(select(value).where(where).order_by(value.desc()).offset(n - (n * 9 + 9) // 10)
+                            .limit(1)).scalar()
+    return int(found) if found is not None else None
+
+
+def _spread(session: Session, value: ColumnElement, where: ColumnElement, n: int, mean: float | None) -> Spread:
+    return Spread(mean, _median(session, value, where, n), _p90(session, value, where, n))
 
 
 def _medians(session: Session, key: ColumnElement, value: ColumnElement, where: ColumnElement) -> dict:
@@ -105,23 +110,27 @@ def baseline(session: Session, team: Team, period: Period, now: datetime, *,
              team_ids: tuple[int, ...] | None = None) -> Baseline:
     where = cohort(team, period, owner_id=owner_id, source=source, team_ids=team_ids)
     t = tests_for(team, now)
-    counts = session.execute(select(
+    claimed, seconded = col(Lead.claimed_at).is_not(None), col(Lead.second_contact_at).is_not(None)
+    to_claim = seconds_between(Lead.claimed_at, Lead.submitted_at)
+    *counts, mean_first = session.execute(select(
         func.count(), count_where(t.contacted), count_where(t.within_5_min), count_where(t.within_target),
         count_where(t.second_eligible), count_where(t.second_within), count_where(t.stalled),
-        count_where(t.lost), count_where(t.lost_few),
+        count_where(t.lost), count_where(t.lost_few), count_where(claimed), count_where(seconded),
+        func.avg(case((CONTACTED, TO_FIRST))),
     ).where(where)).one()
-    leads, n_contacted, in_5, in_target, eligible_n, second_ok, stalled_n, lost, lost_few = (int(v) for v in counts)
+    (leads, n_contacted, in_5, in_target, eligible_n, second_ok, stalled_n, lost, lost_few, n_claimed,
+     n_seconded) = (int(v) for v in counts)
 
-    first = _spread(session, select(TO_FIRST).where(where, CONTACTED))
-    claim = _spread(session, select(seconds_between(Lead.claimed_at, Lead.submitted_at))
-                    .where(where, col(Lead.claimed_at).is_not(None)))
-    gap = _spread(session, select(FIRST_TO_SECOND).where(where, col(Lead.second_contact_at).is_not(None)))
+    first = _spread(session, TO_FIRST, and_(where, CONTACTED), n_contacted,
+                    float(mean_first) if mean_first is not None else None)
+    claim_median = _median(session, to_claim, and_(where, claimed), n_claimed)
+    gap_median = _median(session, FIRST_TO_SECOND, and_(where, seconded), n_seconded)
     return Baseline(
         period=period, target_s=team.first_contact_window_s, leads=leads, contacted=n_contacted,
         first_contact_mean_s=first.mean, first_contact_median_s=first.median, first_contact_p90_s=first.p90,
-        within_5_min=in_5, within_target=in_target, claim_median_s=claim.median,
+        within_5_min=in_5, within_target=in_target, claim_median_s=claim_median,
         second_contact_eligible=eligible_n, second_contact_within_48h=second_ok,
-        first_to_second_median_s=gap.median, stalled=stalled_n, lost=lost, lost_few_attempts=lost_few,
+        first_to_second_median_s=gap_median, stalled=stalled_n, lost=lost, lost_few_attempts=lost_few,
         second_window_s=team.second_contact_window_s, stall_window_s=team.stall_window_s,
     )
 
@@ -219,14 +228,14 @@ def after_hours_split(session: Session, team: Team, period: Period, *, owner_id:
     where = cohort(team, period, owner_id=owner_id, source=source)
     rows = session.execute(
         select(Lead.after_hours, func.count(), count_where(CONTACTED), count_where(CONTACTED, TO_FIRST <= FIVE_MINUTES),
-               count_where(CONTACTED, TO_FIRST <= team.first_contact_window_s))
+               count_where(CONTACTED, TO_FIRST <= team.first_contact_window_s), func.avg(case((CONTACTED, TO_FIRST))))
         .where(where).group_by(Lead.after_hours)
     ).all()
-    by_side = {bool(side): tuple(int(v) for v in rest) for side, *rest in rows}
+    by_side = {bool(side): (tuple(int(v) for v in rest[:4]), rest[4]) for side, *rest in rows}
     out = []
     for side in (False, True):
-        leads, n_contacted, in_5, in_target = by_side.get(side, (0, 0, 0, 0))
-        first = (_spread(session, select(TO_FIRST).where(where, CONTACTED, Lead.after_hours == side))
-                 if n_contacted else Spread(None, None, None))
+        (leads, n_contacted, in_5, in_target), mean = by_side.get(side, ((0, 0, 0, 0), None))
+        first = _spread(session, TO_FIRST, and_(where, CONTACTED, Lead.after_hours == side), n_contacted,
+                        float(mean) if mean is not None else None)
         out.append(FirstContactSplit(side, leads, n_contacted, first.mean, first.median, first.p90, in_5, in_target))
     return out

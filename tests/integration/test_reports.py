@@ -128,3 +128,21 @@ def test_stalled_lists_only_leads_the_bot_works_not_imported_history(core, team,
         figures = baseline(session, team, period, clock.now())
     assert [r.customer_name for r in rows] == ["L1", "L6"]
     assert figures.stalled == 2  # the figure still counts the imported lead
+
+
+@pytest.mark.parametrize("count, median_s, p90_s", [
+    (11, 360, 600),  # the 6th of 11; nearest rank ceil(9.9) = 10th
+    (10, 330, 540),  # mean of the 5th and 6th; ceil(9.0) = 9th
+    (1, 60, 60),
+])
+def test_the_median_is_the_middle_and_the_p90_the_nearest_rank_for_odd_and_even_cohorts(
+        core, team, clock, count, median_s, p90_s):
+    clock.set(MONDAY)
+    ids = [new_lead(core, team, name=f"L{n}", external_id=f"L{n}", submitted_at=MONDAY) for n in range(count)]
+    for minutes, lead_id in enumerate(ids, start=1):  # contacted after 1, 2, ... minutes
+        clock.set(MONDAY + minutes * M)
+        tracker.log_touch(core, team.id, lead_id, "sam", "call")
+    period = period_for("2026-11-16..2026-11-16", hours_of(team), clock.now())
+    with transaction(core.engine) as session:
+        b = baseline(session, team, period, clock.now())
+    assert (b.first_contact_median_s, b.first_contact_p90_s) == (median_s, p90_s)
