@@ -19,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
 from adapters.http_errors import Refused, error_response, read_capped
-from chatbot.core import Core
 from chatbot.inbound import DEFAULT_PER_MINUTE, KeyBuckets, apikeys
 
 log = logging.getLogger("chatbot.intake")
@@ -33,10 +32,14 @@ def refusal(status: int, error: str, where: str | None, headers: dict[str, str] 
     return error_response(status, error, where, headers)
 
 
-async def admit(core: Core, request: Request, types: tuple[str, ...], cap: int,
+async def admit(keys: apikeys.RecentKeys, request: Request, types: tuple[str, ...], cap: int,
                 buckets: KeyBuckets) -> tuple[apikeys.Caller, bytes]:
-    """The caller and the raw body of a request that passed every check, else `Refused`."""
-    caller = await run_in_threadpool(apikeys.authenticate, core, presented_key(request))
+    """The caller and the raw body of a request that passed every check, else `Refused`. A key
+    seen in the last seconds is recalled without the database (`RecentKeys`)."""
+    presented = presented_key(request)
+    known, caller = keys.recalled(presented)
+    if not known:
+        caller = await run_in_threadpool(keys.authenticate, presented)
     if caller is None:
         raise Refused(401, "missing, unknown or revoked API key: send 'Authorization: Bearer <key>' or "
                            "'X-Api-Key: <key>'", "Authorization")

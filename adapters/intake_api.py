@@ -202,11 +202,12 @@ def _body_doc(content: dict[str, Any]) -> dict[str, Any]:
 
 def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
                   max_lead_bytes: int = MAX_LEAD_BYTES, max_email_bytes: int = MAX_EMAIL_BYTES,
-                  buckets: KeyBuckets | None = None) -> APIRouter:
+                  buckets: KeyBuckets | None = None, keys: apikeys.RecentKeys | None = None) -> APIRouter:
     """The /intake endpoints on `core`. `on_stored` is called after a lead or touch is stored
     (the web app passes something that wakes the outbox sender, so the card goes out at once)."""
     router = APIRouter(prefix="/intake", tags=["intake"], dependencies=[Depends(BEARER), Depends(API_KEY_HEADER)])
     buckets = buckets or KeyBuckets()  # each key's share of this process's intake
+    keys = keys or apikeys.RecentKeys(core)  # who each key is, looked up once every few seconds
     parsing = anyio.CapacityLimiter(PARSERS)
 
     async def parsed(parse: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -248,7 +249,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     )
     async def post_lead_json(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
-            caller, body = await admit(core, request, JSON_TYPES, max_lead_bytes, buckets)
+            caller, body = await admit(keys, request, JSON_TYPES, max_lead_bytes, buckets)
             return await leads_response(caller, [await parsed(parse_json, body)])
         return await _answer(handle)
 
@@ -263,7 +264,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     )
     async def post_lead_adf(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
-            caller, body = await admit(core, request, XML_TYPES, max_lead_bytes, buckets)
+            caller, body = await admit(keys, request, XML_TYPES, max_lead_bytes, buckets)
             zone = await run_in_threadpool(_team_zone, core, caller.team_id)
             return await leads_response(caller, await parsed(parse_adf, body, default_tz=zone))
         return await _answer(handle)
@@ -292,7 +293,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     )
     async def post_email(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
-            caller, body = await admit(core, request, EMAIL_TYPES, max_email_bytes, buckets)
+            caller, body = await admit(keys, request, EMAIL_TYPES, max_email_bytes, buckets)
             zone = await run_in_threadpool(_team_zone, core, caller.team_id)
             if media_type(request) == "message/rfc822":
                 leads = await parsed(parse_email, body, default_tz=zone)
@@ -312,7 +313,7 @@ def intake_router(core: Core, *, on_stored: Callable[[], None] | None = None,
     )
     async def post_touch(request: Request) -> JSONResponse:
         async def handle() -> JSONResponse:
-            caller, body = await admit(core, request, JSON_TYPES, max_lead_bytes, buckets)
+            caller, body = await admit(keys, request, JSON_TYPES, max_lead_bytes, buckets)
             touch = await parsed(_touch_from, body)
             done = await run_in_threadpool(_log_touch, core, caller.team_id, touch)
             log.info("intake: touch %s on lead %s %s via key %s", done.touch_id, done.lead_id,

@@ -14,6 +14,10 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -187,3 +191,39 @@ def signature_ok(caller: Caller, body: bytes, header: str | None) -> bool:
 def sign(secret: str, body: bytes) -> str:
     """The X-Signature header value a sender computes (used by tests, docs and benchmarks)."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class RecentKeys:
+    """Who each presented key turned out to be, remembered for `ttl_s` seconds (unknown and revoked
+    keys too), at most `size` keys, the oldest forgotten first: a sender posting many requests a
+    second costs one database lookup every few seconds, not one per request, so its 429s and 401s
+    are answered without the database. A key revoked meanwhile stops working within `ttl_s`.
+    Only a hash of each presented key is kept."""
+
+    def __init__(self, core, ttl_s: float = 5.0, size: int = 1024,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.core, self.ttl_s, self.size, self._monotonic = core, ttl_s, size, monotonic
+        self._seen: OrderedDict[str, tuple[float, Caller | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def recalled(self, presented: str | None) -> tuple[bool, Caller | None]:
+        """(True, who) when this key was looked up less than `ttl_s` ago; (False, None) when it must be."""
+        if not presented:
+            return True, None
+        with self._lock:
+            seen = self._seen.get(_digest(presented))
+        if seen is None or seen[0] <= self._monotonic():
+            return False, None
+        return True, seen[1]
+
+    def authenticate(self, presented: str | None) -> Caller | None:
+        """`authenticate`, remembered."""
+        caller = authenticate(self.core, presented)
+        if presented:
+            with self._lock:
+                self._seen[_digest(presented)] = (self._monotonic() + self.ttl_s, caller)
+                self._seen.move_to_end(_digest(presented))
+                while len(self._seen) > self.size:
+                    self._seen.popitem(last=False)
+        return caller
+

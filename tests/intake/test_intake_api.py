@@ -369,3 +369,18 @@ class TestEachKeysShare:
         for wrong in (0, 1_000_000):
             with pytest.raises(apikeys.BadRate, match="A rate is 1 to 100,000 requests a minute"):
                 apikeys.set_rate(core, key.prefix, wrong)
+
+    def test_a_key_revoked_while_it_is_remembered_stops_working_within_five_seconds(self, core, team, moment):
+        app = FastAPI()
+        app.include_router(intake_router(core, keys=apikeys.RecentKeys(core, monotonic=lambda: moment[0])))
+        key = apikeys.create_key(core, team.id, "old provider")
+        headers = {"Authorization": f"Bearer {key.key}"}
+        with TestClient(app) as client:
+            assert client.post("/intake/leads", json=LEAD, headers=headers).status_code == 201
+            apikeys.revoke_key(core, key.prefix)
+            moment[0] += 4.9  # still remembered: one lookup every few seconds is the point
+            assert client.post("/intake/leads", json={**LEAD, "external_id": "L-2"}, headers=headers).status_code == 201
+            moment[0] += 0.2
+            refused = client.post("/intake/leads", json={**LEAD, "external_id": "L-3"}, headers=headers)
+        assert refused.status_code == 401
+        assert counts(core)[0] == 2
