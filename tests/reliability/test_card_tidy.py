@@ -18,6 +18,7 @@ from sqlalchemy import select
 from adapters.slack.chat import SlackChat, make_client
 from chatbot.messaging import outbox
 from chatbot.messaging.outbox import deliver_pending, pending_count
+from chatbot.messaging.ports import ChatDown, ChatUnavailable, MessageRef
 from chatbot.messaging.tidy import CHECK_AFTER, LOOK_AGAIN, tidy_cards
 from chatbot.store.db import transaction
 from chatbot.store.models import Lead, OutboxMessage
@@ -158,3 +159,15 @@ def test_a_chat_that_cannot_look_for_copies_is_skipped(core, team, clock):
     assert tidy_cards(core, through(chat)) == 0
 
     assert lead_row(core, lead_id).card_check_at is None and len(chat.cards()) == 2
+
+
+def test_deleting_a_card_already_gone_counts_as_deleted_and_a_refusal_is_reported(fake):
+    chat = slack(fake)
+    chat.delete(MessageRef(CHANNEL, "1764000000.000001"))  # message_not_found: gone, as wanted
+    fake.fail_next("chat.delete", status=200, error="cant_delete_message")
+
+    with pytest.raises(ChatUnavailable) as refused:
+        chat.delete(MessageRef(CHANNEL, "1764000000.000002"))
+
+    assert (refused.value.method, refused.value.error) == ("chat.delete", "cant_delete_message")
+    assert not isinstance(refused.value, ChatDown)  # Slack said no to this message: not an outage
