@@ -34,6 +34,7 @@ from chatbot.messaging.deliveries import forget_old_deliveries
 from chatbot.messaging.outbox import Delivery, next_attempt
 from chatbot.messaging.platforms import Platforms, deliver_all
 from chatbot.messaging.ports import ChatPort
+from chatbot.messaging.tidy import TIDY_EVERY_S, tidy_cards
 from chatbot.messaging.traffic import LocalTraffic, Traffic
 from chatbot.ops.heartbeat import beat
 from chatbot.store.db import transaction
@@ -118,7 +119,8 @@ def build_scheduler(core, platforms: Platforms, interval_s: int = INTERVAL_S) ->
     delivered when they are due, not on the next tick; and an Alarm: a step is swept the moment
     it falls due, and its notices handed to the Courier at once; and, on PostgreSQL, a Bell: a
     message queued by any process (a lead stored by the web) wakes the Courier at once. A second job, the reaction
-    lookout (chatbot/escalation/lookout.py), claims cards whose reaction's event never came.
+    lookout (chatbot/escalation/lookout.py), claims cards whose reaction's event never came; a
+    third, the card tidy (chatbot/messaging/tidy.py), deletes the copies a late-answered post left.
     """
     courier = Courier(core, platforms)
     scheduler = WorkerScheduler(courier, Alarm(core, courier, interval_s), Bell(core.engine, courier.wake),
@@ -129,7 +131,16 @@ def build_scheduler(core, platforms: Platforms, interval_s: int = INTERVAL_S) ->
     scheduler.add_job(look_for_lost_reactions, "interval", seconds=LOOK_EVERY_S,
                       args=(ReactionLookout(), core, platforms, courier), id="reaction_lookout",
                       name="claim unclaimed cards whose reaction never reached us", max_instances=1, coalesce=True)
+    scheduler.add_job(tidy_card_copies, "interval", seconds=TIDY_EVERY_S, args=(core, platforms, courier),
+                      id="card_tidy", name="delete the copies of a card a late-answered post left",
+                      max_instances=1, coalesce=True)
     return scheduler
+
+
+def tidy_card_copies(core, platforms: Platforms, courier: Courier) -> None:
+    """The card tidy's pass; a lead that adopted a copy has its card update delivered at once."""
+    if tidy_cards(core, platforms):
+        courier.wake()
 
 
 def look_for_lost_reactions(lookout: ReactionLookout, core, platforms: Platforms, courier: Courier) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Iterator
 from http.client import HTTPException
 from urllib.error import URLError
 
@@ -114,19 +115,8 @@ class SlackChat:
 
     def find_card(self, to: Channel, lead_id: int) -> MessageRef | None:
         """The lead's card among the channel's newest messages, by the metadata it was posted with."""
-        cursor = None
         try:
-            for _ in range(HISTORY_PAGES):
-                page = self.client.conversations_history(channel=to.channel, limit=HISTORY_PAGE,
-                                                         include_all_metadata=True, cursor=cursor)
-                for message in page.get("messages", []):
-                    metadata = message.get("metadata") or {}
-                    if (metadata.get("event_type") == CARD_EVENT and not message.get("thread_ts")
-                            and (metadata.get("event_payload") or {}).get("lead_id") == lead_id):
-                        return MessageRef(page.get("channel") or to.channel, message["ts"])
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not page.get("has_more") or not cursor:
-                    return None
+            return next(self._cards(to, lead_id), None)
         except (SlackApiError, SlackClientError, OSError, HTTPException) as exc:
             failure = _failure(exc, "conversations.history")
             if isinstance(failure, ChatDown):  # 5xx, 429, timeout: look again once Slack answers
@@ -136,6 +126,38 @@ class SlackChat:
             log.warning("card_lookup_refused channel=%s lead=%d error=%s then=post_at_least_once",
                         to.channel, lead_id, failure.error)
         return None
+
+    def lead_cards(self, to: Channel, lead_id: int) -> list[MessageRef]:
+        """Every card of the lead among the channel's newest messages, oldest first."""
+        try:
+            return list(self._cards(to, lead_id))[::-1]  # history comes newest first
+        except (SlackApiError, SlackClientError, OSError, HTTPException) as exc:
+            raise _failure(exc, "conversations.history") from exc
+
+    def _cards(self, to: Channel, lead_id: int) -> Iterator[MessageRef]:
+        """The lead's top-level cards in the newest HISTORY_PAGES pages of history, newest first."""
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            page = self.client.conversations_history(channel=to.channel, limit=HISTORY_PAGE,
+                                                     include_all_metadata=True, cursor=cursor)
+            for message in page.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if (metadata.get("event_type") == CARD_EVENT and not message.get("thread_ts")
+                        and (metadata.get("event_payload") or {}).get("lead_id") == lead_id):
+                    yield MessageRef(page.get("channel") or to.channel, message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return
+
+    def delete(self, ref: MessageRef) -> None:
+        """chat.delete; a message already gone (`message_not_found`) is what was wanted."""
+        try:
+            self.client.chat_delete(channel=ref.channel, ts=ref.message_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "message_not_found":
+                raise _failure(exc, "chat.delete") from exc
+        except (SlackClientError, OSError, HTTPException) as exc:
+            raise _failure(exc, "chat.delete") from exc
 
     def reactions(self, ref: MessageRef) -> list[tuple[str, str]]:
         """(user, reaction name) on a message (reactions.get), in Slack's order: each reaction's

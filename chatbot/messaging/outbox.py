@@ -5,7 +5,8 @@ change it reports, so a chat outage delays a card but never loses a lead. `deliv
 first, and retries failures. The guarantees (docs/ARCHITECTURE.md, docs/RELIABILITY.md):
 - a lead's card is posted **at most once** even when the chat's answer is lost: a post whose
   outcome is unknown is not repeated blindly; the card is first looked for (`ChatPort.find_card`,
-  by the lead id the card carries) and adopted if it is there;
+  by the lead id the card carries) and adopted if it is there; a post the chat stores only after
+  that look leaves a copy, which the worker's card tidy (tidy.py) deletes later;
 - every other message (card updates, notices, handoffs, digests) is delivered **at least once**: a crash between
   the chat's answer and our commit can send one twice, never zero times;
 - per channel (a *lane*: the team's leads channel with its threads, a person's DMs, another

@@ -101,6 +101,13 @@ class ChatPort(Protocol):
         that cannot look returns None (the card is then posted again: at least once).
         """
 
+    def lead_cards(self, to: Channel, lead_id: int) -> list[MessageRef]:
+        """Every card of the lead the bot has in `to`'s recent history, oldest first. Optional, with
+        `delete`: the card tidy (chatbot.messaging.tidy) deletes the copies a late-answered post left."""
+
+    def delete(self, ref: MessageRef) -> None:
+        """Delete a message the bot posted; one already gone counts as deleted. Optional (see lead_cards)."""
+
     def reactions(self, ref: MessageRef) -> list[tuple[str, str]]:
         """Who reacted to a message the bot posted, and with what: (chat user id, reaction name)
         pairs, the earliest first as far as the platform says. Optional: the reaction lookout

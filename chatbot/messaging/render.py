@@ -28,6 +28,7 @@ from chatbot.ladder.deadlines import due_window, hours_of, refresh_due
 from chatbot.messaging.next_up import next_up
 from chatbot.messaging.ports import Channel, ChatPort, Destination, Direct, MessageRef, Thread
 from chatbot.messaging.queue import CARD, DIGEST, HANDOFF, UNSURE
+from chatbot.messaging.tidy import CHECK_AFTER
 from chatbot.messaging.views import Notice
 from chatbot.messaging.views.card import lead_card, returning_note
 from chatbot.messaging.views.oncall import due_short, handoff_text
@@ -96,13 +97,16 @@ def render(session: Session, message: OutboxMessage, now: datetime) -> Outgoing:
 
 def record_sent(session: Session, outgoing: Outgoing, ref: MessageRef, now: datetime) -> None:
     """What the message's rows keep once the chat took it: a card's first post stores where it is
-    and starts the claim window; a handoff who was told; a digest where it went and whether late."""
+    and starts the claim window (and, when a post of it went unanswered, when to look for copies:
+    chatbot/messaging/tidy.py); a handoff who was told; a digest where it went and whether late."""
     message = outgoing.message
     if message.kind == CARD and (outgoing.update_of is None or outgoing.adopted):
         lead = session.get(Lead, message.lead_id)
         if lead.chat_message_id is None:
             lead.chat_channel, lead.chat_message_id = ref.channel, ref.message_id
             lead.posted_at = outgoing.unsure_since if outgoing.adopted and outgoing.unsure_since else now
+            if outgoing.unsure_since is not None:  # the unanswered post may still show up beside this one
+                lead.card_check_at = now + CHECK_AFTER
             refresh_due(session, lead, session.get(Team, lead.team_id))
     elif message.kind == HANDOFF:
         row = session.get(OncallHandoff, message.payload["handoff"])

@@ -116,6 +116,9 @@ class Lead(SQLModel, table=True):
     due_level: Optional[int] = None
     chat_channel: Optional[str] = None
     chat_message_id: Optional[str] = None
+    card_check_at: Optional[datetime] = _time(
+        index=True, description="When to look in the channel for copies of the card (a post of it went "
+                                "unanswered, so the chat may show it twice); None: nothing to look for")
     returning_of_id: Optional[int] = Field(default=None, foreign_key="lead.id")
     after_hours: bool = Field(default=False, description="Submitted outside the team's business hours")
     history: bool = Field(default=False, description="Imported from a CRM: counts in figures, never escalates")

@@ -395,6 +395,7 @@ class FakeSlack:
         self.unanswered: float | None = None  # while set: requests are not served, the connection closes after this long
         self.answer_delay = 0.0  # every answer leaves this many seconds after the call was served
         self._slow: dict[str, list[float]] = {}
+        self._held: dict[str, list[float]] = {}  # method -> seconds its next calls wait before being served
         self._pace: tuple[float, int] | None = None  # (messages per second, burst) per channel
         self._buckets: dict[str, tuple[float, float]] = {}
         self.rate_limited = 0  # calls answered 429 by the pacing check
@@ -494,6 +495,12 @@ class FakeSlack:
         ``seconds`` before answering: a client whose timeout is shorter never hears the answer."""
         with self.lock:
             self._slow.setdefault(method, []).extend([seconds] * times)
+
+    def hold_next(self, method: str, seconds: float) -> None:
+        """Hold the next call of ``method`` ``seconds`` before serving it (the message is posted
+        only then), then answer: Slack storing a post after a client with a shorter timeout gave up."""
+        with self.lock:
+            self._held.setdefault(method, []).append(seconds)
 
     def pace(self, per_second: float = 1.0, burst: int = 4) -> None:
         """Enforce Slack's posting limit: per channel, ``burst`` messages at once, then
@@ -670,6 +677,13 @@ class FakeSlack:
         msg["edited"] = {"user": self.bot_user_id, "ts": self._new_ts()}
         return {"channel": args["channel"], "ts": msg["ts"], "text": msg["text"],
                 "message": copy.deepcopy(msg)}
+
+    def _m_chat_delete(self, args: dict, headers: dict) -> dict:
+        msg = self.message(args["channel"], args["ts"])
+        if msg is None:
+            raise SlackError("message_not_found")
+        self.messages[args["channel"]].remove(msg)
+        return {"channel": args["channel"], "ts": args["ts"]}
 
     def _m_chat_postEphemeral(self, args: dict, headers: dict) -> dict:
         msg = {"channel": args["channel"], "user": args["user"], "text": args.get("text", ""),
@@ -992,6 +1006,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self.fake.errors.append(Violation(method, "invalid_json"))
             self._reply(200, b'{"ok": false, "error": "invalid_json"}', "application/json", {})
             return
+        with self.fake.lock:
+            held = self.fake._held.get(method)
+            hold = held.pop(0) if held else 0.0
+        if hold:
+            time.sleep(hold)  # hold_next: served (the message posted) only after this
         status, body, headers = self.fake.handle(method, args, dict(self.headers.items()))
         with self.fake.lock:
             delay = next((c.delay for c in reversed(self.fake.calls) if c.args is args), 0.0)

@@ -18,7 +18,7 @@ from chatbot.leads import tracker
 from chatbot.messaging import outbox
 from chatbot.messaging.platforms import Platforms
 from chatbot.team import roster
-from chatbot.worker import build_scheduler, look_for_lost_reactions, through, tick
+from chatbot.worker import build_scheduler, look_for_lost_reactions, through, tick, tidy_card_copies
 from entrypoints.cli import app as cli
 from entrypoints.web import create_web_app
 from tests.fakes.slack_web_api import FakeSlack
@@ -86,12 +86,13 @@ def test_a_worker_tick_escalates_and_delivers(core, fake):
     assert nudge["thread_ts"] == card["ts"] and "Nobody has claimed Maria Gonzalez" in nudge["text"]
 
 
-def test_the_scheduler_runs_the_tick_and_the_reaction_lookout_each_one_at_a_time(core, fake):
+def test_the_scheduler_runs_the_tick_the_reaction_lookout_and_the_card_tidy_each_one_at_a_time(core, fake):
     scheduler = build_scheduler(core, through(SlackChat(make_client(fake.token, fake.base_url))))
-    (job, lookout) = scheduler.get_jobs()
+    (job, lookout, tidy) = scheduler.get_jobs()
     assert job.func is tick and job.trigger.interval == timedelta(seconds=5)
     assert lookout.func is look_for_lost_reactions and lookout.trigger.interval == timedelta(seconds=20)
-    assert {(j.max_instances, j.coalesce) for j in (job, lookout)} == {(1, True)}
+    assert tidy.func is tidy_card_copies and tidy.trigger.interval == timedelta(seconds=20)
+    assert {(j.max_instances, j.coalesce) for j in (job, lookout, tidy)} == {(1, True)}
     assert not scheduler.running
 
 
