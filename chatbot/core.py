@@ -66,12 +66,14 @@ def run(core: Core, use_case: Callable[..., T], *args, **kwargs) -> T:
         return use_case(work, *args, **kwargs)
 
 
-def alembic_config(engine: Engine, secret_keys: str | None = None) -> Config:
-    """`secret_keys`: SECRET_KEYS's text, for the migrations that encrypt stored tokens (chatbot/secret_keys.py)."""
+def alembic_config(engine: Engine, secret_keys: str | None = None, clock: Clock | None = None) -> Config:
+    """`secret_keys`: SECRET_KEYS's text, for the migrations that encrypt stored tokens (chatbot/secret_keys.py);
+    `clock`: what a migration that writes rows dates them with (the real time unless given)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     config.attributes["secret_keys"] = secret_keys
+    config.attributes["clock"] = clock or SystemClock()
     return config
 
 
@@ -98,13 +100,13 @@ def schema_revision(engine: Engine) -> str | None:
         return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
 
 
-def upgrade_database(engine: Engine, secret_keys: str | None = None) -> list[str]:
+def upgrade_database(engine: Engine, secret_keys: str | None = None, clock: Clock | None = None) -> list[str]:
     """Bring the schema to the newest migration; the revisions it applied, oldest first
     (none when it was already there).
 
     SecretKeyError (one sentence) when a migration must encrypt stored tokens and has no key."""
     applied: list[str] = []
-    config = alembic_config(engine, secret_keys)
+    config = alembic_config(engine, secret_keys, clock)
     # Told by Alembic as each one is applied: exact even when another process migrated first.
     config.attributes["on_version_apply"] = lambda *, step, **_: applied.append(step.up_revision_id)
     command.upgrade(config, "head")
@@ -117,5 +119,5 @@ def bootstrap(database_url: str | None = None, clock: Clock | None = None, *, mi
     keys = SecretKeys.parse(secret_keys)  # a malformed key: SecretKeyError before anything is touched
     engine = make_engine(database_url)
     if migrate:
-        upgrade_database(engine, secret_keys)
+        upgrade_database(engine, secret_keys, clock)
     return Core(engine=engine, clock=clock or SystemClock(), secret_keys=keys)

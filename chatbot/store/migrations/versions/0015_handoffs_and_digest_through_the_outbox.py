@@ -12,13 +12,12 @@ Revises: 0014
 Create Date: 2026-12-06 00:00:00
 """
 
-from datetime import datetime, timezone
-
 import sqlalchemy as sa
 import sqlmodel
-from alembic import op
+from alembic import context, op
 
 import chatbot.store.db
+from chatbot.domain.clock import SystemClock
 
 revision = '0015'
 down_revision = '0014'
@@ -36,7 +35,7 @@ outbox = sa.table('outboxmessage', sa.column('team_id', sa.Integer), sa.column('
 
 def upgrade() -> None:
     bind = op.get_bind()
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = (context.config.attributes.get("clock") or SystemClock()).now()  # chatbot.core.alembic_config's
     digests = bind.execute(sa.text(
         "SELECT j.id, j.team_id, COALESCE(t.leads_channel, t.managers_channel, 'leads'), j.due_at FROM teamjob j "
         "JOIN team t ON t.id = j.team_id WHERE j.status = 'due' ORDER BY j.id").columns(due_at=MOMENT)).all()
